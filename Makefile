@@ -1,0 +1,104 @@
+# smtpdiag - explain why an e-mail would not send.
+#
+#   make               build build/smtpdiag and build/libsmtpdiag.a
+#   make check         build and run every test (needs cmocka)
+#   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
+#   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR
+#
+# The knowledge base in data/ is compiled by build/mktables (built from
+# src/mktables.c for the host) into build/kb.c; nothing generated is kept in
+# the source tree.
+
+VERSION    = 0.1.0
+CC        ?= cc
+HOSTCC    ?= $(CC)
+CFLAGS    ?= -O2 -g
+WARN       = -std=c11 -Wall -Wextra -Wpedantic
+B         ?= build
+ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Isrc -I$(B) -MMD -MP
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
+SHARED  = src/names.c src/fold.c src/status.c
+LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c
+CLI_SRC = src/main.c src/cli_explain.c src/render.c src/output.c
+TESTS   = test_parse test_classify test_seed test_corpus test_registry \
+          test_mktables test_cli test_header
+
+LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o
+CLI_OBJ = $(CLI_SRC:src/%.c=$(B)/%.o)
+
+all: $(B)/smtpdiag $(B)/libsmtpdiag.a
+
+$(B)/mktables: src/mktables.c $(SHARED) src/internal.h src/kb_format.h include/smtpdiag.h
+	@mkdir -p $(B)
+	$(HOSTCC) $(WARN) -O1 -Iinclude -Isrc -o $@ src/mktables.c $(SHARED)
+
+# One run writes both files; the header follows the table.
+$(B)/kb.c: $(B)/mktables $(DATA)
+	$(B)/mktables $@ $(B)/kb_size.h $(DATA)
+$(B)/kb_size.h: $(B)/kb.c
+
+$(B)/%.o: src/%.c $(B)/kb_size.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/kb.o: $(B)/kb.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libsmtpdiag.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsmtpdiag.a
+
+# ---- tests ---------------------------------------------------------------
+
+TEST_BINS = $(TESTS:%=$(B)/tests/%)
+
+$(B)/tests/%.o: tests/%.c $(B)/kb_size.h
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/libsmtpdiag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libsmtpdiag.a -lcmocka
+
+# Every test program runs even when one fails; the summary line counts them.
+check: all $(TEST_BINS)
+	@pass=0; fail=0; \
+	for t in $(TESTS); do \
+		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables ./$(B)/tests/$$t; \
+		then pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "FAILED: $$t"; fi; \
+	done; \
+	echo "test programs: $$pass passed, $$fail failed"; \
+	test $$fail -eq 0
+
+check-asan:
+	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+clean:
+	rm -rf build build-asan
+
+# ---- install -------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)
+	install -m 755 $(B)/smtpdiag $(DESTDIR)$(BINDIR)/smtpdiag
+	install -m 644 $(B)/libsmtpdiag.a $(DESTDIR)$(LIBDIR)/libsmtpdiag.a
+	install -m 644 include/smtpdiag.h $(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(LIBDIR)/libsmtpdiag.a \
+		$(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
+
+.PHONY: all check check-asan clean install uninstall
+.SECONDARY:
+
+-include $(wildcard $(B)/*.d $(B)/tests/*.d)

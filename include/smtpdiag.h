@@ -1,0 +1,257 @@
+/*
+ * smtpdiag.h - explain why an e-mail would not send.
+ *
+ * libsmtpdiag finds SMTP replies in whatever a person pasted or a program
+ * logged, and classifies each one against a knowledge base compiled into the
+ * library: a category, a severity, who must act, the cause, the fix as steps
+ * and the settings to change.
+ *
+ * Contract for every function here:
+ *  - no I/O, no printing, no exit, no allocation, no global mutable state:
+ *    every function is reentrant and thread-safe;
+ *  - input is (buf, len): any bytes, NUL included, need not be terminated;
+ *  - strings handed back point into the library's read-only tables and live
+ *    as long as the program; the caller never frees them;
+ *  - functions that can fail return 0 or a negative SMTPDIAG_E* value
+ *    (smtpdiag_strerror() names it).
+ */
+#ifndef SMTPDIAG_H
+#define SMTPDIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SMTPDIAG_VERSION "0.1.0"
+
+/* Error values: negative, so that 0 can mean success. */
+enum {
+	SMTPDIAG_ENOREPLY = -1, /* no SMTP reply in the input */
+	SMTPDIAG_ENOMATCH = -2, /* nothing in the knowledge base applies */
+	SMTPDIAG_EINVAL = -3    /* an argument is out of range or unknown */
+};
+
+/* What went wrong. The names (smtpdiag_category_name) are stable ids used in
+ * JSON, TSV and filters; the numbers are not part of the contract. */
+enum smtpdiag_category {
+	SMTPDIAG_CAT_OK,
+	SMTPDIAG_CAT_AUTH,
+	SMTPDIAG_CAT_SENDER,
+	SMTPDIAG_CAT_RELAY,
+	SMTPDIAG_CAT_RECIPIENT,
+	SMTPDIAG_CAT_MAILBOX,
+	SMTPDIAG_CAT_RATE_LIMIT,
+	SMTPDIAG_CAT_GREYLIST,
+	SMTPDIAG_CAT_REPUTATION,
+	SMTPDIAG_CAT_SPAM,
+	SMTPDIAG_CAT_VIRUS,
+	SMTPDIAG_CAT_EMAIL_AUTH,
+	SMTPDIAG_CAT_TLS,
+	SMTPDIAG_CAT_SIZE,
+	SMTPDIAG_CAT_MESSAGE,
+	SMTPDIAG_CAT_POLICY,
+	SMTPDIAG_CAT_PROTOCOL,
+	SMTPDIAG_CAT_NETWORK,
+	SMTPDIAG_CAT_SERVER,
+	SMTPDIAG_CAT_UNKNOWN,
+	SMTPDIAG_CAT_COUNT
+};
+
+/* Will a retry succeed? success: 2xx/3xx; transient: yes, without a change
+ * (4xx, or a 5xx its provider documents as clearing by itself); permanent: not
+ * until something is changed. */
+enum smtpdiag_severity {
+	SMTPDIAG_SUCCESS,
+	SMTPDIAG_TRANSIENT,
+	SMTPDIAG_PERMANENT,
+	SMTPDIAG_SEVERITY_COUNT
+};
+
+/* Who can fix it. */
+enum smtpdiag_who {
+	SMTPDIAG_WHO_YOU,        /* your settings or your message */
+	SMTPDIAG_WHO_POSTMASTER, /* your domain's DNS, your IP's reputation */
+	SMTPDIAG_WHO_PROVIDER,   /* the sending or receiving provider */
+	SMTPDIAG_WHO_RECIPIENT,  /* the recipient's address or mailbox */
+	SMTPDIAG_WHO_NOBODY,     /* wait and retry */
+	SMTPDIAG_WHO_COUNT
+};
+
+/* What decided the diagnosis: a text rule, the enhanced status code's entry
+ * or the basic code's entry. */
+enum smtpdiag_matched_by {
+	SMTPDIAG_BY_TEXT,
+	SMTPDIAG_BY_STATUS,
+	SMTPDIAG_BY_CODE,
+	SMTPDIAG_MATCHED_BY_COUNT
+};
+
+/* Abstract settings that advice points at; a client profile says where each
+ * one is changed in a given program. */
+enum smtpdiag_setting {
+	SMTPDIAG_SET_SERVER_HOST,
+	SMTPDIAG_SET_SERVER_PORT,
+	SMTPDIAG_SET_SERVER_SECURITY,
+	SMTPDIAG_SET_AUTH_REQUIRED,
+	SMTPDIAG_SET_AUTH_USERNAME,
+	SMTPDIAG_SET_AUTH_PASSWORD,
+	SMTPDIAG_SET_AUTH_METHOD,
+	SMTPDIAG_SET_SENDER_ADDRESS,
+	SMTPDIAG_SET_SENDING_THREADS,
+	SMTPDIAG_SET_SENDING_RATE,
+	SMTPDIAG_SET_SENDING_DAILY_LIMIT,
+	SMTPDIAG_SET_MESSAGE_SIZE,
+	SMTPDIAG_SET_MESSAGE_CONTENT,
+	SMTPDIAG_SET_RECIPIENTS_LIST,
+	SMTPDIAG_SET_DNS_SPF,
+	SMTPDIAG_SET_DNS_DKIM,
+	SMTPDIAG_SET_DNS_DMARC,
+	SMTPDIAG_SET_DNS_PTR,
+	SMTPDIAG_SET_NETWORK_PROXY,
+	SMTPDIAG_SET_NETWORK_FIREWALL,
+	SMTPDIAG_SET_ACCOUNT_WEB,
+	SMTPDIAG_SETTING_COUNT
+};
+
+/* An enhanced status code (RFC 3463) class.subject.detail; each part may have
+ * up to three digits (X.1.10 exists). cls == 0 means "none". */
+struct smtpdiag_status {
+	uint16_t cls;
+	uint16_t subject;
+	uint16_t detail;
+};
+
+/* The longest reply text kept, terminating NUL included. A longer text is cut
+ * at this size and the reply's `truncated` flag is set. */
+#define SMTPDIAG_TEXT_MAX 2048
+
+/* One reply found in the input. Owned by the caller (it is plain data: copy
+ * it, keep it on the stack); filled by smtpdiag_parse(). */
+struct smtpdiag_reply {
+	int code;                      /* 200..599; 0 when the input gave none */
+	struct smtpdiag_status status; /* cls 0 when the reply carries none */
+	size_t start, end;             /* the reply's bytes in the input */
+	int truncated;                 /* text was cut to SMTPDIAG_TEXT_MAX - 1 */
+	size_t text_len;
+	/* The reply's text without its code and status, the lines of a multi-line
+	 * reply joined by one space, runs of white space folded to one space,
+	 * client chatter (a trailing "Disconnected.") and the Postfix wrapper
+	 * "(in reply to ... command)" removed. NUL-terminated; NUL bytes of the
+	 * input became spaces. */
+	char text[SMTPDIAG_TEXT_MAX];
+	char command[16];              /* "RCPT TO" when the input says; or "" */
+	char host[256];                /* the server the input names; or "" */
+	int port;                      /* its port when given; or 0 */
+};
+
+/*
+ * Find the next SMTP reply in buf[*pos, len). Recognised shapes: "550 5.1.1
+ * text", "550-5.1.1 text" continued by "550 5.1.1 text" lines (also when glued
+ * into one line, as logs and some programs print them), "550 text", "550:
+ * text", `550, "5.1.1". text`, a reply inside quotes ('…' or "…", with
+ * literal \n escapes as line breaks), Python's `(550, b'5.1.1 text')`, and a
+ * bare enhanced status ("The server response was: 5.7.0 text") when no basic
+ * code is given. An enhanced code in the text such as "(#5.7.1)" is taken when
+ * the reply has none of its own.
+ *
+ * On success fills *r, moves *pos past the reply and returns 0; returns
+ * SMTPDIAG_ENOREPLY when no reply is left (r is then untouched).
+ */
+int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
+		   struct smtpdiag_reply *r);
+
+/*
+ * Make a reply with code 0 from free text (a program's error message with no
+ * SMTP reply: "Socket Error #10060", "Connection refused"), so that
+ * smtpdiag_classify() can match the rules written for such failures. Takes
+ * the host and port from "Connecting to: host:port" or "connect to
+ * host[ip]:port" when the text says them. Always returns 0.
+ */
+int smtpdiag_reply_from_text(const char *buf, size_t len,
+			     struct smtpdiag_reply *r);
+
+/* Parse "5.7.1" (exactly: digits, no surrounding text) into *st. Returns 0, or
+ * SMTPDIAG_EINVAL when s is not an enhanced status code. */
+int smtpdiag_status_parse(const char *s, size_t len, struct smtpdiag_status *st);
+
+#define SMTPDIAG_MAX_STEPS 8
+#define SMTPDIAG_MAX_SETTINGS 8
+#define SMTPDIAG_MAX_REFS 4
+
+/* A diagnosis. All strings point into the library's tables; a field is NULL
+ * where nothing is known. */
+struct smtpdiag_diagnosis {
+	enum smtpdiag_category category;
+	enum smtpdiag_severity severity;
+	enum smtpdiag_who who;
+	enum smtpdiag_matched_by matched_by;
+	int severity_overridden;   /* the provider documents a severity unlike
+				      the code's class (a 5xx that clears) */
+	const char *rule;          /* the winning rule's id, with BY_TEXT */
+	const char *provider;      /* provider id ("google") */
+	const char *provider_name; /* "Google (Gmail, Google Workspace)" */
+	const char *cause;
+	const char *code_meaning;   /* the basic code's meaning (RFC) */
+	const char *status_meaning; /* the enhanced code's (IANA registry) */
+	size_t nfix;
+	const char *fix[SMTPDIAG_MAX_STEPS]; /* ordered steps */
+	size_t nsettings;
+	enum smtpdiag_setting settings[SMTPDIAG_MAX_SETTINGS];
+	size_t nrefs;
+	const char *refs[SMTPDIAG_MAX_REFS];
+};
+
+/*
+ * Classify a reply. The most specific knowledge wins: a matching text rule
+ * (all of its phrases found, its code and status constraints agreeing), then
+ * the enhanced status code's entry, then the basic code's. A 2xx or 3xx reply
+ * is always category ok, severity success.
+ *
+ * Returns 0 with *d filled; SMTPDIAG_ENOMATCH when the reply has neither code
+ * nor status and no rule matched its text (*d then says category unknown).
+ */
+int smtpdiag_classify(const struct smtpdiag_reply *r,
+		      struct smtpdiag_diagnosis *d);
+
+/* The meaning of a basic reply code (a class's meaning for a code the RFCs do
+ * not define), or NULL for a code outside 200..599. */
+const char *smtpdiag_code_meaning(int code);
+
+/* The registry's title of an enhanced status code, or NULL when the registry
+ * does not list it. */
+const char *smtpdiag_status_meaning(struct smtpdiag_status st);
+
+/* Stable ids of the enum values, or NULL when out of range. */
+const char *smtpdiag_category_name(enum smtpdiag_category c);
+const char *smtpdiag_severity_name(enum smtpdiag_severity s);
+const char *smtpdiag_who_name(enum smtpdiag_who w);
+const char *smtpdiag_matched_by_name(enum smtpdiag_matched_by m);
+const char *smtpdiag_setting_name(enum smtpdiag_setting s);
+
+/* A short human title of a category ("Authentication"), or NULL. */
+const char *smtpdiag_category_title(enum smtpdiag_category c);
+
+/* Client profiles: index 0 is "generic". */
+size_t smtpdiag_client_count(void);
+const char *smtpdiag_client_id(size_t i);   /* "thunderbird"; NULL past end */
+const char *smtpdiag_client_name(size_t i); /* "Mozilla Thunderbird" */
+/* The index of the profile with this id, or SMTPDIAG_EINVAL. */
+int smtpdiag_client_find(const char *id);
+/* Where a setting is changed in profile i (the generic profile's text when
+ * the profile gives none); NULL when i or key is out of range. */
+const char *smtpdiag_setting_where(size_t i, enum smtpdiag_setting key);
+
+/* The name of an SMTPDIAG_E* value, "success" for 0. */
+const char *smtpdiag_strerror(int err);
+
+/* The library's version, SMTPDIAG_VERSION of the build. */
+const char *smtpdiag_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SMTPDIAG_H */

@@ -1,0 +1,262 @@
+/*
+ * classify.c - from a reply to a diagnosis.
+ *
+ * One pass of the generated Aho-Corasick automaton over the folded reply text
+ * finds every rule phrase and provider marker at once, however many rules
+ * there are. A rule matches when each of its match lines has a phrase in the
+ * text and its code and status constraints agree with the reply; the most
+ * specific match wins (more matched characters, agreeing constraints, its
+ * provider recognised). Without a matching rule the enhanced status code's
+ * entry decides, then the basic code's.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "kb.h"
+
+/* Score weights: a matched character is worth 4, so that an agreeing code or
+ * status (40) outweighs ten characters and a recognised provider five. */
+enum { PER_CHAR = 4, CODE_AGREES = 40, STATUS_AGREES = 40, PROVIDER_AGREES = 20 };
+
+struct matches {
+	uint64_t phrase[(SMTPDIAG__NPHRASES + 63) / 64];
+	int provider; /* the first provider whose marker was seen, + 1 */
+};
+
+static uint32_t step(uint32_t s, unsigned char c)
+{
+	for (;;) {
+		if (s == 0)
+			return smtpdiag__ac_root[c];
+		for (uint32_t e = smtpdiag__ac_first[s]; e < smtpdiag__ac_first[s + 1]; e++) {
+			if (smtpdiag__ac_byte[e] == c)
+				return smtpdiag__ac_next[e];
+			if (smtpdiag__ac_byte[e] > c)
+				break;
+		}
+		s = smtpdiag__ac_fail[s];
+	}
+}
+
+/* Feed the text folded as the generator folded the phrases: case folded,
+ * white space runs as one space, leading white space skipped. */
+static void find_phrases(const char *text, size_t len, struct matches *m)
+{
+	uint32_t s = 0;
+	int space = 1;
+	memset(m, 0, sizeof *m);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = smtpdiag__fold[(unsigned char)text[i]];
+		if (c == ' ') {
+			if (space)
+				continue;
+			space = 1;
+		} else {
+			space = 0;
+		}
+		s = step(s, c);
+		for (uint32_t t = smtpdiag__ac_term[s] ? s : smtpdiag__ac_dict[s]; t;
+		     t = smtpdiag__ac_dict[t]) {
+			uint32_t p = smtpdiag__ac_term[t] - 1;
+			m->phrase[p / 64] |= (uint64_t)1 << (p % 64);
+		}
+	}
+}
+
+static enum smtpdiag_severity class_severity(int cls)
+{
+	return cls == 2 || cls == 3 ? SMTPDIAG_SUCCESS
+	       : cls == 4           ? SMTPDIAG_TRANSIENT
+				    : SMTPDIAG_PERMANENT;
+}
+
+/* 1 when the rule's codes allow the reply's code; *agrees when they name it. */
+static int codes_allow(const struct smtpdiag__rule *rule, int code, int *agrees)
+{
+	const uint16_t *c = smtpdiag__codes + rule->codes;
+	*agrees = 0;
+	if (rule->ncodes == 0)
+		return 1;
+	if (c[0] == SMTPDIAG__CODE_NONE)
+		return code == 0;
+	if (code == 0)
+		return 1;
+	for (size_t i = 0; i < rule->ncodes; i++)
+		if (c[i] == code || c[i] == code / 100)
+			return *agrees = 1;
+	return 0;
+}
+
+static int statuses_allow(const struct smtpdiag__rule *rule,
+			  struct smtpdiag_status st, int *agrees)
+{
+	const struct smtpdiag_status *s = smtpdiag__statuses + rule->statuses;
+	*agrees = 0;
+	if (rule->nstatuses == 0 || st.cls == 0)
+		return 1;
+	for (size_t i = 0; i < rule->nstatuses; i++)
+		if ((s[i].cls == st.cls || s[i].cls == 0) && s[i].subject == st.subject &&
+		    s[i].detail == st.detail)
+			return *agrees = 1;
+	return 0;
+}
+
+/* The best matching rule's index, or -1; *provider is the provider whose
+ * marker was seen first in phrase order, + 1 (0: none). */
+static int best_rule(const struct smtpdiag_reply *r, const struct matches *m,
+		     int *provider)
+{
+	uint8_t slots[SMTPDIAG__NRULES];
+	uint16_t chars[SMTPDIAG__NRULES];
+	uint16_t touched[SMTPDIAG__NRULES];
+	size_t ntouched = 0;
+	int best = -1;
+	long best_score = -1;
+
+	memset(slots, 0, sizeof slots);
+	*provider = 0;
+	for (size_t w = 0; w < sizeof m->phrase / sizeof *m->phrase; w++) {
+		for (uint64_t bits = m->phrase[w]; bits; bits &= bits - 1) {
+			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);
+			const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
+			for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
+				size_t k = smtpdiag__uses[u].rule;
+				if (k >= SMTPDIAG__NRULES) {
+					if (!*provider)
+						*provider = (int)(k - SMTPDIAG__NRULES) + 1;
+					continue;
+				}
+				if (!slots[k]) {
+					chars[k] = 0;
+					touched[ntouched++] = (uint16_t)k;
+				}
+				slots[k] |= (uint8_t)(1u << smtpdiag__uses[u].slot);
+				chars[k] = (uint16_t)(chars[k] + ph->len);
+			}
+		}
+	}
+	for (size_t i = 0; i < ntouched; i++) {
+		size_t k = touched[i];
+		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
+		int code_agrees, status_agrees;
+		if (slots[k] != (1u << rule->nslots) - 1 ||
+		    !codes_allow(rule, r->code, &code_agrees) ||
+		    !statuses_allow(rule, r->status, &status_agrees))
+			continue;
+		long score = (long)chars[k] * PER_CHAR + code_agrees * CODE_AGREES +
+			     status_agrees * STATUS_AGREES +
+			     (rule->provider && rule->provider == *provider) * PROVIDER_AGREES;
+		if (score > best_score || (score == best_score && (int)k < best)) {
+			best = (int)k;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/* Fill the advice fields of d: the entry's own, else the category's. */
+static void put_advice(struct smtpdiag_diagnosis *d, const struct smtpdiag__advice *a)
+{
+	const struct smtpdiag__advice *cat = &smtpdiag__categories[d->category].advice;
+	d->cause = smtpdiag__str(a->cause ? a->cause : cat->cause);
+	const struct smtpdiag__advice *fix = a->nfix ? a : cat;
+	d->nfix = fix->nfix;
+	for (size_t i = 0; i < fix->nfix; i++)
+		d->fix[i] = smtpdiag__str(smtpdiag__texts[fix->fix + i]);
+	const struct smtpdiag__advice *set = a->nsettings || a->nfix ? a : cat;
+	d->nsettings = set->nsettings;
+	for (size_t i = 0; i < set->nsettings; i++)
+		d->settings[i] = (enum smtpdiag_setting)smtpdiag__settings[set->settings + i];
+	d->nrefs = a->nrefs;
+	for (size_t i = 0; i < a->nrefs; i++)
+		d->refs[i] = smtpdiag__str(smtpdiag__texts[a->refs + i]);
+}
+
+static void put_entry(struct smtpdiag_diagnosis *d, const struct smtpdiag__entry *e,
+		      enum smtpdiag_matched_by by)
+{
+	d->category = (enum smtpdiag_category)e->category;
+	d->who = (enum smtpdiag_who)(e->who < SMTPDIAG_WHO_COUNT
+					     ? e->who
+					     : smtpdiag__categories[e->category].who);
+	d->matched_by = by;
+	put_advice(d, &e->advice);
+}
+
+static void put_provider(struct smtpdiag_diagnosis *d, int provider)
+{
+	if (provider) {
+		d->provider = smtpdiag__str(smtpdiag__providers[provider - 1].id);
+		d->provider_name = smtpdiag__str(smtpdiag__providers[provider - 1].name);
+	}
+}
+
+int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+{
+	struct matches m;
+	int provider, best;
+	const struct smtpdiag__entry *e;
+	int cls = r && r->code ? r->code / 100 : r ? r->status.cls : 0;
+
+	if (!r || !d)
+		return SMTPDIAG_EINVAL;
+	memset(d, 0, sizeof *d);
+	d->code_meaning = smtpdiag_code_meaning(r->code);
+	d->status_meaning = smtpdiag_status_meaning(r->status);
+	d->severity = class_severity(cls);
+
+	find_phrases(r->text, r->text_len, &m);
+	best = best_rule(r, &m, &provider);
+
+	if (cls && d->severity == SMTPDIAG_SUCCESS) {
+		d->category = SMTPDIAG_CAT_OK;
+		d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_OK].who;
+		d->matched_by = r->code ? SMTPDIAG_BY_CODE : SMTPDIAG_BY_STATUS;
+		e = r->code ? smtpdiag__code_entry(r->code) : NULL;
+		put_advice(d, e ? &e->advice : &smtpdiag__categories[SMTPDIAG_CAT_OK].advice);
+		put_provider(d, provider);
+		return 0;
+	}
+	if (best >= 0) {
+		const struct smtpdiag__rule *rule = &smtpdiag__rules[best];
+		d->category = (enum smtpdiag_category)rule->category;
+		d->who = (enum smtpdiag_who)rule->who;
+		d->matched_by = SMTPDIAG_BY_TEXT;
+		d->rule = smtpdiag__str(rule->id);
+		put_advice(d, &rule->advice);
+		put_provider(d, rule->provider ? rule->provider : provider);
+		/* A paste without code or status: the rule's own code tells. */
+		if (!cls && rule->ncodes && smtpdiag__codes[rule->codes]) {
+			int c = smtpdiag__codes[rule->codes];
+			d->severity = class_severity(c < 10 ? c : c / 100);
+		}
+		if (rule->severity != SMTPDIAG__SEVERITY_FROM_CODE) {
+			d->severity_overridden = cls && rule->severity != d->severity;
+			d->severity = (enum smtpdiag_severity)rule->severity;
+		}
+		return 0;
+	}
+	put_provider(d, provider);
+	if (r->status.cls && (e = smtpdiag__status_entry(r->status)) &&
+	    e->category != SMTPDIAG_CAT_UNKNOWN) {
+		put_entry(d, e, SMTPDIAG_BY_STATUS);
+		return 0;
+	}
+	if (r->code && (e = smtpdiag__code_entry(r->code))) {
+		put_entry(d, e, SMTPDIAG_BY_CODE);
+		return 0;
+	}
+	if (r->status.cls && (e = smtpdiag__status_entry(r->status))) {
+		put_entry(d, e, SMTPDIAG_BY_STATUS);
+		return 0;
+	}
+	d->category = SMTPDIAG_CAT_UNKNOWN;
+	d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_UNKNOWN].who;
+	d->matched_by = r->code ? SMTPDIAG_BY_CODE : SMTPDIAG_BY_STATUS;
+	put_advice(d, &smtpdiag__categories[SMTPDIAG_CAT_UNKNOWN].advice);
+	if (!cls) {
+		d->severity = SMTPDIAG_PERMANENT;
+		return SMTPDIAG_ENOMATCH;
+	}
+	return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * cli_explain.c - `smtpdiag explain`: one pasted reply (or transcript) in,
+ * one diagnosis out.
+ *
+ * The first failed reply decides; the other replies of a transcript are
+ * listed after it. Input with no reply at all is matched as free text, for
+ * the failures that never reach SMTP (a socket error, a time-out).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+	"usage: smtpdiag explain [--json] [--client NAME] [--color WHEN] [REPLY...]\n"
+	"\n"
+	"Explain an SMTP reply: its category, cause, fix and where to change the\n"
+	"setting. The reply is the arguments joined by spaces, or standard input\n"
+	"when there are none (a multi-line paste or a whole transcript).\n"
+	"\n"
+	"  -j, --json          one JSON object\n"
+	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT);\n"
+	"                      `smtpdiag explain --client list` lists them\n"
+	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Exit: 0 success reply, 1 no reply recognised, 2 transient failure,\n"
+	"3 permanent failure, 64 usage error, 74 read or write error.\n";
+
+static int usage(int status)
+{
+	fputs(usage_text, status ? stderr : stdout);
+	return status ? EXIT_USAGE : 0;
+}
+
+/* The arguments joined by spaces. */
+static char *join_args(int argc, char **argv, size_t *len)
+{
+	size_t n = 0;
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	char *buf = malloc(n + 1), *p = buf;
+	if (!buf)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		size_t k = strlen(argv[i]);
+		memcpy(p, argv[i], k);
+		p += k;
+		*p++ = ' ';
+	}
+	*p = '\0';
+	*len = n;
+	return buf;
+}
+
+static int is_failure(const struct smtpdiag_reply *r)
+{
+	int cls = r->code ? r->code / 100 : r->status.cls;
+	return cls == 4 || cls == 5;
+}
+
+/* The other replies of a transcript, one line each. */
+static void list_others(FILE *f, const char *buf, size_t len, size_t chosen)
+{
+	struct smtpdiag_reply r;
+	size_t pos = 0, n = 0;
+	while (smtpdiag_parse(buf, len, &pos, &r) == 0) {
+		if (r.start == chosen)
+			continue;
+		fputs(n++ ? "            " : "Also seen:  ", f);
+		if (r.code)
+			fprintf(f, "%d ", r.code);
+		if (r.status.cls)
+			fprintf(f, "%u.%u.%u ", r.status.cls, r.status.subject, r.status.detail);
+		put_text(f, r.text, r.text_len > 100 ? 100 : r.text_len);
+		fputs(r.text_len > 100 ? "...\n" : "\n", f);
+	}
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct style style = { 0 };
+	const char *client = NULL, *color = NULL;
+	int json = 0, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jc:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'c': client = optarg; break;
+		case 'C': color = optarg; break;
+		case 'h': return usage(0);
+		default: return usage(1);
+		}
+	}
+	if (client && !strcmp(client, "list")) {
+		for (size_t i = 0; i < smtpdiag_client_count(); i++)
+			printf("%-12s %s\n", smtpdiag_client_id(i), smtpdiag_client_name(i));
+		return finish_output();
+	}
+	int k = client_choice(client);
+	if (k < 0)
+		return EXIT_USAGE;
+	style.client = (size_t)k;
+	if ((style.color = color_choice(color, stdout)) < 0) {
+		warnx("--color takes auto, always or never");
+		return EXIT_USAGE;
+	}
+	if (json)
+		style.color = 0;
+
+	size_t len;
+	char *buf;
+	if (optind < argc) {
+		buf = join_args(argc - optind, argv + optind, &len);
+	} else {
+		if (isatty(STDIN_FILENO))
+			fputs("Paste the reply, then press Ctrl-D:\n", stderr);
+		buf = read_all(stdin, &len);
+	}
+	if (!buf) {
+		warnx("cannot read the input: %s", strerror(errno));
+		return EXIT_IOERR;
+	}
+
+	/* The first failure decides; without one, the first reply. */
+	struct smtpdiag_reply r, first;
+	size_t pos = 0;
+	int found = 0, failed = 0;
+	while (!failed && smtpdiag_parse(buf, len, &pos, &r) == 0) {
+		if (!found++)
+			first = r;
+		failed = is_failure(&r);
+	}
+	if (found && !failed)
+		r = first;
+	if (!found)
+		smtpdiag_reply_from_text(buf, len, &r);
+
+	struct smtpdiag_diagnosis d;
+	if (smtpdiag_classify(&r, &d) == SMTPDIAG_ENOMATCH) {
+		warnx("no SMTP reply recognised in the input");
+		free(buf);
+		return EXIT_NO_REPLY;
+	}
+	if (json) {
+		render_json(stdout, &r, &d, &style);
+	} else {
+		render_text(stdout, &r, &d, &style);
+		if (found > 1 || (found && smtpdiag_parse(buf, len, &pos, &first) == 0))
+			list_others(stdout, buf, len, r.start);
+	}
+	free(buf);
+	int status = finish_output();
+	return status ? status : severity_exit(&d);
+}

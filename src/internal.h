@@ -1,0 +1,38 @@
+/*
+ * internal.h - what the library's files share and nobody else sees.
+ *
+ * Prototypes are grouped by the file that defines them. Internal names start
+ * with smtpdiag__ (two underscores); they are not part of the API.
+ */
+#ifndef SMTPDIAG_INTERNAL_H
+#define SMTPDIAG_INTERNAL_H
+
+#include "smtpdiag.h"
+
+/* fold.c */
+extern const unsigned char smtpdiag__fold[256];
+
+static inline int smtpdiag__is_space(unsigned char c)
+{
+	return smtpdiag__fold[c] == ' ';
+}
+
+static inline int smtpdiag__is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline int smtpdiag__is_alnum(unsigned char c)
+{
+	unsigned char f = smtpdiag__fold[c];
+	return smtpdiag__is_digit(c) || (f >= 'a' && f <= 'z');
+}
+
+/* status.c */
+
+/* Read an enhanced status code at the start of s[0, len): the number of bytes
+ * it takes (then *st is set), or 0 when s does not start with one. Does not
+ * look at what follows it. */
+size_t smtpdiag__status_scan(const char *s, size_t len, struct smtpdiag_status *st);
+
+#endif

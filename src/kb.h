@@ -1,0 +1,118 @@
+/*
+ * kb.h - the shape of the knowledge-base tables that src/mktables.c generates
+ * from data/ into build/kb.c (with their sizes in build/kb_size.h).
+ *
+ * Every string lives once in one read-only pool and is named by its byte
+ * offset; offset 0 is the empty string, which means "none". Lists (fix steps,
+ * references, settings, codes, statuses) are runs in shared arrays, named by
+ * their first index and length.
+ */
+#ifndef SMTPDIAG_KB_H
+#define SMTPDIAG_KB_H
+
+#include <stdint.h>
+
+#include "smtpdiag.h"
+#include "kb_format.h"
+#include "kb_size.h"
+
+/* Advice: what rules, codes, statuses and categories all carry. */
+struct smtpdiag__advice {
+	uint32_t cause;               /* pool offset; 0: none */
+	uint16_t fix, nfix;           /* smtpdiag__texts[fix ..] */
+	uint16_t refs, nrefs;         /* smtpdiag__texts[refs ..] */
+	uint16_t settings, nsettings; /* smtpdiag__settings[settings ..] */
+};
+
+struct smtpdiag__rule {
+	uint32_t id;          /* pool offset */
+	uint16_t provider;    /* index into smtpdiag__providers + 1; 0: none */
+	uint8_t category;     /* enum smtpdiag_category */
+	uint8_t who;          /* enum smtpdiag_who */
+	uint8_t severity;     /* enum smtpdiag_severity or SEVERITY_FROM_CODE */
+	uint8_t nslots;       /* its match lines: all must be satisfied */
+	uint16_t codes, ncodes;       /* smtpdiag__codes[codes ..] */
+	uint16_t statuses, nstatuses; /* smtpdiag__statuses[statuses ..] */
+	struct smtpdiag__advice advice;
+};
+
+/* A basic code's entry (code 2..5 is the class entry 2xx..5xx), or an
+ * enhanced status code's (status.cls 0 is the registry's "X"). */
+struct smtpdiag__entry {
+	uint16_t code;
+	struct smtpdiag_status status;
+	uint8_t category;
+	uint8_t who;          /* enum smtpdiag_who, or WHO_COUNT: the category's */
+	uint32_t meaning;     /* pool offset */
+	struct smtpdiag__advice advice;
+};
+
+struct smtpdiag__category {
+	uint32_t title;
+	uint8_t who;
+	struct smtpdiag__advice advice;
+};
+
+struct smtpdiag__provider {
+	uint32_t id, name;
+};
+
+struct smtpdiag__client {
+	uint32_t id, name;
+	uint32_t where[SMTPDIAG_SETTING_COUNT]; /* 0: see the generic profile */
+};
+
+/* Where a phrase is used: in slot `slot` of rule `rule`, or, when rule is
+ * SMTPDIAG__NRULES + p, as a marker of provider p. */
+struct smtpdiag__use {
+	uint16_t rule;
+	uint8_t slot;
+};
+
+struct smtpdiag__phrase {
+	uint16_t len;          /* folded length: a longer phrase is more specific */
+	uint16_t uses, nuses;  /* smtpdiag__uses[uses ..] */
+};
+
+extern const char *const smtpdiag__pool;
+extern const uint32_t smtpdiag__texts[];
+extern const uint8_t smtpdiag__settings[];
+extern const uint16_t smtpdiag__codes[];
+extern const struct smtpdiag_status smtpdiag__statuses[];
+
+extern const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES];
+extern const struct smtpdiag__entry smtpdiag__code_entries[SMTPDIAG__NCODES];
+extern const struct smtpdiag__entry smtpdiag__status_entries[SMTPDIAG__NSTATUSES];
+extern const struct smtpdiag__category smtpdiag__categories[SMTPDIAG_CAT_COUNT];
+extern const struct smtpdiag__provider smtpdiag__providers[];
+extern const struct smtpdiag__client smtpdiag__clients[SMTPDIAG__NCLIENTS];
+
+extern const struct smtpdiag__phrase smtpdiag__phrases[SMTPDIAG__NPHRASES];
+extern const struct smtpdiag__use smtpdiag__uses[];
+
+/*
+ * The Aho-Corasick automaton over all folded phrases. State 0 is the root;
+ * smtpdiag__ac_root[b] is the root's transition on byte b. The edges of state
+ * s > 0 are ac_byte/ac_next[ac_first[s] .. ac_first[s + 1]), sorted by byte.
+ * ac_term[s] is the phrase that ends at s, plus one (0: none); ac_dict[s] is
+ * the nearest state on s's failure chain where a phrase ends (0: none).
+ */
+extern const uint32_t smtpdiag__ac_root[256];
+extern const uint32_t smtpdiag__ac_first[SMTPDIAG__NSTATES + 1];
+extern const uint8_t smtpdiag__ac_byte[];
+extern const uint32_t smtpdiag__ac_next[];
+extern const uint32_t smtpdiag__ac_fail[SMTPDIAG__NSTATES];
+extern const uint32_t smtpdiag__ac_term[SMTPDIAG__NSTATES];
+extern const uint32_t smtpdiag__ac_dict[SMTPDIAG__NSTATES];
+
+/* lookup.c: the entry of a code (its class's when it has none), of a status
+ * (class-specific first, then the registry's X.S.D); NULL when none. */
+const struct smtpdiag__entry *smtpdiag__code_entry(int code);
+const struct smtpdiag__entry *smtpdiag__status_entry(struct smtpdiag_status st);
+
+static inline const char *smtpdiag__str(uint32_t off)
+{
+	return off ? smtpdiag__pool + off : NULL;
+}
+
+#endif

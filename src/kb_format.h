@@ -1,0 +1,15 @@
+/*
+ * kb_format.h - values that the generator writes into the tables and the
+ * library reads back, so both take them from here.
+ */
+#ifndef SMTPDIAG_KB_FORMAT_H
+#define SMTPDIAG_KB_FORMAT_H
+
+/* A rule's severity when it has none of its own. */
+#define SMTPDIAG__SEVERITY_FROM_CODE 0xff
+
+/* In a rule's code list: the rule is for failures without a reply. A class
+ * ("5xx") is stored as its digit, 2..5. */
+#define SMTPDIAG__CODE_NONE 0
+
+#endif

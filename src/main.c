@@ -1,0 +1,38 @@
+/*
+ * main.c - the smtpdiag command: dispatch to a subcommand.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+	"usage: smtpdiag COMMAND [OPTION...] [ARG...]\n"
+	"\n"
+	"Explain why an e-mail would not send.\n"
+	"\n"
+	"Commands:\n"
+	"  explain [REPLY...]   explain a pasted SMTP reply (or standard input)\n"
+	"\n"
+	"  smtpdiag COMMAND --help   the command's options\n"
+	"  smtpdiag --version        the version\n";
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "explain"))
+		return cmd_explain(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage_text, stdout);
+		return finish_output();
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("smtpdiag %s\n", smtpdiag_version());
+		return finish_output();
+	}
+	warnx("unknown command '%s' (try 'smtpdiag --help')", cmd);
+	return EXIT_USAGE;
+}

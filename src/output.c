@@ -1,0 +1,174 @@
+/*
+ * output.c - safe output and input for the command: escaping for terminals
+ * and JSON, reading a whole stream, write-error detection, option values
+ * shared by the commands.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *progname = "smtpdiag";
+
+void warnx(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0. Overlong
+ * forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (!len || len > n || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return len;
+}
+
+void put_text(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_len(p + i, n - i);
+		/* C0 and C1 controls and DEL could steer a terminal */
+		int control = k == 1 ? (p[i] < 0x20 || p[i] == 0x7f)
+				     : (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
+		if (k == 0 || control) {
+			size_t bad = k ? k : 1;
+			for (size_t j = 0; j < bad; j++)
+				fprintf(f, "\\x%02x", p[i + j]);
+			i += bad;
+		} else {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		}
+	}
+}
+
+void put_text_str(FILE *f, const char *s)
+{
+	put_text(f, s, strlen(s));
+}
+
+void put_json_string(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	fputc('"', f);
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_len(p + i, n - i);
+		if (k == 0) {
+			fputs("\\ufffd", f);
+			i++;
+			continue;
+		}
+		if (k == 1) {
+			switch (p[i]) {
+			case '"': fputs("\\\"", f); break;
+			case '\\': fputs("\\\\", f); break;
+			case '\n': fputs("\\n", f); break;
+			case '\t': fputs("\\t", f); break;
+			case '\r': fputs("\\r", f); break;
+			default:
+				if (p[i] < 0x20 || p[i] == 0x7f)
+					fprintf(f, "\\u%04x", p[i]);
+				else
+					fputc(p[i], f);
+			}
+		} else {
+			fwrite(p + i, 1, k, f);
+		}
+		i += k;
+	}
+	fputc('"', f);
+}
+
+char *read_all(FILE *f, size_t *len)
+{
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+	for (;;) {
+		if (cap - n < 65536) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nbuf = realloc(buf, ncap + 1);
+			if (!nbuf) {
+				free(buf);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		int e = errno;
+		free(buf);
+		errno = e ? e : EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+int finish_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		warnx("write error: %s", strerror(errno ? errno : EIO));
+		return EXIT_IOERR;
+	}
+	return 0;
+}
+
+int color_choice(const char *when, FILE *f)
+{
+	if (!when || !strcmp(when, "auto")) {
+		const char *no = getenv("NO_COLOR");
+		return (!no || !*no) && isatty(fileno(f));
+	}
+	if (!strcmp(when, "always"))
+		return 1;
+	if (!strcmp(when, "never"))
+		return 0;
+	return -1;
+}
+
+int client_choice(const char *name)
+{
+	if (!name || !*name)
+		name = getenv("SMTPDIAG_CLIENT");
+	if (!name || !*name)
+		return 0;
+	int i = smtpdiag_client_find(name);
+	if (i >= 0)
+		return i;
+	warnx("unknown client profile '%s'; known profiles:", name);
+	for (size_t k = 0; k < smtpdiag_client_count(); k++)
+		fprintf(stderr, "  %s\n", smtpdiag_client_id(k));
+	return -1;
+}

@@ -1,0 +1,422 @@
+/*
+ * parse.c - find SMTP replies in whatever a person pasted or a program logged.
+ *
+ * A reply starts with a three-digit code (first digit 2-5, second 0-5) that
+ * stands apart from the text around it, or, when a program dropped the code,
+ * with a bare enhanced status code. Its text runs to the end of the line, or
+ * to the closing quote when the reply is quoted. A code followed by '-'
+ * announces another line of the same reply: "535-5.7.8 ... at\n535 5.7.8 ...".
+ * Logs and some programs glue those lines together ("Learn more at535 5.7.1"),
+ * so the continuation is also looked for inside the line.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* What a reply's first line holds before its text. */
+struct head {
+	int code;                      /* 0: a bare enhanced status */
+	struct smtpdiag_status status;
+	char sep;                      /* '-': more lines follow */
+	char quote;                    /* the reply ends at this quote; or 0 */
+	size_t text;                   /* where the text starts */
+};
+
+/* ---- the text being assembled ------------------------------------------ */
+
+struct text {
+	struct smtpdiag_reply *r;
+	int space; /* a space is due before the next visible byte */
+};
+
+/* Append bytes, folding runs of white space (and NULs) into one space. */
+static void text_put(struct text *t, const char *s, size_t n)
+{
+	struct smtpdiag_reply *r = t->r;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (smtpdiag__is_space(c)) {
+			t->space = r->text_len > 0;
+			continue;
+		}
+		if (r->text_len + 1 + (size_t)t->space >= SMTPDIAG_TEXT_MAX) {
+			r->truncated = 1;
+			return;
+		}
+		if (t->space)
+			r->text[r->text_len++] = ' ';
+		t->space = 0;
+		r->text[r->text_len++] = (char)c;
+	}
+}
+
+/* ---- recognising a reply's first line ------------------------------------ */
+
+static int is_code_at(const char *b, size_t len, size_t i)
+{
+	return i + 3 <= len && b[i] >= '2' && b[i] <= '5' && b[i + 1] >= '0' &&
+	       b[i + 1] <= '5' && smtpdiag__is_digit((unsigned char)b[i + 2]) &&
+	       (i + 3 == len || !smtpdiag__is_digit((unsigned char)b[i + 3]));
+}
+
+/* A literal backslash escape of a line break, as msmtp, Exim and Nodemailer
+ * write multi-line replies on one line. */
+static int is_escaped_break(const char *b, size_t len, size_t i)
+{
+	return i + 1 < len && b[i] == '\\' && (b[i + 1] == 'n' || b[i + 1] == 'r');
+}
+
+static int is_break(const char *b, size_t len, size_t i)
+{
+	return b[i] == '\n' || b[i] == '\r' || is_escaped_break(b, len, i);
+}
+
+/* Does a line start at i, possibly behind an escaped break? */
+static int at_line_start(const char *b, size_t i)
+{
+	return i == 0 || b[i - 1] == '\n' || b[i - 1] == '\r' ||
+	       (i >= 2 && b[i - 2] == '\\' && (b[i - 1] == 'n' || b[i - 1] == 'r'));
+}
+
+/* A status code at i, followed by something that ends it. Returns its length
+ * or 0. */
+static size_t status_at(const char *b, size_t len, size_t i,
+			struct smtpdiag_status *st)
+{
+	size_t n = smtpdiag__status_scan(b + i, len - i, st);
+	if (!n)
+		return 0;
+	if (i + n < len) {
+		unsigned char c = (unsigned char)b[i + n];
+		if (smtpdiag__is_alnum(c) || c == '.' || c == '-' || c == '_')
+			if (!(c == '.' && (i + n + 1 == len ||
+					   !smtpdiag__is_alnum((unsigned char)b[i + n + 1]))))
+				return 0;
+	}
+	return n;
+}
+
+/* Is the code at i set apart from its left? Not inside a word or a number
+ * ("0x800CCC79", "#10060", "host:465"), and either first on its line or after
+ * something that introduces a reply ("said:", "response: \"", "=", "<**"). */
+static int code_boundary(const char *b, size_t i, int has_status)
+{
+	if (at_line_start(b, i))
+		return 1;
+	unsigned char p = (unsigned char)b[i - 1];
+	if (smtpdiag__is_alnum(p) || strchr(".#-_/+%&?@$\\", p))
+		return 0;
+	if (p == ':' && i >= 2 && smtpdiag__is_alnum((unsigned char)b[i - 2]))
+		return 0;
+	if (has_status)
+		return 1;
+	size_t k = i;
+	while (k > 0 && (b[k - 1] == ' ' || b[k - 1] == '\t'))
+		k--;
+	if (at_line_start(b, k))
+		return 1;
+	return strchr(":=(\"'<>*[-", b[k - 1]) != NULL;
+}
+
+/* Skip spaces and tabs. */
+static size_t skip_blanks(const char *b, size_t len, size_t i)
+{
+	while (i < len && (b[i] == ' ' || b[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* A reply that begins with a basic code at i. */
+static int code_head(const char *b, size_t len, size_t i, struct head *h)
+{
+	size_t j = i + 3, n;
+	if (!is_code_at(b, len, i))
+		return 0;
+	*h = (struct head){ .code = (b[i] - '0') * 100 + (b[i + 1] - '0') * 10 +
+				    (b[i + 2] - '0'), .sep = ' ' };
+	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
+		h->quote = b[i - 1];
+
+	if (j == len || is_break(b, len, j) || b[j] == h->quote) {
+		h->text = j;
+	} else if (b[j] == ' ' || b[j] == '\t' || b[j] == '-' || b[j] == ':') {
+		h->sep = b[j] == '-' ? '-' : ' ';
+		j = skip_blanks(b, len, j + 1);
+		if ((n = status_at(b, len, j, &h->status)))
+			j = skip_blanks(b, len, j + n);
+		h->text = j;
+	} else if (b[j] == ',') {
+		/* Google's table: 550, "5.1.1". Text   Python: (550, b'5.1.1 Text') */
+		j = skip_blanks(b, len, j + 1);
+		if (j < len && b[j] == 'b')
+			j++;
+		if (j >= len || (b[j] != '"' && b[j] != '\''))
+			return 0;
+		char q = b[j++];
+		if ((n = status_at(b, len, j, &h->status)) && j + n < len &&
+		    b[j + n] == q) {
+			j += n + 1;
+			while (j < len && (b[j] == '.' || b[j] == ','))
+				j++;
+			h->quote = 0;
+		} else {
+			if (n)
+				j += n;
+			h->quote = q;
+		}
+		h->text = skip_blanks(b, len, j);
+	} else {
+		return 0;
+	}
+	return code_boundary(b, i, h->status.cls != 0);
+}
+
+/* A reply with no basic code: "The server response was: 5.7.0 Text". */
+static int status_head(const char *b, size_t len, size_t i, struct head *h)
+{
+	size_t n;
+	if (i > 0 && (smtpdiag__is_alnum((unsigned char)b[i - 1]) ||
+		      strchr(".#-_/=(", b[i - 1])))
+		return 0;
+	*h = (struct head){ .sep = ' ' };
+	if (!(n = status_at(b, len, i, &h->status)) || i + n >= len ||
+	    b[i + n] != ' ')
+		return 0;
+	size_t k = i;
+	while (k > 0 && b[k - 1] == ' ')
+		k--;
+	if (!at_line_start(b, k) && b[k - 1] != ':' && b[k - 1] != '"' &&
+	    b[k - 1] != '\'')
+		return 0;
+	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
+		h->quote = b[i - 1];
+	h->text = skip_blanks(b, len, i + n);
+	return 1;
+}
+
+/* ---- continuation lines -------------------------------------------------- */
+
+static int same_status(struct smtpdiag_status a, struct smtpdiag_status b)
+{
+	return a.cls == b.cls && a.subject == b.subject && a.detail == b.detail;
+}
+
+/* Is there, at k, the same reply's next line: its code (or, for a reply
+ * without one, its status) followed by '-' or a blank? Sets *next to the text
+ * after it and *sep to the separator. */
+static int continuation_at(const char *b, size_t len, size_t k,
+			   const struct smtpdiag_reply *r, size_t *next, char *sep)
+{
+	struct smtpdiag_status st;
+	size_t j = k, n;
+	if (r->code) {
+		if (!is_code_at(b, len, k) ||
+		    (b[k] - '0') * 100 + (b[k + 1] - '0') * 10 + (b[k + 2] - '0') != r->code)
+			return 0;
+		j = k + 3;
+		if (j < len && b[j] != '-' && b[j] != ' ')
+			return 0;
+		*sep = j < len ? b[j] : ' ';
+		j = skip_blanks(b, len, j + (j < len));
+	} else {
+		*sep = ' ';
+	}
+	if ((n = status_at(b, len, j, &st))) {
+		if (!same_status(st, r->status))
+			return 0;
+		j = skip_blanks(b, len, j + n);
+	} else if (!r->code || r->status.cls) {
+		return 0; /* a line with the code must repeat the status too */
+	}
+	*next = j;
+	return 1;
+}
+
+/* The next line of a multi-line reply: its code within the first bytes of the
+ * line, behind a time stamp or a transcript marker ("<~* ", "S: "). */
+static int next_line(const char *b, size_t len, size_t line,
+		     const struct smtpdiag_reply *r, size_t *next, char *sep)
+{
+	for (size_t k = line; k < len && k < line + 64 && !is_break(b, len, k); k++)
+		if ((k == line || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
+		    continuation_at(b, len, k, r, next, sep))
+			return 1;
+	return 0;
+}
+
+/* ---- tidying the text ---------------------------------------------------- */
+
+static int ends_with(const struct smtpdiag_reply *r, const char *s)
+{
+	size_t n = strlen(s);
+	return r->text_len >= n && !memcmp(r->text + r->text_len - n, s, n);
+}
+
+static void cut(struct smtpdiag_reply *r, size_t at)
+{
+	while (at > 0 && r->text[at - 1] == ' ')
+		at--;
+	r->text_len = at;
+	r->text[at] = '\0';
+}
+
+/* Drop what is not the server's: Postfix's "(in reply to RCPT TO command)"
+ * (kept as the command), a desktop mailer's "Disconnected.", and take a
+ * status written into the text, qmail style: "(#5.7.1)". */
+static void tidy(struct smtpdiag_reply *r)
+{
+	r->text[r->text_len] = '\0';
+	const char *in = strstr(r->text, "(in reply to ");
+	if (in) {
+		const char *cmd = in + 13, *end = strstr(cmd, " command)");
+		if (end && (size_t)(end - cmd) < sizeof r->command) {
+			memcpy(r->command, cmd, (size_t)(end - cmd));
+			r->command[end - cmd] = '\0';
+			cut(r, (size_t)(in - r->text));
+		}
+	}
+	if (ends_with(r, "Disconnected."))
+		cut(r, r->text_len - 13);
+	if (!r->status.cls)
+		for (size_t i = 0; i + 1 < r->text_len; i++)
+			if ((r->text[i] == '#' || r->text[i] == '(') &&
+			    status_at(r->text, r->text_len, i + 1, &r->status))
+				break;
+}
+
+/* ---- the reply ----------------------------------------------------------- */
+
+static size_t read_reply(const char *b, size_t len, size_t start,
+			 const struct head *h, struct smtpdiag_reply *r)
+{
+	struct text t = { r, 0 };
+	size_t p = h->text;
+	char sep = h->sep;
+
+	memset(r, 0, sizeof *r);
+	r->code = h->code;
+	r->status = h->status;
+	r->start = start;
+	for (;;) {
+		size_t e = p;
+		while (e < len && !is_break(b, len, e) && !(h->quote && b[e] == h->quote))
+			e++;
+		/* A continuation glued into this line ends this part of the text. */
+		if (sep == '-') {
+			size_t k, next;
+			char nsep;
+			for (k = p; k < e; k++)
+				if ((k == 0 || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
+				    continuation_at(b, len, k, r, &next, &nsep) && next <= e)
+					break;
+			if (k < e) {
+				text_put(&t, b + p, k - p);
+				t.space = r->text_len > 0;
+				p = next;
+				sep = nsep;
+				continue;
+			}
+		}
+		text_put(&t, b + p, e - p);
+		if (e >= len || (h->quote && b[e] == h->quote)) {
+			p = e < len ? e + 1 : e;
+			break;
+		}
+		size_t line = e + (b[e] == '\\' ? 2 : 1);
+		if (b[e] == '\r' && line < len && b[line] == '\n')
+			line++;
+		size_t next;
+		char nsep;
+		if (h->quote) {
+			/* Inside quotes every line is the reply's; drop the code or
+			 * status that may repeat at its start. */
+			struct smtpdiag_status st;
+			size_t q = skip_blanks(b, len, line), n;
+			if (continuation_at(b, len, q, r, &next, &nsep))
+				q = next, sep = nsep;
+			else if ((n = status_at(b, len, q, &st)) && same_status(st, r->status))
+				q = skip_blanks(b, len, q + n);
+			t.space = r->text_len > 0;
+			p = q;
+			continue;
+		}
+		if ((sep == '-' || !r->code) && next_line(b, len, line, r, &next, &nsep)) {
+			t.space = r->text_len > 0;
+			p = next;
+			sep = nsep;
+			continue;
+		}
+		p = e;
+		break;
+	}
+	r->end = p;
+	tidy(r);
+	return p;
+}
+
+int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
+		   struct smtpdiag_reply *r)
+{
+	struct head h;
+	if (!buf || !pos || !r)
+		return SMTPDIAG_EINVAL;
+	for (size_t i = *pos; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c < '2' || c > '5')
+			continue;
+		if (code_head(buf, len, i, &h) || status_head(buf, len, i, &h)) {
+			*pos = read_reply(buf, len, i, &h, r);
+			return 0;
+		}
+	}
+	*pos = len;
+	return SMTPDIAG_ENOREPLY;
+}
+
+/* ---- failures without a reply ------------------------------------------- */
+
+/* Find `key` and read "host:port" or "host[ip]:port" after it. */
+static void find_host(const char *b, size_t len, const char *key,
+		      struct smtpdiag_reply *r)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i + n <= len; i++) {
+		if (memcmp(b + i, key, n))
+			continue;
+		size_t j = skip_blanks(b, len, i + n), h = 0;
+		while (j < len && h + 1 < sizeof r->host &&
+		       (smtpdiag__is_alnum((unsigned char)b[j]) || b[j] == '.' ||
+			b[j] == '-' || b[j] == '_'))
+			r->host[h++] = b[j++];
+		r->host[h] = '\0';
+		if (j < len && b[j] == '[')
+			while (j < len && b[j] != ']' && !is_break(b, len, j))
+				j++;
+		if (j < len && b[j] == ']')
+			j++;
+		if (j + 1 < len && b[j] == ':' && smtpdiag__is_digit((unsigned char)b[j + 1])) {
+			int port = 0;
+			for (j++; j < len && smtpdiag__is_digit((unsigned char)b[j]) && port < 65536; j++)
+				port = port * 10 + (b[j] - '0');
+			r->port = port < 65536 ? port : 0;
+		}
+		if (h)
+			return;
+	}
+}
+
+int smtpdiag_reply_from_text(const char *buf, size_t len,
+			     struct smtpdiag_reply *r)
+{
+	struct text t = { r, 0 };
+	if (!r || (!buf && len))
+		return SMTPDIAG_EINVAL;
+	memset(r, 0, sizeof *r);
+	r->end = len;
+	text_put(&t, buf, len);
+	tidy(r);
+	find_host(buf, len, "Connecting to:", r);
+	if (!r->host[0])
+		find_host(buf, len, "connect to ", r);
+	return 0;
+}

@@ -1,0 +1,189 @@
+/*
+ * render.c - one diagnosis as readable text or as a JSON object.
+ *
+ * The JSON object has exactly the fields of DESIGN.md, null where unknown;
+ * the text puts what to do first and the raw facts last.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+#define BOLD "\033[1m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define GREEN "\033[32m"
+#define RESET "\033[0m"
+
+int severity_exit(const struct smtpdiag_diagnosis *d)
+{
+	switch (d->severity) {
+	case SMTPDIAG_SUCCESS: return EXIT_SUCCESS_REPLY;
+	case SMTPDIAG_TRANSIENT: return EXIT_TRANSIENT;
+	case SMTPDIAG_PERMANENT: return EXIT_PERMANENT;
+	case SMTPDIAG_SEVERITY_COUNT: break;
+	}
+	return EXIT_SOFTWARE;
+}
+
+static const char *who_says(enum smtpdiag_who w)
+{
+	switch (w) {
+	case SMTPDIAG_WHO_YOU: return "you can fix it";
+	case SMTPDIAG_WHO_POSTMASTER: return "the domain's postmaster must act";
+	case SMTPDIAG_WHO_PROVIDER: return "the mail provider must act";
+	case SMTPDIAG_WHO_RECIPIENT: return "it is on the recipient's side";
+	case SMTPDIAG_WHO_NOBODY: return "wait and retry";
+	case SMTPDIAG_WHO_COUNT: break;
+	}
+	return "";
+}
+
+static void put_status(FILE *f, struct smtpdiag_status st)
+{
+	fprintf(f, "%u.%u.%u", st.cls, st.subject, st.detail);
+}
+
+void render_text(FILE *f, const struct smtpdiag_reply *r,
+		 const struct smtpdiag_diagnosis *d, const struct style *st)
+{
+	const char *sev = smtpdiag_severity_name(d->severity);
+	const char *hue = d->severity == SMTPDIAG_SUCCESS     ? GREEN
+			  : d->severity == SMTPDIAG_TRANSIENT ? YELLOW
+							      : RED;
+	if (st->color)
+		fprintf(f, BOLD "%s%s" RESET " (%s): %s%s" RESET ", %s\n",
+			hue, smtpdiag_category_name(d->category),
+			smtpdiag_category_title(d->category), hue, sev, who_says(d->who));
+	else
+		fprintf(f, "%s (%s): %s, %s\n", smtpdiag_category_name(d->category),
+			smtpdiag_category_title(d->category), sev, who_says(d->who));
+	if (d->severity_overridden)
+		fprintf(f, "  (the provider documents this as %s, unlike the code's class)\n", sev);
+	if (d->cause) {
+		fputs("  ", f);
+		put_text_str(f, d->cause);
+		fputc('\n', f);
+	}
+	if (d->nfix) {
+		fputs("\nHow to fix it:\n", f);
+		for (size_t i = 0; i < d->nfix; i++) {
+			fprintf(f, "  %zu. ", i + 1);
+			put_text_str(f, d->fix[i]);
+			fputc('\n', f);
+		}
+	}
+	if (d->nsettings) {
+		fprintf(f, "\nWhere to change it (%s):\n", smtpdiag_client_name(st->client));
+		for (size_t i = 0; i < d->nsettings; i++) {
+			fprintf(f, "  %-20s ", smtpdiag_setting_name(d->settings[i]));
+			put_text_str(f, smtpdiag_setting_where(st->client, d->settings[i]));
+			fputc('\n', f);
+		}
+	}
+	fputc('\n', f);
+	fputs("Reply:      ", f);
+	if (r->code)
+		fprintf(f, "%d ", r->code);
+	if (r->status.cls) {
+		put_status(f, r->status);
+		fputc(' ', f);
+	}
+	put_text(f, r->text, r->text_len);
+	fputs(r->truncated ? " [cut]\n" : "\n", f);
+	if (r->host[0]) {
+		fputs("Server:     ", f);
+		put_text_str(f, r->host);
+		if (r->port)
+			fprintf(f, ":%d", r->port);
+		fputc('\n', f);
+	}
+	if (r->code)
+		fprintf(f, "Code:       %d  %s\n", r->code,
+			d->code_meaning ? d->code_meaning : "(not defined by the RFCs)");
+	if (r->status.cls) {
+		fputs("Status:     ", f);
+		put_status(f, r->status);
+		fprintf(f, "  %s\n", d->status_meaning ? d->status_meaning
+						       : "(not in the IANA registry)");
+	}
+	if (d->provider_name)
+		fprintf(f, "Provider:   %s\n", d->provider_name);
+	fputs("Decided by: ", f);
+	if (d->rule)
+		fprintf(f, "text rule %s\n", d->rule);
+	else
+		fprintf(f, "the %s alone\n", d->matched_by == SMTPDIAG_BY_STATUS
+						     ? "enhanced status code"
+						     : "reply code");
+	for (size_t i = 0; i < d->nrefs; i++)
+		fprintf(f, "%s%s\n", i ? "            " : "See:        ", d->refs[i]);
+}
+
+static void json_key(FILE *f, const char *key, int first)
+{
+	fprintf(f, "%s\"%s\":", first ? "{" : ",", key);
+}
+
+static void json_strings(FILE *f, const char *const *v, size_t n)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		put_json_string(f, v[i]);
+	}
+	fputc(']', f);
+}
+
+void render_json(FILE *f, const struct smtpdiag_reply *r,
+		 const struct smtpdiag_diagnosis *d, const struct style *st)
+{
+	json_key(f, "code", 1);
+	if (r->code)
+		fprintf(f, "%d", r->code);
+	else
+		fputs("null", f);
+	json_key(f, "status", 0);
+	if (r->status.cls) {
+		fputc('"', f);
+		put_status(f, r->status);
+		fputc('"', f);
+	} else {
+		fputs("null", f);
+	}
+	json_key(f, "text", 0);
+	put_json_string(f, r->text);
+	json_key(f, "provider", 0);
+	put_json_string(f, d->provider);
+	json_key(f, "category", 0);
+	put_json_string(f, smtpdiag_category_name(d->category));
+	json_key(f, "severity", 0);
+	put_json_string(f, smtpdiag_severity_name(d->severity));
+	json_key(f, "who", 0);
+	put_json_string(f, smtpdiag_who_name(d->who));
+	json_key(f, "rule", 0);
+	put_json_string(f, d->rule);
+	json_key(f, "matched_by", 0);
+	put_json_string(f, smtpdiag_matched_by_name(d->matched_by));
+	json_key(f, "cause", 0);
+	put_json_string(f, d->cause);
+	json_key(f, "fix", 0);
+	json_strings(f, d->fix, d->nfix);
+	json_key(f, "settings", 0);
+	fputc('[', f);
+	for (size_t i = 0; i < d->nsettings; i++) {
+		fprintf(f, "%s{\"key\":", i ? "," : "");
+		put_json_string(f, smtpdiag_setting_name(d->settings[i]));
+		fputs(",\"where\":", f);
+		put_json_string(f, smtpdiag_setting_where(st->client, d->settings[i]));
+		fputc('}', f);
+	}
+	fputc(']', f);
+	json_key(f, "code_meaning", 0);
+	put_json_string(f, d->code_meaning);
+	json_key(f, "status_meaning", 0);
+	put_json_string(f, d->status_meaning);
+	json_key(f, "references", 0);
+	json_strings(f, d->refs, d->nrefs);
+	fputs("}\n", f);
+}
