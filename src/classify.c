@@ -107,7 +107,7 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m,
 		     int *provider)
 {
 	uint8_t slots[SMTPDIAG__NRULES];
-	uint16_t chars[SMTPDIAG__NRULES];
+	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
 	uint16_t touched[SMTPDIAG__NRULES];
 	size_t ntouched = 0;
 	int best = -1;
@@ -126,12 +126,15 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m,
 						*provider = (int)(k - SMTPDIAG__NRULES) + 1;
 					continue;
 				}
+				unsigned slot = smtpdiag__uses[u].slot;
 				if (!slots[k]) {
-					chars[k] = 0;
+					memset(chars[k], 0, sizeof chars[k]);
 					touched[ntouched++] = (uint16_t)k;
 				}
-				slots[k] |= (uint8_t)(1u << smtpdiag__uses[u].slot);
-				chars[k] = (uint16_t)(chars[k] + ph->len);
+				slots[k] |= (uint8_t)(1u << slot);
+				/* alternatives of one line: the longest found counts */
+				if (ph->len > chars[k][slot])
+					chars[k][slot] = ph->len;
 			}
 		}
 	}
@@ -143,7 +146,10 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m,
 		    !codes_allow(rule, r->code, &code_agrees) ||
 		    !statuses_allow(rule, r->status, &status_agrees))
 			continue;
-		long score = (long)chars[k] * PER_CHAR + code_agrees * CODE_AGREES +
+		long matched = 0;
+		for (size_t j = 0; j < rule->nslots; j++)
+			matched += chars[k][j];
+		long score = matched * PER_CHAR + code_agrees * CODE_AGREES +
 			     status_agrees * STATUS_AGREES +
 			     (rule->provider && rule->provider == *provider) * PROVIDER_AGREES;
 		if (score > best_score || (score == best_score && (int)k < best)) {
@@ -259,4 +265,33 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 		return SMTPDIAG_ENOMATCH;
 	}
 	return 0;
+}
+
+static int is_failure(const struct smtpdiag_reply *r)
+{
+	int cls = r->code ? r->code / 100 : r->status.cls;
+	return cls == 4 || cls == 5;
+}
+
+int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
+		      struct smtpdiag_diagnosis *d)
+{
+	size_t pos = 0, first = 0;
+	int found = 0;
+
+	if (!r || !d || (!buf && len))
+		return SMTPDIAG_EINVAL;
+	while (smtpdiag_parse(buf, len, &pos, r) == 0) {
+		if (is_failure(r))
+			return smtpdiag_classify(r, d);
+		if (!found++)
+			first = r->start;
+	}
+	if (found) {
+		pos = first;
+		smtpdiag_parse(buf, len, &pos, r);
+		return smtpdiag_classify(r, d);
+	}
+	smtpdiag_reply_from_text(buf, len, r);
+	return smtpdiag_classify(r, d) == SMTPDIAG_ENOMATCH ? SMTPDIAG_ENOREPLY : 0;
 }

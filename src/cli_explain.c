@@ -16,20 +16,24 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"usage: smtpdiag explain [--json] [--client NAME] [--color WHEN] [REPLY...]\n"
+	"usage: smtpdiag explain [--json] [--client NAME] [--color WHEN]\n"
+	"                        [--file FILE | REPLY...]\n"
 	"\n"
 	"Explain an SMTP reply: its category, cause, fix and where to change the\n"
 	"setting. The reply is the arguments joined by spaces, or standard input\n"
 	"when there are none (a multi-line paste or a whole transcript).\n"
+	"The first failed reply decides; the others are listed.\n"
 	"\n"
 	"  -j, --json          one JSON object\n"
+	"  -f, --file FILE     read the reply from FILE ('-': standard input)\n"
 	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT);\n"
 	"                      `smtpdiag explain --client list` lists them\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Exit: 0 success reply, 1 no reply recognised, 2 transient failure,\n"
-	"3 permanent failure, 64 usage error, 74 read or write error.\n";
+	"3 permanent failure, 64 usage error, 66 input file cannot be opened,\n"
+	"74 read or write error.\n";
 
 static int usage(int status)
 {
@@ -57,12 +61,6 @@ static char *join_args(int argc, char **argv, size_t *len)
 	return buf;
 }
 
-static int is_failure(const struct smtpdiag_reply *r)
-{
-	int cls = r->code ? r->code / 100 : r->status.cls;
-	return cls == 4 || cls == 5;
-}
-
 /* The other replies of a transcript, one line each. */
 static void list_others(FILE *f, const char *buf, size_t len, size_t chosen)
 {
@@ -85,6 +83,7 @@ int cmd_explain(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "file", required_argument, NULL, 'f' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "colour", required_argument, NULL, 'C' },
@@ -92,13 +91,14 @@ int cmd_explain(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct style style = { 0 };
-	const char *client = NULL, *color = NULL;
+	const char *client = NULL, *color = NULL, *file = NULL;
 	int json = 0, c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jc:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jf:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 'f': file = optarg; break;
 		case 'c': client = optarg; break;
 		case 'C': color = optarg; break;
 		case 'h': return usage(0);
@@ -123,7 +123,20 @@ int cmd_explain(int argc, char **argv)
 
 	size_t len;
 	char *buf;
-	if (optind < argc) {
+	if (file && optind < argc) {
+		warnx("give the reply as arguments or with --file, not both");
+		return EXIT_USAGE;
+	}
+	if (file) {
+		FILE *fp = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+		if (!fp) {
+			warnx("%s: %s", file, strerror(errno));
+			return EXIT_NOINPUT;
+		}
+		buf = read_all(fp, &len);
+		if (fp != stdin)
+			fclose(fp);
+	} else if (optind < argc) {
 		buf = join_args(argc - optind, argv + optind, &len);
 	} else {
 		if (isatty(STDIN_FILENO))
@@ -135,22 +148,9 @@ int cmd_explain(int argc, char **argv)
 		return EXIT_IOERR;
 	}
 
-	/* The first failure decides; without one, the first reply. */
-	struct smtpdiag_reply r, first;
-	size_t pos = 0;
-	int found = 0, failed = 0;
-	while (!failed && smtpdiag_parse(buf, len, &pos, &r) == 0) {
-		if (!found++)
-			first = r;
-		failed = is_failure(&r);
-	}
-	if (found && !failed)
-		r = first;
-	if (!found)
-		smtpdiag_reply_from_text(buf, len, &r);
-
+	struct smtpdiag_reply r;
 	struct smtpdiag_diagnosis d;
-	if (smtpdiag_classify(&r, &d) == SMTPDIAG_ENOMATCH) {
+	if (smtpdiag_diagnose(buf, len, &r, &d) == SMTPDIAG_ENOREPLY) {
 		warnx("no SMTP reply recognised in the input");
 		free(buf);
 		return EXIT_NO_REPLY;
@@ -159,7 +159,7 @@ int cmd_explain(int argc, char **argv)
 		render_json(stdout, &r, &d, &style);
 	} else {
 		render_text(stdout, &r, &d, &style);
-		if (found > 1 || (found && smtpdiag_parse(buf, len, &pos, &first) == 0))
+		if (r.code || r.status.cls)
 			list_others(stdout, buf, len, r.start);
 	}
 	free(buf);

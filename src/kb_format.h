@@ -12,4 +12,7 @@
  * ("5xx") is stored as its digit, 2..5. */
 #define SMTPDIAG__CODE_NONE 0
 
+/* The most match lines a rule may have (all must be satisfied). */
+#define SMTPDIAG__MAX_SLOTS 8
+
 #endif

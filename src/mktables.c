@@ -21,7 +21,6 @@
 #include "internal.h"
 #include "kb_format.h"
 
-#define MAX_PHRASE_SLOTS 8
 #define MIN_PHRASE_LEN 4
 #define MAX_TEXT_LEN 4000 /* keeps each string literal portable */
 
@@ -120,7 +119,7 @@ struct spec {
 };
 
 static const struct spec specs[] = {
-	{ "rule", "match", 1, MAX_PHRASE_SLOTS },
+	{ "rule", "match", 1, SMTPDIAG__MAX_SLOTS },
 	{ "rule", "code", 0, 1 },
 	{ "rule", "status", 0, 1 },
 	{ "rule", "provider", 0, 1 },
@@ -152,7 +151,7 @@ static const struct spec specs[] = {
 	{ "category", "settings", 0, 1 },
 	{ "category", "ref", 0, SMTPDIAG_MAX_REFS },
 	{ "provider", "name", 1, 1 },
-	{ "provider", "marker", 0, MAX_PHRASE_SLOTS },
+	{ "provider", "marker", 0, SMTPDIAG__MAX_SLOTS },
 	{ "provider", "ref", 0, SMTPDIAG_MAX_REFS },
 	{ "client", "name", 1, 1 },
 };

@@ -126,6 +126,15 @@ static size_t skip_blanks(const char *b, size_t len, size_t i)
 	return i;
 }
 
+/* Does a "key=" log field start at i? */
+static int is_log_field(const char *b, size_t len, size_t i)
+{
+	size_t j = i;
+	while (j < len && (smtpdiag__is_alnum((unsigned char)b[j]) || b[j] == '_' || b[j] == '-'))
+		j++;
+	return j > i && j < len && b[j] == '=';
+}
+
 /* A reply that begins with a basic code at i. */
 static int code_head(const char *b, size_t len, size_t i, struct head *h)
 {
@@ -168,6 +177,8 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	} else {
 		return 0;
 	}
+	if (i > 0 && b[i - 1] == '=' && is_log_field(b, len, h->text))
+		return 0; /* "smtpstatus=535 smtpmsg=...": a code, not the reply */
 	return code_boundary(b, i, h->status.cls != 0);
 }
 

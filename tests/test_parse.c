@@ -1,0 +1,272 @@
+/*
+ * test_parse.c - the reply parser on every shape a reply is pasted in.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smtpdiag.h"
+
+struct shape {
+	const char *name;
+	const char *input;
+	int code;
+	const char *status; /* "" when none */
+	const char *text;   /* the joined text */
+};
+
+static const struct shape shapes[] = {
+	{ "code status text", "550 5.1.1 User unknown", 550, "5.1.1", "User unknown" },
+	{ "code dash status, two lines",
+	  "535-5.7.8 Username and Password not accepted. Learn more at\n"
+	  "535 5.7.8 https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp",
+	  535, "5.7.8",
+	  "Username and Password not accepted. Learn more at "
+	  "https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp" },
+	{ "continuation glued into the line",
+	  "535-5.7.1 Please log in with your web browser and then try again. Learn more "
+	  "at535 5.7.1 https://support.google.com/mail/bin/answer.py?answer=78754 "
+	  "p2sm808096lbj.4Disconnected.",
+	  535, "5.7.1",
+	  "Please log in with your web browser and then try again. Learn more at "
+	  "https://support.google.com/mail/bin/answer.py?answer=78754 p2sm808096lbj.4" },
+	{ "continuation after a space in one line",
+	  "535-5.7.1 Please log in. Learn more at 535 5.7.1 https://example.org/x",
+	  535, "5.7.1", "Please log in. Learn more at https://example.org/x" },
+	{ "code text", "550 Relay prohibited", 550, "", "Relay prohibited" },
+	{ "code colon text", "503: Bad sequence of commands", 503, "", "Bad sequence of commands" },
+	{ "google table", "421, \"4.4.5\". Server busy, try again later.", 421, "4.4.5",
+	  "Server busy, try again later." },
+	{ "status in the text, qmail style",
+	  "553 Sorry, this domain is not in my list of allowed hosts (#5.7.1)", 553, "5.7.1",
+	  "Sorry, this domain is not in my list of allowed hosts (#5.7.1)" },
+	{ "outlook report, quoted",
+	  "protocol: SMTP, server response: \"550 Relay prohibited\", port: 25, "
+	  "security (SSL): no, server error: 550, error number: 0x800CCC79",
+	  550, "", "Relay prohibited" },
+	{ "chatter around it",
+	  "Connecting to: smtp.ukr.net:465\nConnected.\n451 excessive mail rate for "
+	  "unknown mailhub, throttling\nDisconnected.",
+	  451, "", "excessive mail rate for unknown mailhub, throttling" },
+	{ "trailing Disconnected. on the line",
+	  "535 Incorrect authentication data Disconnected.", 535, "",
+	  "Incorrect authentication data" },
+	{ "crlf", "550-5.1.1 first\r\n550 5.1.1 second\r\n", 550, "5.1.1", "first second" },
+	{ "postfix flattened with wrapper",
+	  "status=bounced (host mx.example.org[192.0.2.27] said: 550-5.1.1 The email "
+	  "account does not exist. Please try 550-5.1.1 double-checking. 550 5.1.1 "
+	  "https://support.google.com/mail/?p=NoSuchUser a1si - gsmtp (in reply to "
+	  "RCPT TO command))",
+	  550, "5.1.1",
+	  "The email account does not exist. Please try double-checking. "
+	  "https://support.google.com/mail/?p=NoSuchUser a1si - gsmtp" },
+	{ "python bytes",
+	  "smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not "
+	  "accepted. For more information, go to\\n5.7.8  "
+	  "https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp')",
+	  535, "5.7.8",
+	  "Username and Password not accepted. For more information, go to "
+	  "https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp" },
+	{ "msmtp escaped lines",
+	  "smtpstatus=535 smtpmsg='535-5.7.8 Username and Password not accepted.\\n"
+	  "535 5.7.8  https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp' "
+	  "errormsg='authentication failed (method PLAIN)'",
+	  535, "5.7.8",
+	  "Username and Password not accepted. "
+	  "https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp" },
+	{ "status without code (.NET)",
+	  "System.Net.Mail.SmtpException: The SMTP server requires a secure connection "
+	  "or the client was not authenticated. The server response was: 5.7.0 "
+	  "Authentication Required.",
+	  0, "5.7.0", "Authentication Required." },
+	{ "swaks marker", "<** 550 5.7.1 Relaying denied", 550, "5.7.1", "Relaying denied" },
+	{ "phpmailer continuation behind a time stamp",
+	  "2024-05-03 10:18:40 SERVER -> CLIENT: 535-5.7.8 Username and Password not "
+	  "accepted.\n2024-05-03 10:18:40 SERVER -> CLIENT: 535 5.7.8 more",
+	  535, "5.7.8", "Username and Password not accepted. more" },
+	{ "three-digit status parts", "550 5.7.139 Authentication unsuccessful", 550, "5.7.139",
+	  "Authentication unsuccessful" },
+	{ "code alone", "421\n", 421, "", "" },
+	{ "a NUL byte becomes a space", "550 5.1.1 bad\0user", 550, "5.1.1", "bad user" },
+};
+
+static void smtpdiag_parse__each_shape__code_status_text(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+		const struct shape *s = &shapes[i];
+		struct smtpdiag_reply r;
+		size_t pos = 0, len = strlen(s->input);
+		if (!strcmp(s->name, "a NUL byte becomes a space"))
+			len = sizeof "550 5.1.1 bad\0user" - 1;
+		char status[32] = "";
+		print_message("shape: %s\n", s->name);
+		assert_int_equal(smtpdiag_parse(s->input, len, &pos, &r), 0);
+		assert_int_equal(r.code, s->code);
+		if (r.status.cls)
+			snprintf(status, sizeof status, "%u.%u.%u", r.status.cls,
+				 r.status.subject, r.status.detail);
+		assert_string_equal(status, s->status);
+		assert_string_equal(r.text, s->text);
+		assert_int_equal(r.text_len, strlen(s->text));
+		assert_true(pos > 0 && pos <= len);
+	}
+}
+
+static const char *const not_replies[] = {
+	"error number: 0x800CCC79",
+	"Socket Error #10060\nConnection timed out.",
+	"Connecting to: smtp.example.net:465",
+	"Connecting to: smtp.example.net:443",
+	"2024-05-03 10:12:01 delivered",
+	"Sent 250 messages today",
+	"version 5.7.1.2 of the tool",
+	"",
+	"   \n\t\n",
+};
+
+static void smtpdiag_parse__no_reply__enoreply(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof not_replies / sizeof *not_replies; i++) {
+		struct smtpdiag_reply r;
+		size_t pos = 0;
+		print_message("input: %s\n", not_replies[i]);
+		assert_int_equal(smtpdiag_parse(not_replies[i], strlen(not_replies[i]), &pos, &r),
+				 SMTPDIAG_ENOREPLY);
+	}
+}
+
+static void smtpdiag_parse__transcript__every_reply_in_order(void **state)
+{
+	static const char in[] = "501 sender address must match authenticated user\n"
+				 "RCPT TO:\nRSET\n503 sender not yet given\nDisconnected.";
+	struct smtpdiag_reply r;
+	size_t pos = 0;
+	(void)state;
+	assert_int_equal(smtpdiag_parse(in, sizeof in - 1, &pos, &r), 0);
+	assert_int_equal(r.code, 501);
+	assert_string_equal(r.text, "sender address must match authenticated user");
+	assert_int_equal(smtpdiag_parse(in, sizeof in - 1, &pos, &r), 0);
+	assert_int_equal(r.code, 503);
+	assert_string_equal(r.text, "sender not yet given");
+	assert_int_equal(smtpdiag_parse(in, sizeof in - 1, &pos, &r), SMTPDIAG_ENOREPLY);
+}
+
+static void smtpdiag_parse__last_line_without_dash__next_reply_separate(void **state)
+{
+	static const char in[] = "550 5.1.1 first\n550 5.1.1 second";
+	struct smtpdiag_reply r;
+	size_t pos = 0;
+	(void)state;
+	assert_int_equal(smtpdiag_parse(in, sizeof in - 1, &pos, &r), 0);
+	assert_string_equal(r.text, "first");
+	assert_int_equal(smtpdiag_parse(in, sizeof in - 1, &pos, &r), 0);
+	assert_string_equal(r.text, "second");
+}
+
+static void smtpdiag_parse__postfix_wrapper__command_kept(void **state)
+{
+	static const char in[] = "said: 550 5.1.1 no such user (in reply to RCPT TO command))";
+	struct smtpdiag_reply r;
+	size_t pos = 0;
+	(void)state;
+	assert_int_equal(smtpdiag_parse(in, sizeof in - 1, &pos, &r), 0);
+	assert_string_equal(r.command, "RCPT TO");
+	assert_string_equal(r.text, "no such user");
+}
+
+static void smtpdiag_parse__text_longer_than_max__cut_and_flagged(void **state)
+{
+	size_t n = 3 * SMTPDIAG_TEXT_MAX;
+	char *in = malloc(n);
+	struct smtpdiag_reply r;
+	size_t pos = 0;
+	(void)state;
+	memcpy(in, "550 ", 4);
+	memset(in + 4, 'a', n - 4);
+	assert_int_equal(smtpdiag_parse(in, n, &pos, &r), 0);
+	assert_true(r.truncated);
+	assert_int_equal(r.text_len, SMTPDIAG_TEXT_MAX - 1);
+	assert_int_equal(strlen(r.text), SMTPDIAG_TEXT_MAX - 1);
+	assert_int_equal(pos, n);
+	free(in);
+}
+
+static void smtpdiag_parse__many_continuations__one_reply(void **state)
+{
+	size_t lines = 10000, n = 0;
+	char *in = malloc(lines * 16);
+	struct smtpdiag_reply r;
+	size_t pos = 0;
+	(void)state;
+	for (size_t i = 0; i + 1 < lines; i++)
+		n += (size_t)sprintf(in + n, "550-5.1.1 x%zu\n", i % 10);
+	n += (size_t)sprintf(in + n, "550 5.1.1 end\n");
+	assert_int_equal(smtpdiag_parse(in, n, &pos, &r), 0);
+	assert_true(r.truncated);
+	assert_int_equal(smtpdiag_parse(in, n, &pos, &r), SMTPDIAG_ENOREPLY);
+	free(in);
+}
+
+static void smtpdiag_reply_from_text__bulk_mailer__host_and_port(void **state)
+{
+	static const char in[] = "Connecting to: first.hosted.in:25\n\nSocket Error #10060\n\n"
+				 "Connection timed out.";
+	struct smtpdiag_reply r;
+	(void)state;
+	assert_int_equal(smtpdiag_reply_from_text(in, sizeof in - 1, &r), 0);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.host, "first.hosted.in");
+	assert_int_equal(r.port, 25);
+	assert_string_equal(r.text, "Connecting to: first.hosted.in:25 Socket Error #10060 "
+				    "Connection timed out.");
+}
+
+static void smtpdiag_reply_from_text__postfix_connect__host_and_port(void **state)
+{
+	static const char in[] = "status=deferred (connect to mx.example.net[192.0.2.40]:25: "
+				 "Connection timed out)";
+	struct smtpdiag_reply r;
+	(void)state;
+	smtpdiag_reply_from_text(in, sizeof in - 1, &r);
+	assert_string_equal(r.host, "mx.example.net");
+	assert_int_equal(r.port, 25);
+}
+
+static void smtpdiag_status_parse__forms__exact(void **state)
+{
+	struct smtpdiag_status st;
+	(void)state;
+	assert_int_equal(smtpdiag_status_parse("5.1.10", 6, &st), 0);
+	assert_int_equal(st.cls, 5);
+	assert_int_equal(st.subject, 1);
+	assert_int_equal(st.detail, 10);
+	assert_int_equal(smtpdiag_status_parse("4.7.139", 7, &st), 0);
+	assert_int_equal(st.detail, 139);
+	assert_int_equal(smtpdiag_status_parse("3.1.1", 5, &st), SMTPDIAG_EINVAL);
+	assert_int_equal(smtpdiag_status_parse("5.1.1000", 8, &st), SMTPDIAG_EINVAL);
+	assert_int_equal(smtpdiag_status_parse("5.1", 3, &st), SMTPDIAG_EINVAL);
+	assert_int_equal(smtpdiag_status_parse("5.1.1 ", 6, &st), SMTPDIAG_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(smtpdiag_parse__each_shape__code_status_text),
+		cmocka_unit_test(smtpdiag_parse__no_reply__enoreply),
+		cmocka_unit_test(smtpdiag_parse__transcript__every_reply_in_order),
+		cmocka_unit_test(smtpdiag_parse__last_line_without_dash__next_reply_separate),
+		cmocka_unit_test(smtpdiag_parse__postfix_wrapper__command_kept),
+		cmocka_unit_test(smtpdiag_parse__text_longer_than_max__cut_and_flagged),
+		cmocka_unit_test(smtpdiag_parse__many_continuations__one_reply),
+		cmocka_unit_test(smtpdiag_reply_from_text__bulk_mailer__host_and_port),
+		cmocka_unit_test(smtpdiag_reply_from_text__postfix_connect__host_and_port),
+		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
