@@ -28,7 +28,7 @@ DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c
 CLI_SRC = src/main.c src/cli_explain.c src/render.c src/output.c
-TESTS   = test_parse test_seed
+TESTS   = test_parse test_match test_seed test_corpus
 
 
 LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o
@@ -69,11 +69,34 @@ $(B)/tests/%.o: tests/%.c $(B)/kb_size.h
 $(B)/tests/%: $(B)/tests/%.o $(B)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libsmtpdiag.a -lcmocka
 
+# test_match links a library built from the small knowledge base of
+# tests/fixture/ instead of data/.
+FIX = $(B)/fixture
+FIX_OBJ = $(LIB_SRC:src/%.c=$(FIX)/%.o) $(FIX)/kb.o
+
+$(FIX)/kb.c: $(B)/mktables tests/fixture/t.txt
+	@mkdir -p $(FIX)
+	$(B)/mktables $@ $(FIX)/kb_size.h tests/fixture/t.txt
+$(FIX)/kb_size.h: $(FIX)/kb.c
+
+$(FIX)/%.o: src/%.c $(FIX)/kb_size.h
+	$(CC) $(WARN) $(CFLAGS) -Iinclude -Isrc -I$(FIX) -MMD -MP -c -o $@ $<
+
+$(FIX)/kb.o: $(FIX)/kb.c
+	$(CC) $(WARN) $(CFLAGS) -Iinclude -Isrc -I$(FIX) -c -o $@ $<
+
+$(FIX)/libsmtpdiag.a: $(FIX_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FIX_OBJ)
+
+$(B)/tests/test_match: $(B)/tests/test_match.o $(FIX)/libsmtpdiag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FIX)/libsmtpdiag.a -lcmocka
+
 # Every test program runs even when one fails; the summary line counts them.
 check: all $(TEST_BINS)
 	@pass=0; fail=0; \
 	for t in $(TESTS); do \
-		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables ./$(B)/tests/$$t; \
+		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables $(B)/tests/$$t; \
 		then pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "FAILED: $$t"; fi; \
 	done; \
 	echo "test programs: $$pass passed, $$fail failed"; \
@@ -101,4 +124,4 @@ uninstall:
 .PHONY: all check check-asan clean install uninstall
 .SECONDARY:
 
--include $(wildcard $(B)/*.d $(B)/tests/*.d)
+-include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)

@@ -20,8 +20,34 @@ enum { PER_CHAR = 4, CODE_AGREES = 40, STATUS_AGREES = 40, PROVIDER_AGREES = 20 
 
 struct matches {
 	uint64_t phrase[(SMTPDIAG__NPHRASES + 63) / 64];
-	int provider; /* the first provider whose marker was seen, + 1 */
+	uint64_t providers[(SMTPDIAG__NPROVIDERS + 64) / 64]; /* markers seen */
+	int provider; /* the provider whose marker came first in the text, + 1 */
 };
+
+static int has_bit(const uint64_t *set, size_t i)
+{
+	return (set[i / 64] >> (i % 64)) & 1;
+}
+
+static void set_bit(uint64_t *set, size_t i)
+{
+	set[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+/* Note the providers that phrase p is a marker of. */
+static void saw_phrase(struct matches *m, uint32_t p)
+{
+	const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
+	set_bit(m->phrase, p);
+	for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
+		size_t k = smtpdiag__uses[u].rule;
+		if (k >= SMTPDIAG__NRULES) {
+			set_bit(m->providers, k - SMTPDIAG__NRULES);
+			if (!m->provider)
+				m->provider = (int)(k - SMTPDIAG__NRULES) + 1;
+		}
+	}
+}
 
 static uint32_t step(uint32_t s, unsigned char c)
 {
@@ -58,7 +84,8 @@ static void find_phrases(const char *text, size_t len, struct matches *m)
 		for (uint32_t t = smtpdiag__ac_term[s] ? s : smtpdiag__ac_dict[s]; t;
 		     t = smtpdiag__ac_dict[t]) {
 			uint32_t p = smtpdiag__ac_term[t] - 1;
-			m->phrase[p / 64] |= (uint64_t)1 << (p % 64);
+			if (!has_bit(m->phrase, p))
+				saw_phrase(m, p);
 		}
 	}
 }
@@ -101,10 +128,8 @@ static int statuses_allow(const struct smtpdiag__rule *rule,
 	return 0;
 }
 
-/* The best matching rule's index, or -1; *provider is the provider whose
- * marker was seen first in phrase order, + 1 (0: none). */
-static int best_rule(const struct smtpdiag_reply *r, const struct matches *m,
-		     int *provider)
+/* The best matching rule's index, or -1. */
+static int best_rule(const struct smtpdiag_reply *r, const struct matches *m)
 {
 	uint8_t slots[SMTPDIAG__NRULES];
 	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
@@ -114,18 +139,14 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m,
 	long best_score = -1;
 
 	memset(slots, 0, sizeof slots);
-	*provider = 0;
 	for (size_t w = 0; w < sizeof m->phrase / sizeof *m->phrase; w++) {
 		for (uint64_t bits = m->phrase[w]; bits; bits &= bits - 1) {
 			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);
 			const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
 			for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
 				size_t k = smtpdiag__uses[u].rule;
-				if (k >= SMTPDIAG__NRULES) {
-					if (!*provider)
-						*provider = (int)(k - SMTPDIAG__NRULES) + 1;
-					continue;
-				}
+				if (k >= SMTPDIAG__NRULES)
+					continue; /* a provider marker */
 				unsigned slot = smtpdiag__uses[u].slot;
 				if (!slots[k]) {
 					memset(chars[k], 0, sizeof chars[k]);
@@ -151,7 +172,8 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m,
 			matched += chars[k][j];
 		long score = matched * PER_CHAR + code_agrees * CODE_AGREES +
 			     status_agrees * STATUS_AGREES +
-			     (rule->provider && rule->provider == *provider) * PROVIDER_AGREES;
+			     (rule->provider && has_bit(m->providers, rule->provider - 1u)) *
+				     PROVIDER_AGREES;
 		if (score > best_score || (score == best_score && (int)k < best)) {
 			best = (int)k;
 			best_score = score;
@@ -200,7 +222,7 @@ static void put_provider(struct smtpdiag_diagnosis *d, int provider)
 int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
 	struct matches m;
-	int provider, best;
+	int best;
 	const struct smtpdiag__entry *e;
 	int cls = r && r->code ? r->code / 100 : r ? r->status.cls : 0;
 
@@ -212,7 +234,7 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 	d->severity = class_severity(cls);
 
 	find_phrases(r->text, r->text_len, &m);
-	best = best_rule(r, &m, &provider);
+	best = best_rule(r, &m);
 
 	if (cls && d->severity == SMTPDIAG_SUCCESS) {
 		d->category = SMTPDIAG_CAT_OK;
@@ -220,7 +242,7 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 		d->matched_by = r->code ? SMTPDIAG_BY_CODE : SMTPDIAG_BY_STATUS;
 		e = r->code ? smtpdiag__code_entry(r->code) : NULL;
 		put_advice(d, e ? &e->advice : &smtpdiag__categories[SMTPDIAG_CAT_OK].advice);
-		put_provider(d, provider);
+		put_provider(d, m.provider);
 		return 0;
 	}
 	if (best >= 0) {
@@ -230,7 +252,7 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 		d->matched_by = SMTPDIAG_BY_TEXT;
 		d->rule = smtpdiag__str(rule->id);
 		put_advice(d, &rule->advice);
-		put_provider(d, rule->provider ? rule->provider : provider);
+		put_provider(d, rule->provider ? rule->provider : m.provider);
 		/* A paste without code or status: the rule's own code tells. */
 		if (!cls && rule->ncodes && smtpdiag__codes[rule->codes]) {
 			int c = smtpdiag__codes[rule->codes];
@@ -242,7 +264,7 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 		}
 		return 0;
 	}
-	put_provider(d, provider);
+	put_provider(d, m.provider);
 	if (r->status.cls && (e = smtpdiag__status_entry(r->status)) &&
 	    e->category != SMTPDIAG_CAT_UNKNOWN) {
 		put_entry(d, e, SMTPDIAG_BY_STATUS);

@@ -50,13 +50,14 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 	const char *hue = d->severity == SMTPDIAG_SUCCESS     ? GREEN
 			  : d->severity == SMTPDIAG_TRANSIENT ? YELLOW
 							      : RED;
+	const char *who = d->severity == SMTPDIAG_SUCCESS ? "nothing to do" : who_says(d->who);
 	if (st->color)
 		fprintf(f, BOLD "%s%s" RESET " (%s): %s%s" RESET ", %s\n",
 			hue, smtpdiag_category_name(d->category),
-			smtpdiag_category_title(d->category), hue, sev, who_says(d->who));
+			smtpdiag_category_title(d->category), hue, sev, who);
 	else
 		fprintf(f, "%s (%s): %s, %s\n", smtpdiag_category_name(d->category),
-			smtpdiag_category_title(d->category), sev, who_says(d->who));
+			smtpdiag_category_title(d->category), sev, who);
 	if (d->severity_overridden)
 		fprintf(f, "  (the provider documents this as %s, unlike the code's class)\n", sev);
 	if (d->cause) {

@@ -1,0 +1,167 @@
+/*
+ * test_match.c - how the matcher chooses, on the small knowledge base of
+ * tests/fixture/t.txt (linked in instead of data/, so that these rules of
+ * choosing are tested apart from what data/ happens to say).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "smtpdiag.h"
+
+struct choice {
+	const char *input;
+	int ret;              /* of smtpdiag_diagnose */
+	const char *rule;     /* NULL: no rule decided */
+	enum smtpdiag_matched_by by;
+	const char *category, *severity;
+	int overridden;
+};
+
+static const struct choice choices[] = {
+	/* every match line must be found; case and white space do not matter */
+	{ "550 5.9.9 alpha beta and more", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
+	{ "550 5.9.9 alpha beta, then gamma", 0, "t.two-phrases", SMTPDIAG_BY_TEXT, "spam", "permanent", 0 },
+	{ "550-5.9.9 ALPHA\t\n550 5.9.9   Beta GAMMA", 0, "t.two-phrases", SMTPDIAG_BY_TEXT, "spam", "permanent", 0 },
+	/* any alternative of a line will do */
+	{ "552 delta", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	{ "552 epsilon   zeta", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	/* a code constraint excludes other codes */
+	{ "550 user unknown", 0, "t.coded", SMTPDIAG_BY_TEXT, "recipient", "permanent", 0 },
+	{ "552 user unknown", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
+	/* without a code, the rule's own code gives the severity */
+	{ "user unknown", 0, "t.coded", SMTPDIAG_BY_TEXT, "recipient", "permanent", 0 },
+	/* more matched characters win */
+	{ "550 user unknown in virtual table", 0, "t.longer", SMTPDIAG_BY_TEXT, "recipient", "permanent", 0 },
+	/* a status constraint excludes other statuses, allows none */
+	{ "552 5.2.2 quota", 0, "t.status", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "552 quota", 0, "t.status", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "552 5.3.4 quota", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
+	/* without a rule: the status's entry, then the code's; X.0.0 says nothing */
+	{ "550 5.2.2 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
+	{ "452 4.2.2 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "transient", 0 },
+	{ "550 5.0.0 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
+	{ "550 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
+	{ "513 zzz", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
+	{ "451 zzz", 0, NULL, SMTPDIAG_BY_CODE, "server", "transient", 0 },
+	/* a success is a success whatever its text */
+	{ "250 alpha beta gamma", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
+	/* rules for failures without a reply */
+	{ "the socket exploded", 0, "t.none", SMTPDIAG_BY_TEXT, "network", "transient", 0 },
+	{ "550 the socket exploded", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
+	{ "nothing known here", SMTPDIAG_ENOREPLY, NULL, SMTPDIAG_BY_STATUS, "unknown", "permanent", 0 },
+	/* a provider's documented severity overrides the code's class */
+	{ "550 daily limit reached", 0, "t.override", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 1 },
+	{ "daily limit reached", 0, "t.override", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 0 },
+	/* a recognised provider breaks a tie in favour of its own rule */
+	{ "550 the server says no", 0, "t.a-no", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
+	{ "550 the server says no - acme.example", 0, "t.b-acme-no", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
+	/* the first failure of a transcript decides */
+	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
+};
+
+static void smtpdiag_diagnose__fixture_cases__chosen_as_specified(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof choices / sizeof *choices; i++) {
+		const struct choice *c = &choices[i];
+		struct smtpdiag_reply r;
+		struct smtpdiag_diagnosis d;
+		print_message("case: %s\n", c->input);
+		assert_int_equal(smtpdiag_diagnose(c->input, strlen(c->input), &r, &d), c->ret);
+		if (c->rule) {
+			assert_non_null(d.rule);
+			assert_string_equal(d.rule, c->rule);
+		} else {
+			assert_null(d.rule);
+		}
+		assert_int_equal(d.matched_by, c->by);
+		assert_string_equal(smtpdiag_category_name(d.category), c->category);
+		assert_string_equal(smtpdiag_severity_name(d.severity), c->severity);
+		assert_int_equal(d.severity_overridden, c->overridden);
+	}
+}
+
+static void smtpdiag_classify__no_rule__category_advice_fills_in(void **state)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	(void)state;
+	assert_int_equal(smtpdiag_diagnose("550 5.2.2 zzz", 13, &r, &d), 0);
+	assert_string_equal(d.cause, "Cause of mailbox.");
+	assert_int_equal(d.nfix, 1);
+	assert_string_equal(d.fix[0], "Fix of mailbox.");
+	assert_string_equal(d.status_meaning, "Mailbox full");
+	assert_string_equal(d.code_meaning, "Five-fifty");
+	assert_int_equal(d.nrefs, 1);
+	assert_string_equal(d.refs[0], "test");
+}
+
+static void smtpdiag_classify__code_entry__own_advice_in_order(void **state)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	(void)state;
+	assert_int_equal(smtpdiag_diagnose("550 zzz", 7, &r, &d), 0);
+	assert_string_equal(d.cause, "Code cause.");
+	assert_int_equal(d.nfix, 2);
+	assert_string_equal(d.fix[0], "Code fix one.");
+	assert_string_equal(d.fix[1], "Code fix two.");
+	assert_int_equal(d.nsettings, 1);
+	assert_int_equal(d.settings[0], SMTPDIAG_SET_RECIPIENTS_LIST);
+}
+
+static void smtpdiag_classify__class_specific_status__wins_over_x(void **state)
+{
+	struct smtpdiag_status four = { 4, 2, 2 }, five = { 5, 2, 2 }, none = { 5, 9, 9 };
+	(void)state;
+	assert_string_equal(smtpdiag_status_meaning(four), "Mailbox full, class 4");
+	assert_string_equal(smtpdiag_status_meaning(five), "Mailbox full");
+	assert_null(smtpdiag_status_meaning(none));
+	assert_string_equal(smtpdiag_code_meaning(550), "Five-fifty");
+	assert_string_equal(smtpdiag_code_meaning(554), "Class 5");
+	assert_null(smtpdiag_code_meaning(600));
+	assert_null(smtpdiag_code_meaning(199));
+}
+
+static void smtpdiag_classify__provider_marker__reported(void **state)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	static const char in[] = "550 5.2.2 zzz acme.example";
+	(void)state;
+	assert_int_equal(smtpdiag_diagnose(in, sizeof in - 1, &r, &d), 0);
+	assert_string_equal(d.provider, "acme");
+	assert_string_equal(d.provider_name, "Acme Mail");
+}
+
+static void smtpdiag_setting_where__profile_without_key__generic_text(void **state)
+{
+	int other = smtpdiag_client_find("other");
+	(void)state;
+	assert_int_equal(smtpdiag_client_find("generic"), 0);
+	assert_true(other > 0);
+	assert_string_equal(smtpdiag_setting_where((size_t)other, SMTPDIAG_SET_AUTH_USERNAME),
+			    "other's user name field");
+	assert_string_equal(smtpdiag_setting_where((size_t)other, SMTPDIAG_SET_SERVER_HOST),
+			    "where server.host");
+	assert_null(smtpdiag_setting_where(99, SMTPDIAG_SET_SERVER_HOST));
+	assert_int_equal(smtpdiag_client_find("nope"), SMTPDIAG_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(smtpdiag_diagnose__fixture_cases__chosen_as_specified),
+		cmocka_unit_test(smtpdiag_classify__no_rule__category_advice_fills_in),
+		cmocka_unit_test(smtpdiag_classify__code_entry__own_advice_in_order),
+		cmocka_unit_test(smtpdiag_classify__class_specific_status__wins_over_x),
+		cmocka_unit_test(smtpdiag_classify__provider_marker__reported),
+		cmocka_unit_test(smtpdiag_setting_where__profile_without_key__generic_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
