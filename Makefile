@@ -28,7 +28,7 @@ DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c
 CLI_SRC = src/main.c src/cli_explain.c src/render.c src/output.c
-TESTS   = test_parse test_match test_seed test_corpus
+TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables
 
 
 LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o

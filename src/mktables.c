@@ -324,18 +324,27 @@ static struct field *get(struct record *r, const char *name, size_t *count)
 	return first;
 }
 
+/* The line of the field's occurrence after the first n (0-based n). */
+static int nth_line(struct record *r, const char *name, int n)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (!strcmp(r->fields[i].name, name) && n-- == 0)
+			return r->fields[i].line;
+	return r->line;
+}
+
 static void check_counts(struct record *r)
 {
 	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
 		size_t n;
 		if (strcmp(specs[i].kind, r->kind))
 			continue;
-		struct field *f = get(r, specs[i].field, &n);
+		get(r, specs[i].field, &n);
 		if ((int)n < specs[i].min)
 			error_at(r->file, r->line, "%s %s: missing field '%s'",
 				 r->kind, r->id, specs[i].field);
 		else if ((int)n > specs[i].max)
-			error_at(r->file, f->line,
+			error_at(r->file, nth_line(r, specs[i].field, specs[i].max),
 				 "%s %s: field '%s' may appear at most %d time%s",
 				 r->kind, r->id, specs[i].field, specs[i].max,
 				 specs[i].max == 1 ? "" : "s");
