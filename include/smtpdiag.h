@@ -216,6 +216,18 @@ struct smtpdiag_diagnosis {
 int smtpdiag_classify(const struct smtpdiag_reply *r,
 		      struct smtpdiag_diagnosis *d);
 
+/*
+ * Parse and classify in one call, as `smtpdiag explain` does: the first
+ * failed reply (4xx/5xx) in buf decides; without one, the first reply; without
+ * any reply, the whole text is matched as a failure without a reply
+ * (smtpdiag_reply_from_text). *r receives the reply that decided.
+ *
+ * Returns 0, or SMTPDIAG_ENOREPLY when the input holds no reply and no rule
+ * for reply-less failures matched it.
+ */
+int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
+		      struct smtpdiag_diagnosis *d);
+
 /* The meaning of a basic reply code (a class's meaning for a code the RFCs do
  * not define), or NULL for a code outside 200..599. */
 const char *smtpdiag_code_meaning(int code);
