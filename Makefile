@@ -1,7 +1,7 @@
 # smtpdiag - explain why an e-mail would not send.
 #
 #   make               build build/smtpdiag and build/libsmtpdiag.a
-#   make check         build and run every test (needs cmocka)
+#   make check         build and run every test (needs cmocka: make deps)
 #   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
 #   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR
 #
@@ -28,7 +28,7 @@ DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c
 CLI_SRC = src/main.c src/cli_explain.c src/render.c src/output.c
-TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables
+TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test_cli
 
 
 LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o
@@ -59,6 +59,11 @@ $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsmtpdiag.a
 
 # ---- tests ---------------------------------------------------------------
+
+# What the tests need on a fresh Debian machine (run as root).
+deps:
+	@dpkg -s libcmocka-dev >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y libcmocka-dev; }
 
 TEST_BINS = $(TESTS:%=$(B)/tests/%)
 
@@ -92,8 +97,14 @@ $(FIX)/libsmtpdiag.a: $(FIX_OBJ)
 $(B)/tests/test_match: $(B)/tests/test_match.o $(FIX)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FIX)/libsmtpdiag.a -lcmocka
 
+# The public header stands alone, in C and C++, under strict flags.
+CXX ?= c++
+header-check:
+	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c include/smtpdiag.h
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/smtpdiag.h
+
 # Every test program runs even when one fails; the summary line counts them.
-check: all $(TEST_BINS)
+check: all header-check $(TEST_BINS)
 	@pass=0; fail=0; \
 	for t in $(TESTS); do \
 		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables $(B)/tests/$$t; \
@@ -121,7 +132,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(LIBDIR)/libsmtpdiag.a \
 		$(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
 
-.PHONY: all check check-asan clean install uninstall
+.PHONY: all deps check check-asan header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)

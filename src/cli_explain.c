@@ -95,7 +95,7 @@ int cmd_explain(int argc, char **argv)
 	int json = 0, c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jf:c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jf:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'f': file = optarg; break;

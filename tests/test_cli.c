@@ -1,0 +1,238 @@
+/*
+ * test_cli.c - the smtpdiag command as a script sees it: exit codes, JSON
+ * fields, client profiles, output safety. Runs the built binary
+ * ($SMTPDIAG, default build/smtpdiag) through the shell.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char *bin;
+static char out[1 << 16];
+
+/* Run "BIN ARGS" through sh (stderr joined to stdout unless ARGS redirects
+ * it); fills out and returns the exit status. */
+static int run(const char *fmt, ...)
+{
+	char args[4096], cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof cmd, "%s %s", bin, args);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+struct exit_case {
+	const char *args;
+	int status;
+};
+
+static const struct exit_case exits[] = {
+	{ "explain '250 2.0.0 OK: queued as 4VZk1x2Y3z'", 0 },
+	{ "explain '354 Start mail input; end with <CRLF>.<CRLF>'", 0 },
+	{ "explain '421 4.7.0 Try again later, closing connection. (EHLO) a1si - gsmtp'", 2 },
+	{ "explain '450 4.2.0 <bob@example.org>: Recipient address rejected: Greylisted'", 2 },
+	{ "explain '550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown'", 3 },
+	{ "explain 535 5.7.8 Username and Password not accepted", 3 },
+	{ "explain 'nothing that looks like mail' 2>/dev/null", 1 },
+	{ "explain '' 2>/dev/null", 1 },
+	{ "explain < /dev/null 2>/dev/null", 1 },
+	{ "explain --no-such-option 2>/dev/null", 64 },
+	{ "frobnicate 2>/dev/null", 64 },
+	{ "2>/dev/null", 64 },
+	{ "explain --file /nonexistent/reply.txt 2>/dev/null", 66 },
+	{ "explain --file /dev/null 2>/dev/null", 1 },
+	{ "explain --client no-such-program 550 x 2>/dev/null", 64 },
+	{ "explain --color=sometimes 550 x 2>/dev/null", 64 },
+	{ "explain --file - 550 x 2>/dev/null", 64 },
+	{ "explain '550 5.1.1 User unknown' > /dev/full 2>/dev/null", 74 },
+	{ "--version", 0 },
+	{ "--help", 0 },
+	{ "explain --help", 0 },
+};
+
+static void explain__each_case__documented_exit_code(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof exits / sizeof *exits; i++) {
+		print_message("smtpdiag %s\n", exits[i].args);
+		assert_int_equal(run("%s", exits[i].args), exits[i].status);
+	}
+}
+
+static void explain__no_reply__says_so_on_stderr(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain 'hello there' 2>&1 >/dev/null"), 1);
+	assert_non_null(strstr(out, "no SMTP reply recognised"));
+}
+
+/* The keys of the top-level object, in order, comma separated. */
+static void top_keys(const char *json, char *keys, size_t cap)
+{
+	int depth = 0, in_str = 0, key = 0;
+	size_t n = 0;
+	keys[0] = '\0';
+	for (const char *p = json; *p; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1]) {
+				p++;
+			} else if (*p == '"') {
+				in_str = 0;
+				if (key && n + 1 < cap)
+					keys[n++] = ',';
+			} else if (key && n + 1 < cap) {
+				keys[n++] = *p;
+			}
+			continue;
+		}
+		if (*p == '"') {
+			in_str = 1;
+			key = depth == 1 && (p[-1] == '{' || p[-1] == ',');
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		}
+	}
+	if (n)
+		n--; /* the last comma */
+	keys[n] = '\0';
+}
+
+static void explain_json__google_credentials__design_fields(void **state)
+{
+	char keys[1024];
+	(void)state;
+	assert_int_equal(run("explain --json '535-5.7.8 Username and Password not accepted. "
+			     "For more information, go to\n535 5.7.8  "
+			     "https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp'"),
+			 3);
+	top_keys(out, keys, sizeof keys);
+	assert_string_equal(keys, "code,status,text,provider,category,severity,who,rule,"
+				  "matched_by,cause,fix,settings,code_meaning,status_meaning,"
+				  "references");
+	assert_non_null(strstr(out, "\"code\":535,"));
+	assert_non_null(strstr(out, "\"status\":\"5.7.8\","));
+	assert_non_null(strstr(out, "\"provider\":\"google\","));
+	assert_non_null(strstr(out, "\"category\":\"auth\","));
+	assert_non_null(strstr(out, "\"severity\":\"permanent\","));
+	assert_non_null(strstr(out, "\"who\":\"you\","));
+	assert_non_null(strstr(out, "\"rule\":\"google.bad-credentials\","));
+	assert_non_null(strstr(out, "\"matched_by\":\"text\","));
+	assert_non_null(strstr(out, "\"fix\":[\""));
+	assert_non_null(strstr(out, "\"settings\":[{\"key\":\"auth."));
+	assert_non_null(strstr(out, "\"references\":[\""));
+	/* one object on one line */
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+}
+
+static void explain_json__network_failure__nulls_where_unknown(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain --json 'Connecting to: first.hosted.in:25\n"
+			     "Socket Error #10060\nConnection timed out.'"), 2);
+	assert_non_null(strstr(out, "\"code\":null,"));
+	assert_non_null(strstr(out, "\"status\":null,"));
+	assert_non_null(strstr(out, "\"category\":\"network\","));
+	assert_non_null(strstr(out, "\"code_meaning\":null,"));
+	assert_non_null(strstr(out, "\"status_meaning\":null,"));
+}
+
+static void explain_json__code_alone__matched_by_code(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain --json '554 qqqq zzzz'"), 3);
+	assert_non_null(strstr(out, "\"rule\":null,"));
+	assert_non_null(strstr(out, "\"matched_by\":\"code\","));
+}
+
+static void explain__stdin_transcript__first_failure_decides_others_listed(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain < tests/fixture/transcript.txt"), 3);
+	assert_non_null(strstr(out, "sender ("));
+	assert_non_null(strstr(out, "Also seen:"));
+	assert_non_null(strstr(out, "503 sender not yet given"));
+}
+
+static void explain__client_profile__its_settings_path(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain --client bulk-mailer '535 5.7.0 Failed. Incorrect "
+			     "username/password'"), 3);
+	assert_non_null(strstr(out, "General settings"));
+	assert_int_equal(run("explain --json --client bulk-mailer '535 5.7.0 Failed. Incorrect "
+			     "username/password'"), 3);
+	assert_non_null(strstr(out, "General settings"));
+	setenv("SMTPDIAG_CLIENT", "postfix", 1);
+	assert_int_equal(run("explain '535 5.7.0 Failed. Incorrect username/password'"), 3);
+	unsetenv("SMTPDIAG_CLIENT");
+	assert_non_null(strstr(out, "smtp_sasl_password_maps"));
+	assert_int_equal(run("explain --client list"), 0);
+	assert_non_null(strstr(out, "thunderbird"));
+}
+
+static void explain__escape_sequences_in_input__shown_escaped(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain \"$(printf '550 5.1.1 evil \\033[2J\\033]0;x\\007 user')\""), 3);
+	assert_null(strchr(out, '\033'));
+	assert_null(strchr(out, '\007'));
+	assert_non_null(strstr(out, "\\x1b[2J"));
+	assert_int_equal(run("explain --json \"$(printf '550 5.1.1 bad \\033 \\377 user')\""), 3);
+	assert_null(strchr(out, '\033'));
+	assert_non_null(strstr(out, "\\u001b"));
+	assert_non_null(strstr(out, "\\ufffd"));
+}
+
+static void explain__color__only_when_asked_or_terminal(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain --color=always '550 5.1.1 User unknown'"), 3);
+	assert_non_null(strchr(out, '\033'));
+	assert_int_equal(run("explain --color=never '550 5.1.1 User unknown'"), 3);
+	assert_null(strchr(out, '\033'));
+	assert_int_equal(run("explain '550 5.1.1 User unknown'"), 3); /* a pipe */
+	assert_null(strchr(out, '\033'));
+}
+
+static void version__prints_name_and_version(void **state)
+{
+	(void)state;
+	assert_int_equal(run("--version"), 0);
+	assert_string_equal(out, "smtpdiag 0.1.0\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(explain__each_case__documented_exit_code),
+		cmocka_unit_test(explain__no_reply__says_so_on_stderr),
+		cmocka_unit_test(explain_json__google_credentials__design_fields),
+		cmocka_unit_test(explain_json__network_failure__nulls_where_unknown),
+		cmocka_unit_test(explain_json__code_alone__matched_by_code),
+		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
+		cmocka_unit_test(explain__client_profile__its_settings_path),
+		cmocka_unit_test(explain__escape_sequences_in_input__shown_escaped),
+		cmocka_unit_test(explain__color__only_when_asked_or_terminal),
+		cmocka_unit_test(version__prints_name_and_version),
+	};
+	bin = getenv("SMTPDIAG");
+	if (!bin)
+		bin = "build/smtpdiag";
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
