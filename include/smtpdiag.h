@@ -31,7 +31,8 @@ extern "C" {
 enum {
 	SMTPDIAG_ENOREPLY = -1, /* no SMTP reply in the input */
 	SMTPDIAG_ENOMATCH = -2, /* nothing in the knowledge base applies */
-	SMTPDIAG_EINVAL = -3    /* an argument is out of range or unknown */
+	SMTPDIAG_EINVAL = -3,   /* an argument is out of range or unknown */
+	SMTPDIAG_EMORE = -4     /* scan: more input is needed (see smtpdiag_scan) */
 };
 
 /* What went wrong. The names (smtpdiag_category_name) are stable ids used in
@@ -227,6 +228,54 @@ int smtpdiag_classify(const struct smtpdiag_reply *r,
  */
 int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
 		      struct smtpdiag_diagnosis *d);
+
+/* ---- scanning logs -------------------------------------------------------- */
+
+/* A failed reply found in a log, classified. Plain data owned by the caller. */
+struct smtpdiag_finding {
+	struct smtpdiag_reply reply;
+	struct smtpdiag_diagnosis diagnosis;
+	uint64_t line;       /* the line the reply starts on, from 1 */
+	char time[40];       /* the log line's time stamp as written; or "" */
+	char recipient[256]; /* the address the failure is about; or "" */
+	char sender[256];    /* the envelope sender when the line says; or "" */
+};
+
+/* A scan's position in its stream: the number of the line at *pos. Set
+ * line = 1 (or use smtpdiag_scanner_init) before the first block. */
+struct smtpdiag_scanner {
+	uint64_t line;
+};
+
+void smtpdiag_scanner_init(struct smtpdiag_scanner *s);
+
+/*
+ * Find the next failed reply (4xx/5xx, or a failure with no reply such as a
+ * time-out) in buf[*pos, len). buf[*pos] must start a line. Logs of Postfix,
+ * Exim, Sendmail, msmtp, swaks, curl, program errors (Python, PHPMailer,
+ * Nodemailer, JavaMail, .NET), RFC 3464 reports and ESP event JSON are
+ * understood; successful replies are never reported; a multi-line reply is
+ * one finding.
+ *
+ * Unless `final`, buf must end with a newline, and a reply that starts near
+ * the end (it may continue in the next block) is not taken: the function then
+ * returns SMTPDIAG_EMORE with *pos at the start of its line, and the caller
+ * passes the bytes from *pos again, followed by more input. With `final`,
+ * the block is the end of the input.
+ *
+ * Returns 0 with *f filled and *pos past the finding's last line, or
+ * SMTPDIAG_ENOREPLY when the block holds no more (then *pos == len). Lines are
+ * counted in s either way. Reads each byte of a mostly successful log once,
+ * looking for the few byte patterns every failure shows (a 4xx/5xx code, a
+ * 4.x.x/5.x.x status, "**", "error", "refused", "timed out" ...), and parses
+ * only the lines around them.
+ */
+int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
+		  size_t *pos, int final, struct smtpdiag_finding *f);
+
+/* How close to a block's end (in bytes) a reply must not start for
+ * smtpdiag_scan to take it before the next block arrives. */
+#define SMTPDIAG_SCAN_MARGIN 16384
 
 /* The meaning of a basic reply code (a class's meaning for a code the RFCs do
  * not define), or NULL for a code outside 200..599. */

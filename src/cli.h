@@ -16,6 +16,7 @@ enum {
 	EXIT_TRANSIENT = 2,
 	EXIT_PERMANENT = 3,
 	EXIT_USAGE = 64,
+	EXIT_DATAERR = 65,      /* merge: an input is not a summary */
 	EXIT_NOINPUT = 66,
 	EXIT_SOFTWARE = 70,
 	EXIT_IOERR = 74
@@ -47,15 +48,45 @@ int color_choice(const char *when, FILE *f);
  * when the name is unknown. */
 int client_choice(const char *name);
 
+/* Where scan found a reply. */
+struct place {
+	const char *source; /* file name, or "-" */
+	const struct smtpdiag_finding *finding;
+};
+
 /* render.c */
 void render_text(FILE *f, const struct smtpdiag_reply *r,
 		 const struct smtpdiag_diagnosis *d, const struct style *st);
+/* DESIGN.md's object; with `at` (scan) also source, line, time, recipient,
+ * sender, command and host. */
 void render_json(FILE *f, const struct smtpdiag_reply *r,
-		 const struct smtpdiag_diagnosis *d, const struct style *st);
+		 const struct smtpdiag_diagnosis *d, const struct style *st,
+		 const struct place *at);
+/* scan's one line per finding, and its TSV rows. */
+void render_line(FILE *f, const struct place *at, const struct style *st);
+void render_tsv_header(FILE *f);
+void render_tsv(FILE *f, const struct place *at);
 /* The exit code that a diagnosis calls for. */
 int severity_exit(const struct smtpdiag_diagnosis *d);
 
 /* cli_explain.c */
 int cmd_explain(int argc, char **argv);
+
+/* cli_scan.c */
+int cmd_scan(int argc, char **argv);
+
+/* summary.c: counts of findings that add up across pieces of a log. */
+struct summary;
+struct summary *summary_new(void);
+void summary_free(struct summary *s);
+void summary_add(struct summary *s, const struct smtpdiag_finding *f);
+void summary_lines(struct summary *s, uint64_t lines, uint64_t bytes);
+/* Add a summary written by summary_json; 0, or -1 when it is not one. */
+int summary_merge(struct summary *s, const char *json, size_t len);
+void summary_json(FILE *f, const struct summary *s);
+void summary_text(FILE *f, const struct summary *s, const struct style *st);
+/* 0 no failure, EXIT_TRANSIENT, EXIT_PERMANENT. */
+int summary_exit(const struct summary *s);
+int cmd_merge(int argc, char **argv);
 
 #endif

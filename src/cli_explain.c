@@ -156,7 +156,7 @@ int cmd_explain(int argc, char **argv)
 		return EXIT_NO_REPLY;
 	}
 	if (json) {
-		render_json(stdout, &r, &d, &style);
+		render_json(stdout, &r, &d, &style, NULL);
 	} else {
 		render_text(stdout, &r, &d, &style);
 		if (r.code || r.status.cls)

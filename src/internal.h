@@ -35,4 +35,14 @@ static inline int smtpdiag__is_alnum(unsigned char c)
  * look at what follows it. */
 size_t smtpdiag__status_scan(const char *s, size_t len, struct smtpdiag_status *st);
 
+/* trigger.c */
+
+/* The first position in buf[from, len) where a failure may start (see
+ * trigger.c), or len; adds the newlines in buf[from, that position) to
+ * *newlines. The _scalar variant is the byte-by-byte reference. */
+size_t smtpdiag__next_trigger(const char *buf, size_t from, size_t len,
+			      uint64_t *newlines);
+size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len,
+				uint64_t *newlines);
+
 #endif

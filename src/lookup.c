@@ -126,6 +126,7 @@ const char *smtpdiag_strerror(int err)
 	case SMTPDIAG_ENOREPLY: return "no SMTP reply in the input";
 	case SMTPDIAG_ENOMATCH: return "nothing in the knowledge base applies";
 	case SMTPDIAG_EINVAL: return "invalid argument";
+	case SMTPDIAG_EMORE: return "more input needed";
 	}
 	return "unknown error";
 }

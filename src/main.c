@@ -12,6 +12,8 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  explain [REPLY...]   explain a pasted SMTP reply (or standard input)\n"
+	"  scan [FILE...]       find and classify every failed reply in send logs\n"
+	"  merge [FILE...]      add up summaries of scan --summary --json\n"
 	"\n"
 	"  smtpdiag COMMAND --help   the command's options\n"
 	"  smtpdiag --version        the version\n";
@@ -25,6 +27,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc - 1, argv + 1);
+	if (!strcmp(cmd, "scan"))
+		return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(cmd, "merge"))
+		return cmd_merge(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return finish_output();

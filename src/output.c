@@ -42,14 +42,29 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The length of the run at s of printable ASCII that needs no escaping in
+ * text output (and, without '"' and '\\', in JSON). */
+static size_t plain_run(const unsigned char *s, size_t n, int json)
+{
+	size_t i = 0;
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f && !(json && (s[i] == '"' || s[i] == '\\')))
+		i++;
+	return i;
+}
+
 void put_text(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
+		size_t run = plain_run(p + i, n - i, 0);
+		if (run) {
+			fwrite(p + i, 1, run, f);
+			i += run;
+			continue;
+		}
 		size_t k = utf8_len(p + i, n - i);
 		/* C0 and C1 controls and DEL could steer a terminal */
-		int control = k == 1 ? (p[i] < 0x20 || p[i] == 0x7f)
-				     : (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
+		int control = k == 1 || (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0);
 		if (k == 0 || control) {
 			size_t bad = k ? k : 1;
 			for (size_t j = 0; j < bad; j++)
@@ -77,6 +92,12 @@ void put_json_string(FILE *f, const char *s)
 	size_t n = strlen(s);
 	fputc('"', f);
 	for (size_t i = 0; i < n;) {
+		size_t run = plain_run(p + i, n - i, 1);
+		if (run) {
+			fwrite(p + i, 1, run, f);
+			i += run;
+			continue;
+		}
 		size_t k = utf8_len(p + i, n - i);
 		if (k == 0) {
 			fputs("\\ufffd", f);

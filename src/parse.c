@@ -71,6 +71,21 @@ static int is_break(const char *b, size_t len, size_t i)
 	return b[i] == '\n' || b[i] == '\r' || is_escaped_break(b, len, i);
 }
 
+/* The end of the line part that starts at i: a line break (escaped or not),
+ * the closing quote, or len. */
+static size_t line_end(const char *b, size_t len, size_t i, char quote)
+{
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)b[i];
+		/* most bytes are none of these: one compare rejects them */
+		if (c > '\\' || (c != '\n' && c != '\r' && c != '\\' && c != '"' && c != '\''))
+			continue;
+		if (is_break(b, len, i) || (quote && c == (unsigned char)quote))
+			return i;
+	}
+	return len;
+}
+
 /* Does a line start at i, possibly behind an escaped break? */
 static int at_line_start(const char *b, size_t i)
 {
@@ -309,9 +324,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 	r->status = h->status;
 	r->start = start;
 	for (;;) {
-		size_t e = p;
-		while (e < len && !is_break(b, len, e) && !(h->quote && b[e] == h->quote))
-			e++;
+		size_t e = line_end(b, len, p, h->quote);
 		/* A continuation glued into this line ends this part of the text. */
 		if (sep == '-') {
 			size_t k, next;
@@ -392,7 +405,7 @@ static void find_host(const char *b, size_t len, const char *key,
 {
 	size_t n = strlen(key);
 	for (size_t i = 0; i + n <= len; i++) {
-		if (memcmp(b + i, key, n))
+		if (b[i] != key[0] || memcmp(b + i, key, n))
 			continue;
 		size_t j = skip_blanks(b, len, i + n), h = 0;
 		while (j < len && h + 1 < sizeof r->host &&

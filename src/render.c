@@ -136,8 +136,16 @@ static void json_strings(FILE *f, const char *const *v, size_t n)
 	fputc(']', f);
 }
 
+/* A string field that is null when empty. */
+static void json_opt(FILE *f, const char *key, const char *value)
+{
+	json_key(f, key, 0);
+	put_json_string(f, value && *value ? value : NULL);
+}
+
 void render_json(FILE *f, const struct smtpdiag_reply *r,
-		 const struct smtpdiag_diagnosis *d, const struct style *st)
+		 const struct smtpdiag_diagnosis *d, const struct style *st,
+		 const struct place *at)
 {
 	json_key(f, "code", 1);
 	if (r->code)
@@ -186,5 +194,91 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 	put_json_string(f, d->status_meaning);
 	json_key(f, "references", 0);
 	json_strings(f, d->refs, d->nrefs);
+	if (at) {
+		json_opt(f, "source", at->source);
+		json_key(f, "line", 0);
+		fprintf(f, "%llu", (unsigned long long)at->finding->line);
+		json_opt(f, "time", at->finding->time);
+		json_opt(f, "recipient", at->finding->recipient);
+		json_opt(f, "sender", at->finding->sender);
+		json_opt(f, "command", r->command);
+		json_opt(f, "host", r->host);
+	}
 	fputs("}\n", f);
+}
+
+void render_line(FILE *f, const struct place *at, const struct style *st)
+{
+	const struct smtpdiag_finding *x = at->finding;
+	const struct smtpdiag_reply *r = &x->reply;
+	const struct smtpdiag_diagnosis *d = &x->diagnosis;
+	put_text_str(f, at->source);
+	fprintf(f, ":%llu: ", (unsigned long long)x->line);
+	if (st->color)
+		fprintf(f, "%s%s %s" RESET, d->severity == SMTPDIAG_TRANSIENT ? YELLOW : RED,
+			smtpdiag_category_name(d->category), smtpdiag_severity_name(d->severity));
+	else
+		fprintf(f, "%s %s", smtpdiag_category_name(d->category),
+			smtpdiag_severity_name(d->severity));
+	if (r->code)
+		fprintf(f, " %d", r->code);
+	if (r->status.cls) {
+		fputc(' ', f);
+		put_status(f, r->status);
+	}
+	if (x->recipient[0]) {
+		fputs(" <", f);
+		put_text_str(f, x->recipient);
+		fputc('>', f);
+	}
+	fputc(' ', f);
+	put_text(f, r->text, r->text_len);
+	if (d->rule)
+		fprintf(f, " [%s]", d->rule);
+	fputc('\n', f);
+}
+
+/* A TSV field: tabs and line breaks would break the row, so they become
+ * spaces; control characters are escaped as in text output. */
+static void tsv_field(FILE *f, const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			fputc(' ', f);
+		else
+			put_text(f, p, 1);
+}
+
+void render_tsv_header(FILE *f)
+{
+	fputs("source\tline\ttime\tcategory\tseverity\twho\tcode\tstatus\trule\t"
+	      "recipient\tsender\tcommand\thost\ttext\n", f);
+}
+
+void render_tsv(FILE *f, const struct place *at)
+{
+	const struct smtpdiag_finding *x = at->finding;
+	const struct smtpdiag_reply *r = &x->reply;
+	const struct smtpdiag_diagnosis *d = &x->diagnosis;
+	tsv_field(f, at->source);
+	fprintf(f, "\t%llu\t", (unsigned long long)x->line);
+	tsv_field(f, x->time);
+	fprintf(f, "\t%s\t%s\t%s\t", smtpdiag_category_name(d->category),
+		smtpdiag_severity_name(d->severity), smtpdiag_who_name(d->who));
+	if (r->code)
+		fprintf(f, "%d", r->code);
+	fputc('\t', f);
+	if (r->status.cls)
+		put_status(f, r->status);
+	fprintf(f, "\t%s\t", d->rule ? d->rule : "");
+	tsv_field(f, x->recipient);
+	fputc('\t', f);
+	tsv_field(f, x->sender);
+	fputc('\t', f);
+	tsv_field(f, r->command);
+	fputc('\t', f);
+	tsv_field(f, r->host);
+	fputc('\t', f);
+	tsv_field(f, r->text);
+	fputc('\n', f);
 }

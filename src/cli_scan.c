@@ -1,0 +1,222 @@
+/*
+ * cli_scan.c - `smtpdiag scan`: every failed reply in send logs.
+ *
+ * Reads each file (or standard input) in blocks of BLOCK bytes into one
+ * buffer, so memory stays flat whatever the input's size; the library's
+ * smtpdiag_scan does the finding and classifying. A line longer than the
+ * buffer is scanned in its first BLOCK bytes and the rest of it is skipped,
+ * so the lines after it are read as usual.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define BLOCK (1u << 20)
+
+static const char usage_text[] =
+	"usage: smtpdiag scan [--json | --tsv | --summary [--json]] [--client NAME]\n"
+	"                     [--color WHEN] [FILE...]\n"
+	"\n"
+	"Find and classify every failed SMTP reply in send logs (Postfix, Exim,\n"
+	"Sendmail, msmtp, swaks, curl, program errors, delivery reports, ESP\n"
+	"events). Reads standard input when no FILE is given ('-' also means it).\n"
+	"\n"
+	"  -j, --json          one JSON object per finding (with --summary: the\n"
+	"                      summary as JSON, which `smtpdiag merge` adds up)\n"
+	"  -t, --tsv           tab-separated rows under a header row\n"
+	"  -s, --summary       counts by category and severity, and the top rules\n"
+	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT)\n"
+	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Exit: 0 no failure found, 2 the worst failure is transient, 3 a permanent\n"
+	"failure, 64 usage error, 66 a file cannot be opened (the others are still\n"
+	"scanned), 74 read or write error.\n";
+
+enum format { LINES, JSON, TSV, SUMMARY, SUMMARY_JSON };
+
+struct job {
+	enum format format;
+	struct style style;
+	struct summary *summary;
+	int worst; /* 0, EXIT_TRANSIENT or EXIT_PERMANENT */
+	char *buf;
+};
+
+static void emit(struct job *j, const char *source, const struct smtpdiag_finding *f)
+{
+	struct place at = { source, f };
+	int sev = f->diagnosis.severity == SMTPDIAG_PERMANENT ? EXIT_PERMANENT : EXIT_TRANSIENT;
+	if (sev > j->worst)
+		j->worst = sev;
+	switch (j->format) {
+	case LINES: render_line(stdout, &at, &j->style); break;
+	case JSON: render_json(stdout, &f->reply, &f->diagnosis, &j->style, &at); break;
+	case TSV: render_tsv(stdout, &at); break;
+	case SUMMARY:
+	case SUMMARY_JSON: summary_add(j->summary, f); break;
+	}
+}
+
+/* Read what fits into buf[*fill, BLOCK); 0 at the end, -1 on error. */
+static ssize_t fill_block(int fd, char *buf, size_t *fill)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf + *fill, BLOCK - *fill);
+		if (n >= 0) {
+			*fill += (size_t)n;
+			return n;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* Scan one stream; 0, or EXIT_IOERR after a message. */
+static int scan_fd(struct job *j, int fd, const char *source)
+{
+	struct smtpdiag_scanner s;
+	struct smtpdiag_finding f;
+	size_t fill = 0;
+	uint64_t bytes = 0;
+	int skipping = 0; /* inside the rest of an overlong line */
+
+	smtpdiag_scanner_init(&s);
+	for (;;) {
+		ssize_t n = fill_block(fd, j->buf, &fill);
+		if (n < 0) {
+			warnx("%s: %s", source, strerror(errno));
+			return EXIT_IOERR;
+		}
+		int eof = n == 0;
+		bytes += (uint64_t)n;
+		if (skipping) {
+			char *nl = memchr(j->buf, '\n', fill);
+			size_t drop = nl ? (size_t)(nl - j->buf) + 1 : fill;
+			memmove(j->buf, j->buf + drop, fill - drop);
+			fill -= drop;
+			if (nl) {
+				skipping = 0;
+				s.line++;
+			}
+			if (eof)
+				break;
+			continue;
+		}
+		size_t complete = fill;
+		if (!eof) {
+			while (complete > 0 && j->buf[complete - 1] != '\n')
+				complete--;
+			if (complete == 0 && fill < BLOCK)
+				continue; /* a partial line: read on */
+		}
+		/* a line longer than the buffer: scan its start, skip the rest */
+		int overlong = complete == 0;
+		if (overlong)
+			complete = fill;
+		size_t pos = 0;
+		int rc;
+		while ((rc = smtpdiag_scan(&s, j->buf, complete, &pos, eof || overlong, &f)) == 0)
+			emit(j, source, &f);
+		if (overlong) {
+			skipping = 1;
+			pos = fill;
+		}
+		memmove(j->buf, j->buf + pos, fill - pos);
+		fill -= pos;
+		if (eof && fill == 0)
+			break;
+		if (eof) { /* EMORE at the end cannot happen: the last block is final */
+			warnx("%s: internal error: input left unread", source);
+			return EXIT_SOFTWARE;
+		}
+	}
+	if (j->summary)
+		summary_lines(j->summary, s.line - 1 + (bytes > 0 && fill > 0), bytes);
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "tsv", no_argument, NULL, 't' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct job j = { 0 };
+	const char *client = NULL, *color = NULL;
+	int json = 0, tsv = 0, summary = 0, c, status = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jtsc:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 't': tsv = 1; break;
+		case 's': summary = 1; break;
+		case 'c': client = optarg; break;
+		case 'C': color = optarg; break;
+		case 'h': fputs(usage_text, stdout); return finish_output();
+		default: fputs(usage_text, stderr); return EXIT_USAGE;
+		}
+	}
+	if (tsv && (json || summary)) {
+		warnx("--tsv goes with neither --json nor --summary");
+		return EXIT_USAGE;
+	}
+	j.format = summary ? (json ? SUMMARY_JSON : SUMMARY) : json ? JSON : tsv ? TSV : LINES;
+	int k = client_choice(client);
+	if (k < 0)
+		return EXIT_USAGE;
+	j.style.client = (size_t)k;
+	if ((j.style.color = color_choice(color, stdout)) < 0) {
+		warnx("--color takes auto, always or never");
+		return EXIT_USAGE;
+	}
+	if (json || tsv)
+		j.style.color = 0;
+	j.buf = malloc(BLOCK);
+	j.summary = summary ? summary_new() : NULL;
+	if (!j.buf || (summary && !j.summary)) {
+		warnx("out of memory");
+		return EXIT_SOFTWARE;
+	}
+	if (j.format == TSV)
+		render_tsv_header(stdout);
+
+	if (optind == argc)
+		status = scan_fd(&j, STDIN_FILENO, "-");
+	for (int i = optind; i < argc; i++) {
+		const char *name = argv[i];
+		int fd = strcmp(name, "-") ? open(name, O_RDONLY) : STDIN_FILENO;
+		if (fd < 0) {
+			warnx("%s: %s", name, strerror(errno));
+			if (status != EXIT_IOERR)
+				status = EXIT_NOINPUT;
+			continue;
+		}
+		int rc = scan_fd(&j, fd, name);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (rc && status != EXIT_IOERR)
+			status = rc;
+	}
+	if (j.format == SUMMARY)
+		summary_text(stdout, j.summary, &j.style);
+	else if (j.format == SUMMARY_JSON)
+		summary_json(stdout, j.summary);
+	summary_free(j.summary);
+	free(j.buf);
+	int out = finish_output();
+	return out ? out : status ? status : j.worst;
+}

@@ -1,0 +1,316 @@
+/*
+ * summary.c - counts of scan's findings: by category and severity, and by
+ * the rule (or code) that decided. A summary written as JSON can be read back
+ * and added to another, so a log scanned in pieces (on several cores or
+ * machines) sums to exactly what one pass gives.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct count {
+	char *key; /* a rule id, "code 550", "status 5.1.1" */
+	uint64_t n;
+};
+
+struct summary {
+	uint64_t lines, bytes, findings;
+	uint64_t by[SMTPDIAG_CAT_COUNT][SMTPDIAG_SEVERITY_COUNT];
+	struct count *table; /* open addressing; key NULL: empty */
+	size_t used, cap;
+};
+
+struct summary *summary_new(void)
+{
+	struct summary *s = calloc(1, sizeof *s);
+	if (s) {
+		s->cap = 256;
+		s->table = calloc(s->cap, sizeof *s->table);
+		if (!s->table) {
+			free(s);
+			s = NULL;
+		}
+	}
+	return s;
+}
+
+void summary_free(struct summary *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->table[i].key);
+	free(s->table);
+	free(s);
+}
+
+static size_t hash(const char *k)
+{
+	size_t h = 2166136261u;
+	while (*k)
+		h = (h ^ (unsigned char)*k++) * 16777619u;
+	return h;
+}
+
+static struct count *slot(struct count *t, size_t cap, const char *key)
+{
+	size_t i = hash(key) & (cap - 1);
+	while (t[i].key && strcmp(t[i].key, key))
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+/* Add n to key's count; -1 when out of memory. */
+static int bump(struct summary *s, const char *key, uint64_t n)
+{
+	if (2 * (s->used + 1) > s->cap) {
+		size_t cap = 2 * s->cap;
+		struct count *t = calloc(cap, sizeof *t);
+		if (!t)
+			return -1;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->table[i].key)
+				*slot(t, cap, s->table[i].key) = s->table[i];
+		free(s->table);
+		s->table = t;
+		s->cap = cap;
+	}
+	struct count *c = slot(s->table, s->cap, key);
+	if (!c->key) {
+		if (!(c->key = malloc(strlen(key) + 1)))
+			return -1;
+		strcpy(c->key, key);
+		s->used++;
+	}
+	c->n += n;
+	return 0;
+}
+
+void summary_add(struct summary *s, const struct smtpdiag_finding *f)
+{
+	const struct smtpdiag_diagnosis *d = &f->diagnosis;
+	const struct smtpdiag_reply *r = &f->reply;
+	char key[64];
+	s->findings++;
+	s->by[d->category][d->severity]++;
+	if (d->rule)
+		snprintf(key, sizeof key, "%s", d->rule);
+	else if (d->matched_by == SMTPDIAG_BY_STATUS && r->status.cls)
+		snprintf(key, sizeof key, "status %u.%u.%u", r->status.cls, r->status.subject,
+			 r->status.detail);
+	else
+		snprintf(key, sizeof key, "code %d", r->code);
+	bump(s, key, 1);
+}
+
+void summary_lines(struct summary *s, uint64_t lines, uint64_t bytes)
+{
+	s->lines += lines;
+	s->bytes += bytes;
+}
+
+int summary_exit(const struct summary *s)
+{
+	uint64_t transient = 0, permanent = 0;
+	for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++) {
+		transient += s->by[c][SMTPDIAG_TRANSIENT];
+		permanent += s->by[c][SMTPDIAG_PERMANENT];
+	}
+	return permanent ? EXIT_PERMANENT : transient ? EXIT_TRANSIENT : 0;
+}
+
+/* The counts, most first (then by key): a stable order, so that equal
+ * summaries print equal bytes. */
+static int by_count(const void *a, const void *b)
+{
+	const struct count *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static struct count *sorted(const struct summary *s)
+{
+	struct count *v = malloc((s->used + 1) * sizeof *v);
+	size_t n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->table[i].key)
+			v[n++] = s->table[i];
+	qsort(v, n, sizeof *v, by_count);
+	return v;
+}
+
+void summary_json(FILE *f, const struct summary *s)
+{
+	struct count *v = sorted(s);
+	int first = 1;
+	fprintf(f, "{\"smtpdiag_summary\":1,\"lines\":%llu,\"bytes\":%llu,\"findings\":%llu,"
+		"\"categories\":{", (unsigned long long)s->lines, (unsigned long long)s->bytes,
+		(unsigned long long)s->findings);
+	for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++) {
+		const uint64_t *n = s->by[c];
+		if (!n[SMTPDIAG_TRANSIENT] && !n[SMTPDIAG_PERMANENT])
+			continue;
+		fprintf(f, "%s\"%s\":[%llu,%llu]", first ? "" : ",",
+			smtpdiag_category_name((enum smtpdiag_category)c),
+			(unsigned long long)n[SMTPDIAG_TRANSIENT],
+			(unsigned long long)n[SMTPDIAG_PERMANENT]);
+		first = 0;
+	}
+	fputs("},\"rules\":{", f);
+	for (size_t i = 0; v && i < s->used; i++) {
+		fputs(i ? "," : "", f);
+		put_json_string(f, v[i].key);
+		fprintf(f, ":%llu", (unsigned long long)v[i].n);
+	}
+	fputs("}}\n", f);
+	free(v);
+}
+
+void summary_text(FILE *f, const struct summary *s, const struct style *st)
+{
+	uint64_t total[SMTPDIAG_CAT_COUNT], most = 0, transient = 0, permanent = 0;
+	for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++) {
+		transient += s->by[c][SMTPDIAG_TRANSIENT];
+		permanent += s->by[c][SMTPDIAG_PERMANENT];
+		total[c] = s->by[c][SMTPDIAG_TRANSIENT] + s->by[c][SMTPDIAG_PERMANENT];
+		if (total[c] > most)
+			most = total[c];
+	}
+	fprintf(f, "%llu failures (%llu permanent, %llu transient) in %llu lines\n",
+		(unsigned long long)s->findings, (unsigned long long)permanent,
+		(unsigned long long)transient, (unsigned long long)s->lines);
+	if (!s->findings)
+		return;
+	fprintf(f, "\n%-12s %10s %10s %10s\n", "category", "transient", "permanent", "total");
+	/* categories by total, most first */
+	for (uint64_t shown = 0; shown < s->findings;) {
+		int best = -1;
+		for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++)
+			if (total[c] && (best < 0 || total[c] > total[best]))
+				best = c;
+		if (best < 0)
+			break;
+		int bar = (int)((total[best] * 30 + most - 1) / most);
+		fprintf(f, "%-12s %10llu %10llu %10llu  %s", smtpdiag_category_name((enum smtpdiag_category)best),
+			(unsigned long long)s->by[best][SMTPDIAG_TRANSIENT],
+			(unsigned long long)s->by[best][SMTPDIAG_PERMANENT],
+			(unsigned long long)total[best], st->color ? "\033[1m" : "");
+		for (int i = 0; i < bar; i++)
+			fputc('#', f);
+		fputs(st->color ? "\033[0m\n" : "\n", f);
+		shown += total[best];
+		total[best] = 0;
+	}
+	struct count *v = sorted(s);
+	fprintf(f, "\n%10s  %s\n", "count", "top rules (or codes)");
+	for (size_t i = 0; v && i < s->used && i < 10; i++) {
+		fprintf(f, "%10llu  ", (unsigned long long)v[i].n);
+		put_text_str(f, v[i].key);
+		fputc('\n', f);
+	}
+	free(v);
+}
+
+/* ---- reading a summary back: only the shape summary_json writes ---------- */
+
+struct reader {
+	const char *p, *end;
+};
+
+static void ws(struct reader *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
+		r->p++;
+}
+
+static int expect(struct reader *r, char c)
+{
+	ws(r);
+	if (r->p < r->end && *r->p == c) {
+		r->p++;
+		return 1;
+	}
+	return 0;
+}
+
+static int number(struct reader *r, uint64_t *v)
+{
+	ws(r);
+	const char *start = r->p;
+	*v = 0;
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+		*v = *v * 10 + (uint64_t)(*r->p++ - '0');
+	return r->p > start;
+}
+
+/* A string without escapes other than \" and \\, into buf. */
+static int string(struct reader *r, char *buf, size_t cap)
+{
+	size_t n = 0;
+	if (!expect(r, '"'))
+		return 0;
+	while (r->p < r->end && *r->p != '"') {
+		if (*r->p == '\\' && r->p + 1 < r->end)
+			r->p++;
+		if (n + 1 >= cap)
+			return 0;
+		buf[n++] = *r->p++;
+	}
+	buf[n] = '\0';
+	return expect(r, '"');
+}
+
+int summary_merge(struct summary *s, const char *json, size_t len)
+{
+	struct reader r = { json, json + len };
+	char key[256];
+	uint64_t v, a, b;
+	if (!expect(&r, '{'))
+		return -1;
+	do {
+		if (!string(&r, key, sizeof key) || !expect(&r, ':'))
+			return -1;
+		if (!strcmp(key, "categories") || !strcmp(key, "rules")) {
+			int cats = key[0] == 'c';
+			if (!expect(&r, '{'))
+				return -1;
+			if (expect(&r, '}'))
+				continue;
+			do {
+				if (!string(&r, key, sizeof key) || !expect(&r, ':'))
+					return -1;
+				if (cats) {
+					int c = 0;
+					while (c < SMTPDIAG_CAT_COUNT &&
+					       strcmp(key, smtpdiag_category_name((enum smtpdiag_category)c)))
+						c++;
+					if (c == SMTPDIAG_CAT_COUNT || !expect(&r, '[') || !number(&r, &a) ||
+					    !expect(&r, ',') || !number(&r, &b) || !expect(&r, ']'))
+						return -1;
+					s->by[c][SMTPDIAG_TRANSIENT] += a;
+					s->by[c][SMTPDIAG_PERMANENT] += b;
+				} else if (!number(&r, &v) || bump(s, key, v) < 0) {
+					return -1;
+				}
+			} while (expect(&r, ','));
+			if (!expect(&r, '}'))
+				return -1;
+		} else if (number(&r, &v)) {
+			if (!strcmp(key, "lines"))
+				s->lines += v;
+			else if (!strcmp(key, "bytes"))
+				s->bytes += v;
+			else if (!strcmp(key, "findings"))
+				s->findings += v;
+			else if (strcmp(key, "smtpdiag_summary") || v != 1)
+				return -1;
+		} else {
+			return -1;
+		}
+	} while (expect(&r, ','));
+	return expect(&r, '}') ? 0 : -1;
+}

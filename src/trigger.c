@@ -1,0 +1,194 @@
+/*
+ * trigger.c - the scanner's fast path: find the few byte patterns that every
+ * failed reply in a log shows, at memory speed.
+ *
+ * A byte position "triggers" when it starts
+ *   - a code 4xx/5xx: [45] digit digit, then ' ', '-', ':' or ','
+ *   - an enhanced status 4.x.x/5.x.x: [45] '.' digit '.'
+ *     (for these two, the byte before is neither a letter, a digit nor a '.',
+ *     so that "a1si575 - gsmtp" and "192.0.2.45" are passed over)
+ *   - Exim's "**" (failed) or "==" (deferred), swaks's "<~*"
+ *   - a word of a failure without a reply: "err(or)", "(re)fus(ed)",
+ *     "(ti)med (out)", "(ex)cep(tion)", in any case.
+ * Success lines rarely hold any of these, so the scanner parses only the
+ * lines around a trigger. On x86-64 thirty-two positions are tested at once
+ * (AVX2 when the processor has it, SSE2 otherwise); elsewhere the same test
+ * runs byte by byte. All give the same answer; tests/test_scan.c compares
+ * them.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_X86_VECTORS 1
+#endif
+
+static int is_4or5(unsigned char c)
+{
+	return c == '4' || c == '5';
+}
+
+/* The test at one position; bytes past the end read as a newline, the byte
+ * before the buffer as one too. */
+static int triggers(const unsigned char *b, size_t i, size_t len)
+{
+	unsigned char c[4], prev = i > 0 ? b[i - 1] : '\n';
+	for (int k = 0; k < 4; k++)
+		c[k] = i + (size_t)k < len ? b[i + (size_t)k] : '\n';
+	if (is_4or5(c[0]) && !smtpdiag__is_alnum(prev) && prev != '.') {
+		if (c[1] == '.' && smtpdiag__is_digit(c[2]) && c[3] == '.')
+			return 1;
+		if (smtpdiag__is_digit(c[1]) && smtpdiag__is_digit(c[2]) &&
+		    (c[3] == ' ' || c[3] == '-' || c[3] == ':' || c[3] == ','))
+			return 1;
+	}
+	if (c[0] == c[1] && (c[0] == '*' || c[0] == '='))
+		return 1;
+	if (c[0] == '~' && c[1] == '*')
+		return 1;
+	unsigned char l0 = c[0] | 0x20, l1 = c[1] | 0x20, l2 = c[2] | 0x20;
+	return (l0 == 'r' && l1 == 'r' && l2 == 'o') || (l0 == 'f' && l1 == 'u' && l2 == 's') ||
+	       (l0 == 'm' && l1 == 'e' && l2 == 'd') || (l0 == 'c' && l1 == 'e' && l2 == 'p');
+}
+
+size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len, uint64_t *newlines)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	for (size_t i = from; i < len; i++) {
+		if (triggers(b, i, len))
+			return i;
+		*newlines += b[i] == '\n';
+	}
+	return len;
+}
+
+#ifdef HAVE_X86_VECTORS
+/* 32 positions at a time, written once with the compiler's vector
+ * extensions; compiled for AVX2 where the processor has it, else as pairs of
+ * SSE2 operations. A comparison gives 0 or -1 in each byte. */
+/* These helpers are static and inlined, so the note that passing 32-byte
+ * vectors by value differs between AVX and SSE calling conventions does not
+ * apply. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef uint8_t u8x32 __attribute__((vector_size(32)));
+typedef int8_t m8x32 __attribute__((vector_size(32)));
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE m8x32 digit(u8x32 v)
+{
+	return (u8x32)(v - '0') <= 9;
+}
+
+INLINE m8x32 letter(u8x32 v)
+{
+	return (u8x32)((v | 0x20) - 'a') <= 25;
+}
+
+INLINE m8x32 word3(u8x32 a, u8x32 b, u8x32 c, const char *w)
+{
+	return (a == (uint8_t)w[0]) & (b == (uint8_t)w[1]) & (c == (uint8_t)w[2]);
+}
+
+/* The trigger test (see the top of this file) at each position of v0, given
+ * the bytes before them (vp) and those after (v1, v2, v3). */
+INLINE m8x32 trigger_vec(u8x32 vp, u8x32 v0, u8x32 v1, u8x32 v2, u8x32 v3)
+{
+	m8x32 apart = ~(digit(vp) | letter(vp) | (vp == '.'));
+	m8x32 first = apart & ((v0 == '4') | (v0 == '5'));
+	m8x32 status = (v1 == '.') & digit(v2) & (v3 == '.');
+	m8x32 code = digit(v1) & digit(v2) & ((v3 == ' ') | (v3 == '-') | (v3 == ':') | (v3 == ','));
+	m8x32 pair = (v0 == v1) & ((v0 == '*') | (v0 == '='));
+	m8x32 swaks = (v0 == '~') & (v1 == '*');
+	u8x32 l0 = v0 | 0x20, l1 = v1 | 0x20, l2 = v2 | 0x20;
+	m8x32 words = word3(l0, l1, l2, "rro") | word3(l0, l1, l2, "fus") |
+		      word3(l0, l1, l2, "med") | word3(l0, l1, l2, "cep");
+	return (first & (status | code)) | pair | swaks | words;
+}
+
+INLINE u8x32 load(const char *p)
+{
+	u8x32 v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static uint32_t movemask_sse2(m8x32 m)
+{
+	__m128i half[2];
+	memcpy(half, &m, sizeof half);
+	return (uint32_t)_mm_movemask_epi8(half[0]) | (uint32_t)_mm_movemask_epi8(half[1]) << 16;
+}
+
+__attribute__((target("avx2"))) static uint32_t movemask_avx2(m8x32 m)
+{
+	__m256i v;
+	memcpy(&v, &m, sizeof v);
+	return (uint32_t)_mm256_movemask_epi8(v);
+}
+
+/* The number of bits set in a mask that has few: newlines are one byte in
+ * dozens. */
+static unsigned bits(uint32_t m)
+{
+	unsigned n = 0;
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+/* The vector loop from i (> 0); returns where it stopped: at a trigger, or
+ * where fewer than 35 bytes are left. */
+INLINE size_t vector_scan(const char *buf, size_t i, size_t len, uint64_t *newlines,
+			  int *hit, uint32_t (*movemask)(m8x32))
+{
+	*hit = 0;
+	for (; i + 35 <= len; i += 32) {
+		const char *p = buf + i;
+		u8x32 v0 = load(p);
+		uint32_t lines = movemask(v0 == '\n');
+		uint32_t hits = movemask(trigger_vec(load(p - 1), v0, load(p + 1), load(p + 2),
+						     load(p + 3)));
+		if (hits) {
+			unsigned at = (unsigned)__builtin_ctz(hits);
+			*newlines += bits(lines & ((1u << at) - 1));
+			*hit = 1;
+			return i + at;
+		}
+		*newlines += bits(lines);
+	}
+	return i;
+}
+
+static size_t scan_sse2(const char *buf, size_t i, size_t len, uint64_t *newlines, int *hit)
+{
+	return vector_scan(buf, i, len, newlines, hit, movemask_sse2);
+}
+
+__attribute__((target("avx2"))) static size_t scan_avx2(const char *buf, size_t i, size_t len,
+							 uint64_t *newlines, int *hit)
+{
+	return vector_scan(buf, i, len, newlines, hit, movemask_avx2);
+}
+#endif
+
+size_t smtpdiag__next_trigger(const char *buf, size_t from, size_t len, uint64_t *newlines)
+{
+	size_t i = from;
+#ifdef HAVE_X86_VECTORS
+	if (i == 0 && len > 0) { /* position 0 has no byte before it to load */
+		if (triggers((const unsigned char *)buf, 0, len))
+			return 0;
+		*newlines += buf[0] == '\n';
+		i = 1;
+	}
+	int hit;
+	i = __builtin_cpu_supports("avx2") ? scan_avx2(buf, i, len, newlines, &hit)
+					   : scan_sse2(buf, i, len, newlines, &hit);
+	if (hit)
+		return i;
+#endif
+	return smtpdiag__trigger_scalar(buf, i, len, newlines);
+}
