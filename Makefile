@@ -3,6 +3,7 @@
 #   make               build build/smtpdiag and build/libsmtpdiag.a
 #   make check         build and run every test (needs cmocka: make deps)
 #   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
+#   make bench         speed against baselines measured in the same run
 #   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR
 #
 # The knowledge base in data/ is compiled by build/mktables (built from
@@ -29,7 +30,7 @@ SHARED  = src/names.c src/fold.c src/status.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c src/trigger.c src/scan.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_scan.c src/cli_merge.c src/summary.c \
           src/render.c src/output.c
-TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test_cli
+TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test_scan test_cli
 
 
 LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o
@@ -104,11 +105,16 @@ header-check:
 	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c include/smtpdiag.h
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ include/smtpdiag.h
 
+# The benchmark's log generator, also used by the CLI tests.
+$(B)/genlog: tests/bench/genlog.c
+	@mkdir -p $(B)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ tests/bench/genlog.c
+
 # Every test program runs even when one fails; the summary line counts them.
-check: all header-check $(TEST_BINS)
+check: all header-check $(TEST_BINS) $(B)/genlog
 	@pass=0; fail=0; \
 	for t in $(TESTS); do \
-		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables $(B)/tests/$$t; \
+		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables GENLOG=$(B)/genlog $(B)/tests/$$t; \
 		then pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "FAILED: $$t"; fi; \
 	done; \
 	echo "test programs: $$pass passed, $$fail failed"; \
@@ -117,6 +123,23 @@ check: all header-check $(TEST_BINS)
 check-asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
+
+# ---- benchmark: ratios against a baseline measured in the same run --------
+
+BENCH_MB ?= 128
+
+$(B)/bench/%: tests/bench/%.c $(B)/libsmtpdiag.a
+	@mkdir -p $(B)/bench
+	$(CC) $(WARN) $(CFLAGS) -Iinclude -o $@ $< $(B)/libsmtpdiag.a
+
+$(B)/bench/mixed.log: $(B)/genlog
+	@mkdir -p $(B)/bench
+	$(B)/genlog $(BENCH_MB) > $@
+
+bench: all $(B)/bench/bench_classify $(B)/bench/bench_scan $(B)/bench/mixed.log
+	$(B)/bench/bench_classify tests/corpus
+	taskset -c 0 $(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11 2>/dev/null || \
+		$(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11
 
 clean:
 	rm -rf build build-asan
@@ -133,7 +156,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(LIBDIR)/libsmtpdiag.a \
 		$(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
 
-.PHONY: all deps check check-asan header-check clean install uninstall
+.PHONY: all deps bench check check-asan header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)

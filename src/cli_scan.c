@@ -124,6 +124,10 @@ static int scan_fd(struct job *j, int fd, const char *source)
 		int rc;
 		while ((rc = smtpdiag_scan(&s, j->buf, complete, &pos, eof || overlong, &f)) == 0)
 			emit(j, source, &f);
+		/* no room left to read the rest of a reply: take it as it is */
+		if (rc == SMTPDIAG_EMORE && pos == 0 && fill == BLOCK)
+			while (smtpdiag_scan(&s, j->buf, complete, &pos, 1, &f) == 0)
+				emit(j, source, &f);
 		if (overlong) {
 			skipping = 1;
 			pos = fill;

@@ -21,13 +21,15 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
 /* ---- fields of a log line ------------------------------------------------ */
 
 /* The first occurrence of key in line[0, len), or NULL. Looks first for the
- * key's first punctuation byte ('=', ':', '<', '"'), rarer in logs than
- * letters. */
+ * key's first punctuation byte ('=', ':', '<', '"', '*'), rarer in logs than
+ * letters and spaces, then compares the key's first byte, then the rest. */
 static const char *find(const char *line, size_t len, const char *key)
 {
 	size_t n = strlen(key), k = 0;
-	while (k + 1 < n && smtpdiag__is_alnum((unsigned char)key[k]))
+	while (k + 1 < n && (smtpdiag__is_alnum((unsigned char)key[k]) || key[k] == ' '))
 		k++;
+	if (k + 1 == n && !strpbrk(key, "=:<\"*(,#[")) /* no punctuation at all */
+		k = 0;
 	if (n > len)
 		return NULL;
 	const char *p = line + k, *last = line + len - n + k;
@@ -87,17 +89,24 @@ static void time_stamp(const char *line, size_t len, char *dst, size_t cap)
 static void exim_command(const char *line, size_t len, char *dst, size_t cap)
 {
 	static const char *const commands[][2] = {
-		{ "after RCPT TO", "RCPT TO" }, { "after MAIL FROM", "MAIL FROM" },
-		{ "after end of data", "DATA" }, { "after DATA", "DATA" },
-		{ "after AUTH", "AUTH" },       { "after EHLO", "EHLO" },
-		{ "after HELO", "HELO" },       { "after STARTTLS", "STARTTLS" },
-		{ "after initial connection", "CONNECT" },
+		{ "RCPT TO", "RCPT TO" },     { "MAIL FROM", "MAIL FROM" },
+		{ "end of data", "DATA" },    { "DATA", "DATA" },
+		{ "AUTH", "AUTH" },           { "EHLO", "EHLO" },
+		{ "HELO", "HELO" },           { "STARTTLS", "STARTTLS" },
+		{ "initial connection", "CONNECT" },
 	};
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (find(line, len, commands[i][0]) && strlen(commands[i][1]) < cap) {
+	const char *after = find(line, len, " after ");
+	if (!after)
+		return;
+	after += 7;
+	size_t left = (size_t)(line + len - after);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+		size_t n = strlen(commands[i][0]);
+		if (n <= left && !memcmp(after, commands[i][0], n) && strlen(commands[i][1]) < cap) {
 			strcpy(dst, commands[i][1]);
 			return;
 		}
+	}
 }
 
 static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
@@ -236,9 +245,13 @@ static size_t read_line(const char *buf, size_t len, size_t avail,
 	size_t used = len;
 	int found = 1;
 
-	if (find(buf, len, "status=sent") || find(buf, len, "stat=Sent"))
-		return 0;
-	if (postfix_status(buf, len, r) || sendmail_status(buf, len, r))
+	const char *status = find(buf, len, "status=");
+	if (status && (size_t)(buf + len - status) >= 11 && !memcmp(status + 7, "sent", 4))
+		return 0; /* Postfix delivered it */
+	const char *stat = find(buf, len, ", stat=");
+	if (stat && (size_t)(buf + len - stat) >= 11 && !memcmp(stat + 7, "Sent", 4))
+		return 0; /* Sendmail delivered it */
+	if ((status && postfix_status(buf, len, r)) || (stat && sendmail_status(buf, len, r)))
 		;
 	else if (failed_reply(buf, len, avail, r))
 		used = r->end;

@@ -4,6 +4,7 @@
  * ($SMTPDIAG, default build/smtpdiag) through the shell.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* realpath */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 static const char *bin;
@@ -210,6 +212,140 @@ static void explain__color__only_when_asked_or_terminal(void **state)
 	assert_null(strchr(out, '\033'));
 }
 
+/* ---- scan and merge ---------------------------------------------------------- */
+
+static const char *genlog;
+static char tmp[] = "/tmp/smtpdiag-cli-XXXXXX";
+
+static const struct exit_case scan_exits[] = {
+	{ "scan < /dev/null", 0 },
+	{ "scan tests/fixture/success.log", 0 },
+	{ "scan tests/fixture/transcript.txt", 3 },
+	{ "scan - < tests/fixture/transcript.txt", 3 },
+	{ "scan /nonexistent.log tests/fixture/transcript.txt 2>/dev/null", 66 },
+	{ "scan tests/fixture/transcript.txt > /dev/full 2>/dev/null", 74 },
+	{ "scan --tsv --json x 2>/dev/null", 64 },
+	{ "scan --bogus 2>/dev/null", 64 },
+	{ "scan --help", 0 },
+	{ "merge < /dev/null", 0 },
+	{ "merge tests/fixture/transcript.txt 2>/dev/null", 65 },
+};
+
+static void scan__each_case__documented_exit_code(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof scan_exits / sizeof *scan_exits; i++) {
+		print_message("smtpdiag %s\n", scan_exits[i].args);
+		assert_int_equal(run("%s", scan_exits[i].args), scan_exits[i].status);
+	}
+	assert_int_equal(run("scan /nonexistent.log tests/fixture/transcript.txt 2>&1"), 66);
+	assert_non_null(strstr(out, "/nonexistent.log"));
+	assert_non_null(strstr(out, "tests/fixture/transcript.txt:3: sender permanent 501"));
+}
+
+static void scan_formats__transient_only__exit_2_and_fields(void **state)
+{
+	(void)state;
+	assert_int_equal(run("scan --tsv tests/fixture/deferred.log"), 2);
+	assert_non_null(strstr(out, "source\tline\ttime\tcategory\tseverity\twho\tcode\t"
+				    "status\trule\trecipient\tsender\tcommand\thost\ttext\n"));
+	assert_non_null(strstr(out, "tests/fixture/deferred.log\t2\tMay  3 10:13:44\tgreylist\t"
+				    "transient\t"));
+	assert_int_equal(run("scan --json tests/fixture/deferred.log"), 2);
+	assert_non_null(strstr(out, "\"source\":\"tests/fixture/deferred.log\",\"line\":2,"
+				    "\"time\":\"May  3 10:13:44\",\"recipient\":\"ann@example.net\","));
+	assert_non_null(strstr(out, "\"command\":\"RCPT TO\",\"host\":\"mx.example.net\"}"));
+}
+
+/* A generated log of N megabytes in the temporary directory; its failure
+ * count (genlog says it on stderr) in *failures. */
+static void make_log(const char *name, int mb, unsigned long *failures)
+{
+	char cmd[1024], path[512];
+	snprintf(cmd, sizeof cmd, "%s %d > %s/%s 2> %s/%s.count", genlog, mb, tmp, name, tmp, name);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof path, "%s/%s.count", tmp, name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lu", failures), 1);
+	fclose(f);
+}
+
+static void scan__large_mixed_log__every_failure_no_success(void **state)
+{
+	unsigned long failures;
+	(void)state;
+	make_log("mixed.log", 16, &failures);
+	assert_int_equal(run("scan --tsv %s/mixed.log | tail -n +2 | wc -l", tmp), 0);
+	assert_int_equal(strtoul(out, NULL, 10), failures);
+	assert_int_equal(run("scan %s/mixed.log | grep -c -e ' ok ' -e ' 250 ' -e 'status=sent'", tmp), 1);
+	assert_int_equal(strtoul(out, NULL, 10), 0);
+	assert_int_equal(run("scan %s/mixed.log > /dev/null", tmp), 3);
+	/* the same bytes through a pipe, in whatever pieces it delivers */
+	assert_int_equal(run("scan --summary --json < %s/mixed.log > %s/a.json; "
+			     "cat %s/mixed.log | %s scan --summary --json > %s/b.json; "
+			     "cmp %s/a.json %s/b.json && echo same", tmp, tmp, tmp, bin, tmp, tmp, tmp), 0);
+	assert_non_null(strstr(out, "same"));
+}
+
+static void merge__summaries_of_8_pieces__equal_one_pass(void **state)
+{
+	unsigned long failures;
+	(void)state;
+	make_log("split.log", 8, &failures);
+	assert_int_equal(run("scan --summary --json %s/split.log > %s/whole.json; "
+			     "cd %s && split -n l/8 split.log piece. && "
+			     "for p in piece.*; do %s scan --summary --json < $p; done > pieces.json; "
+			     "ls piece.* | wc -l && %s merge --json pieces.json > merged.json; "
+			     "cmp whole.json merged.json && echo equal", tmp, tmp, tmp, bin, bin), 0);
+	assert_non_null(strstr(out, "8\n"));
+	assert_non_null(strstr(out, "equal"));
+	assert_int_equal(run("merge %s/pieces.json", tmp), 3);
+	assert_non_null(strstr(out, "failures ("));
+	assert_non_null(strstr(out, "top rules"));
+}
+
+static void scan__100mb_line__lines_after_it_found_memory_flat(void **state)
+{
+	(void)state;
+	char path[512], chunk[65536];
+	snprintf(path, sizeof path, "%s/long.log", tmp);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("550 5.1.1 before\n", f);
+	memset(chunk, 'x', sizeof chunk);
+	for (int i = 0; i < 100000000 / (int)sizeof chunk + 1; i++)
+		fwrite(chunk, 1, sizeof chunk, f);
+	fputs("\n550 5.1.1 <c@example.org> after\n", f);
+	assert_int_equal(fclose(f), 0);
+	/* peak memory: the child's, from the shell's time keeping */
+	assert_int_equal(run("scan --tsv %s/long.log", tmp), 3);
+	assert_non_null(strstr(out, "long.log\t1\t"));
+	assert_non_null(strstr(out, "long.log\t3\t"));
+	assert_non_null(strstr(out, "after"));
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	print_message("largest child so far: %ld KiB\n", ru.ru_maxrss);
+	assert_true(ru.ru_maxrss < 16 * 1024);
+}
+
+static void scan__closed_pipe__ends_quietly(void **state)
+{
+	(void)state;
+	assert_int_equal(run("scan %s/mixed.log 2>&1 | head -1 | wc -l", tmp), 0);
+	assert_string_equal(out, "1\n");
+	assert_int_equal(run("scan %s/mixed.log 2>%s/err | head -1 >/dev/null; wc -c < %s/err",
+			     tmp, tmp, tmp), 0);
+	assert_string_equal(out, "0\n");
+}
+
+static void scan__binary_input__no_crash(void **state)
+{
+	(void)state;
+	int st = run("scan %s > /dev/null", bin);
+	assert_true(st == 0 || st == 2 || st == 3);
+}
+
 static void version__prints_name_and_version(void **state)
 {
 	(void)state;
@@ -230,9 +366,26 @@ int main(void)
 		cmocka_unit_test(explain__escape_sequences_in_input__shown_escaped),
 		cmocka_unit_test(explain__color__only_when_asked_or_terminal),
 		cmocka_unit_test(version__prints_name_and_version),
+		cmocka_unit_test(scan__each_case__documented_exit_code),
+		cmocka_unit_test(scan_formats__transient_only__exit_2_and_fields),
+		cmocka_unit_test(scan__large_mixed_log__every_failure_no_success),
+		cmocka_unit_test(merge__summaries_of_8_pieces__equal_one_pass),
+		cmocka_unit_test(scan__100mb_line__lines_after_it_found_memory_flat),
+		cmocka_unit_test(scan__closed_pipe__ends_quietly),
+		cmocka_unit_test(scan__binary_input__no_crash),
 	};
-	bin = getenv("SMTPDIAG");
-	if (!bin)
-		bin = "build/smtpdiag";
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* absolute, as some tests change directory */
+	static char bin_path[4096], genlog_path[4096];
+	bin = realpath(getenv("SMTPDIAG") ? getenv("SMTPDIAG") : "build/smtpdiag", bin_path);
+	genlog = realpath(getenv("GENLOG") ? getenv("GENLOG") : "build/genlog", genlog_path);
+	if (!bin || !genlog)
+		return 1;
+	if (!mkdtemp(tmp))
+		return 1;
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+	if (system(cmd) != 0)
+		return 1;
+	return failed;
 }

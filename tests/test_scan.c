@@ -1,0 +1,260 @@
+/*
+ * test_scan.c - the log scanner: its fast trigger search against the
+ * byte-by-byte reference, and every sample log of tests/logs/ against its
+ * .expect file (each failure's line, category, severity and fields; nothing
+ * else reported), whole and in CRLF form.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define LOG_DIR "tests/logs"
+
+/* ---- the trigger search ---------------------------------------------------- */
+
+static unsigned long long seed = 0x2545F4914F6CDD1DULL;
+
+static unsigned rnd(void)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (unsigned)(seed >> 20);
+}
+
+static void trigger__vector_and_scalar__same_positions_and_lines(void **state)
+{
+	/* bytes that make and break triggers, dense enough to hit every lane */
+	static const char alphabet[] = "45450123.*=~-:, \nrRofFusUmMedDcCpPaZ9#";
+	char buf[4096];
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = rnd() % sizeof buf;
+		for (size_t i = 0; i < len; i++)
+			buf[i] = alphabet[rnd() % (sizeof alphabet - 1)];
+		size_t from = len ? rnd() % (len + 1) : 0;
+		while (from < len) {
+			uint64_t nv = 0, ns = 0;
+			size_t v = smtpdiag__next_trigger(buf, from, len, &nv);
+			size_t s = smtpdiag__trigger_scalar(buf, from, len, &ns);
+			assert_int_equal(v, s);
+			assert_int_equal(nv, ns);
+			from = v + 1;
+		}
+	}
+}
+
+static void trigger__plain_success_lines__none(void **state)
+{
+	static const char ok[] =
+		"May  3 10:00:01 mx1 postfix/smtp[2994]: 4V5C598Zk: to=<li.wei@example.org>, "
+		"relay=mx.example.net[192.0.2.27]:25, delay=8.4, delays=0.1/0/0.6/0.7, dsn=2.0.0, "
+		"status=sent (250 2.0.0 OK  1714731309 a640si994qkb.45 - gsmtp)\n"
+		"2024-05-03 10:15:09 1s2AbC-000123-AB => bob@example.org R=dnslookup "
+		"T=remote_smtp H=mx.example.org [192.0.2.10] C=\"250 2.0.0 OK id=1s2AbC\"\n";
+	uint64_t lines = 0;
+	(void)state;
+	assert_int_equal(smtpdiag__next_trigger(ok, 0, sizeof ok - 1, &lines), sizeof ok - 1);
+	assert_int_equal(lines, 2);
+}
+
+/* ---- sample logs ------------------------------------------------------------ */
+
+struct expected {
+	unsigned long line;
+	char category[32], severity[16], recipient[256], command[32], host[256];
+};
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+static size_t read_expect(const char *path, struct expected *e, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	size_t n = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f) && n < max) {
+		char *s = trim(line), *field[6];
+		int k = 0;
+		if (!*s || *s == '#')
+			continue;
+		for (char *p = s; k < 6; k++) {
+			char *bar = strstr(p, " | ");
+			field[k] = p;
+			if (!bar) {
+				k++;
+				break;
+			}
+			*bar = '\0';
+			p = bar + 3;
+		}
+		assert_int_equal(k, 6);
+		e[n].line = strtoul(trim(field[0]), NULL, 10);
+		snprintf(e[n].category, sizeof e[n].category, "%s", trim(field[1]));
+		snprintf(e[n].severity, sizeof e[n].severity, "%s", trim(field[2]));
+		snprintf(e[n].recipient, sizeof e[n].recipient, "%s", trim(field[3]));
+		snprintf(e[n].command, sizeof e[n].command, "%s", trim(field[4]));
+		snprintf(e[n].host, sizeof e[n].host, "%s", trim(field[5]));
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len + 1);
+	assert_int_equal(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return buf;
+}
+
+static int field_ok(const char *want, const char *got)
+{
+	return !strcmp(want, "-") || !strcmp(want, got);
+}
+
+/* Scan buf whole; report every difference from e[0, n). */
+static int check_log(const char *name, const char *buf, size_t len,
+		     const struct expected *e, size_t n)
+{
+	struct smtpdiag_scanner s;
+	struct smtpdiag_finding f;
+	size_t pos = 0, i = 0;
+	int bad = 0;
+	smtpdiag_scanner_init(&s);
+	while (smtpdiag_scan(&s, buf, len, &pos, 1, &f) == 0) {
+		const char *cat = smtpdiag_category_name(f.diagnosis.category);
+		const char *sev = smtpdiag_severity_name(f.diagnosis.severity);
+		if (i >= n || f.line != e[i].line) {
+			print_error("%s:%llu: unexpected finding %s %s: %.80s\n", name,
+				    (unsigned long long)f.line, cat, sev, f.reply.text);
+			bad++;
+			while (i < n && e[i].line < f.line) {
+				print_error("%s:%lu: missed %s %s\n", name, e[i].line,
+					    e[i].category, e[i].severity);
+				bad++, i++;
+			}
+			if (i < n && e[i].line == f.line)
+				i++;
+			continue;
+		}
+		if (strcmp(cat, e[i].category) || strcmp(sev, e[i].severity) ||
+		    !field_ok(e[i].recipient, f.recipient) ||
+		    !field_ok(e[i].command, f.reply.command) || !field_ok(e[i].host, f.reply.host)) {
+			print_error("%s:%lu: want %s %s %s %s %s, got %s %s %s %s %s [%s]\n", name,
+				    e[i].line, e[i].category, e[i].severity, e[i].recipient,
+				    e[i].command, e[i].host, cat, sev, f.recipient, f.reply.command,
+				    f.reply.host, f.diagnosis.rule ? f.diagnosis.rule : "-");
+			bad++;
+		}
+		i++;
+	}
+	for (; i < n; i++, bad++)
+		print_error("%s:%lu: missed %s %s\n", name, e[i].line, e[i].category, e[i].severity);
+	assert_int_equal(pos, len);
+	return bad;
+}
+
+/* The same log with CRLF line ends. */
+static char *to_crlf(const char *buf, size_t len, size_t *out)
+{
+	char *c = malloc(2 * len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n')
+			c[n++] = '\r';
+		c[n++] = buf[i];
+	}
+	*out = n;
+	return c;
+}
+
+static void scan__sample_logs__exactly_the_expected_failures(void **state)
+{
+	static struct expected e[512];
+	DIR *dir = opendir(LOG_DIR);
+	int bad = 0, files = 0;
+	(void)state;
+	assert_non_null(dir);
+	for (struct dirent *d; (d = readdir(dir));) {
+		size_t k = strlen(d->d_name), len, clen;
+		char path[512];
+		if (k < 5 || strcmp(d->d_name + k - 4, ".log"))
+			continue;
+		snprintf(path, sizeof path, "%s/%.*s.expect", LOG_DIR, (int)(k - 4), d->d_name);
+		size_t n = read_expect(path, e, sizeof e / sizeof *e);
+		snprintf(path, sizeof path, "%s/%s", LOG_DIR, d->d_name);
+		char *buf = read_file(path, &len);
+		bad += check_log(path, buf, len, e, n);
+		char *crlf = to_crlf(buf, len, &clen);
+		bad += check_log(path, crlf, clen, e, n);
+		free(crlf);
+		free(buf);
+		files++;
+	}
+	closedir(dir);
+	print_message("%d sample logs, %d differences\n", files, bad);
+	assert_true(files > 0);
+	assert_int_equal(bad, 0);
+}
+
+/* Blocks that end near a multi-line reply: the scanner asks for more rather
+ * than split it, and counts every line once. */
+static void scan__reply_near_block_end__more_then_one_finding(void **state)
+{
+	size_t pad = SMTPDIAG_SCAN_MARGIN, n = 0;
+	char *buf = malloc(pad + 256);
+	struct smtpdiag_scanner s;
+	struct smtpdiag_finding f;
+	size_t pos = 0;
+	(void)state;
+	while (n + 40 < pad) /* lines of padding */
+		n += (size_t)sprintf(buf + n, "%039zu\n", n);
+	size_t lines = n / 40;
+	n += (size_t)sprintf(buf + n, "550-5.1.1 first line\n550 5.1.1 second line\n");
+	smtpdiag_scanner_init(&s);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 0, &f), SMTPDIAG_EMORE);
+	assert_int_equal(pos, lines * 40);
+	assert_int_equal(s.line, lines + 1);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), 0);
+	assert_int_equal(f.line, lines + 1);
+	assert_string_equal(f.reply.text, "first line second line");
+	assert_int_equal(s.line, lines + 3);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), SMTPDIAG_ENOREPLY);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(trigger__vector_and_scalar__same_positions_and_lines),
+		cmocka_unit_test(trigger__plain_success_lines__none),
+		cmocka_unit_test(scan__sample_logs__exactly_the_expected_failures),
+		cmocka_unit_test(scan__reply_near_block_end__more_then_one_finding),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
