@@ -3,6 +3,7 @@
 #   make               build build/smtpdiag and build/libsmtpdiag.a
 #   make check         build and run every test (needs cmocka: make deps)
 #   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
+#   make check-valgrind  the command's tests with valgrind memcheck
 #   make bench         speed against baselines measured in the same run
 #   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR
 #
@@ -141,6 +142,12 @@ bench: all $(B)/bench/bench_classify $(B)/bench/bench_scan $(B)/bench/mixed.log
 	taskset -c 0 $(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11 2>/dev/null || \
 		$(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11
 
+# The command's tests again, every run of the binary under valgrind memcheck.
+check-valgrind: all $(B)/tests/test_cli $(B)/genlog
+	SMTPDIAG=$(B)/smtpdiag GENLOG=$(B)/genlog \
+	SMTPDIAG_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all" \
+		$(B)/tests/test_cli
+
 clean:
 	rm -rf build build-asan
 
@@ -156,7 +163,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(LIBDIR)/libsmtpdiag.a \
 		$(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
 
-.PHONY: all deps bench check check-asan header-check clean install uninstall
+.PHONY: all deps bench check check-asan check-valgrind header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)
