@@ -245,6 +245,10 @@ struct smtpdiag_finding {
  * line = 1 (or use smtpdiag_scanner_init) before the first block. */
 struct smtpdiag_scanner {
 	uint64_t line;
+	/* private: the last finding, to drop a program's echo of it */
+	uint64_t last_line;
+	uint32_t last_key;
+	int last_textual;
 };
 
 void smtpdiag_scanner_init(struct smtpdiag_scanner *s);
@@ -255,7 +259,11 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s);
  * Exim, Sendmail, msmtp, swaks, curl, program errors (Python, PHPMailer,
  * Nodemailer, JavaMail, .NET), RFC 3464 reports and ESP event JSON are
  * understood; successful replies are never reported; a multi-line reply is
- * one finding.
+ * one finding. A program's echo of the failure just reported is not reported
+ * again: PHPMailer's "SMTP ERROR: RCPT TO command failed: 550 ..." after its
+ * "SERVER -> CLIENT: 550 ...", a nested exception repeating the reply, a
+ * bounce's Diagnostic-Code repeating the reply its text quoted, and PHPMailer's
+ * summary ("SMTP Error: Could not authenticate.") after the reply.
  *
  * Unless `final`, buf must end with a newline, and a reply that starts near
  * the end (it may continue in the next block) is not taken: the function then

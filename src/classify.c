@@ -97,8 +97,10 @@ static enum smtpdiag_severity class_severity(int cls)
 				    : SMTPDIAG_PERMANENT;
 }
 
-/* 1 when the rule's codes allow the reply's code; *agrees when they name it. */
-static int codes_allow(const struct smtpdiag__rule *rule, int code, int *agrees)
+/* 1 when the rule's codes allow the reply's code (or, without one, its
+ * status's class); *agrees when they name it. */
+static int codes_allow(const struct smtpdiag__rule *rule, int code,
+		       struct smtpdiag_status st, int *agrees)
 {
 	const uint16_t *c = smtpdiag__codes + rule->codes;
 	*agrees = 0;
@@ -106,8 +108,13 @@ static int codes_allow(const struct smtpdiag__rule *rule, int code, int *agrees)
 		return 1;
 	if (c[0] == SMTPDIAG__CODE_NONE)
 		return code == 0;
-	if (code == 0)
-		return 1;
+	if (code == 0) {
+		/* no code, but a status: its class must be one of the codes' */
+		for (size_t i = 0; st.cls && i < rule->ncodes; i++)
+			if ((c[i] < 10 ? c[i] : c[i] / 100) == st.cls)
+				return 1;
+		return !st.cls;
+	}
 	for (size_t i = 0; i < rule->ncodes; i++)
 		if (c[i] == code || c[i] == code / 100)
 			return *agrees = 1;
@@ -164,7 +171,7 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m)
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
 		int code_agrees, status_agrees;
 		if (slots[k] != (1u << rule->nslots) - 1 ||
-		    !codes_allow(rule, r->code, &code_agrees) ||
+		    !codes_allow(rule, r->code, r->status, &code_agrees) ||
 		    !statuses_allow(rule, r->status, &status_agrees))
 			continue;
 		long matched = 0;

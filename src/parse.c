@@ -183,10 +183,12 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 			while (j < len && (b[j] == '.' || b[j] == ','))
 				j++;
 			h->quote = 0;
-		} else {
+		} else if (i > 0 && b[i - 1] == '(') { /* a Python tuple */
 			if (n)
 				j += n;
 			h->quote = q;
+		} else {
+			return 0; /* "code":550,"enhanced-code": is JSON, not a reply */
 		}
 		h->text = skip_blanks(b, len, j);
 	} else {
@@ -298,6 +300,8 @@ static void tidy(struct smtpdiag_reply *r)
 		if (end && (size_t)(end - cmd) < sizeof r->command) {
 			memcpy(r->command, cmd, (size_t)(end - cmd));
 			r->command[end - cmd] = '\0';
+			if (!strcmp(r->command, "end of DATA"))
+				strcpy(r->command, "DATA");
 			cut(r, (size_t)(in - r->text));
 		}
 	}
@@ -413,6 +417,10 @@ static void find_host(const char *b, size_t len, const char *key,
 			b[j] == '-' || b[j] == '_'))
 			r->host[h++] = b[j++];
 		r->host[h] = '\0';
+		if (!memchr(r->host, '.', h)) { /* "connect to host, port: ..." */
+			r->host[0] = '\0';
+			continue;
+		}
 		if (j < len && b[j] == '[')
 			while (j < len && b[j] != ']' && !is_break(b, len, j))
 				j++;
@@ -424,8 +432,7 @@ static void find_host(const char *b, size_t len, const char *key,
 				port = port * 10 + (b[j] - '0');
 			r->port = port < 65536 ? port : 0;
 		}
-		if (h)
-			return;
+		return;
 	}
 }
 

@@ -14,6 +14,9 @@
 #define GREEN "\033[32m"
 #define RESET "\033[0m"
 
+/* What follows a reply's text that was cut to SMTPDIAG_TEXT_MAX - 1 bytes. */
+#define CUT_MARK " [cut]"
+
 int severity_exit(const struct smtpdiag_diagnosis *d)
 {
 	switch (d->severity) {
@@ -90,7 +93,7 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 		fputc(' ', f);
 	}
 	put_text(f, r->text, r->text_len);
-	fputs(r->truncated ? " [cut]\n" : "\n", f);
+	fputs(r->truncated ? CUT_MARK "\n" : "\n", f);
 	if (r->host[0]) {
 		fputs("Server:     ", f);
 		put_text_str(f, r->host);
@@ -161,7 +164,13 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 		fputs("null", f);
 	}
 	json_key(f, "text", 0);
-	put_json_string(f, r->text);
+	if (r->truncated) { /* marked as in text output */
+		char cut[SMTPDIAG_TEXT_MAX + sizeof CUT_MARK];
+		snprintf(cut, sizeof cut, "%s%s", r->text, CUT_MARK);
+		put_json_string(f, cut);
+	} else {
+		put_json_string(f, r->text);
+	}
 	json_key(f, "provider", 0);
 	put_json_string(f, d->provider);
 	json_key(f, "category", 0);
@@ -233,6 +242,8 @@ void render_line(FILE *f, const struct place *at, const struct style *st)
 	}
 	fputc(' ', f);
 	put_text(f, r->text, r->text_len);
+	if (r->truncated)
+		fputs(CUT_MARK, f);
 	if (d->rule)
 		fprintf(f, " [%s]", d->rule);
 	fputc('\n', f);
@@ -280,5 +291,5 @@ void render_tsv(FILE *f, const struct place *at)
 	tsv_field(f, r->host);
 	fputc('\t', f);
 	tsv_field(f, r->text);
-	fputc('\n', f);
+	fputs(r->truncated ? CUT_MARK "\n" : "\n", f);
 }

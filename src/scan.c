@@ -15,7 +15,7 @@
 
 void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
 {
-	s->line = 1;
+	*s = (struct smtpdiag_scanner){ .line = 1 };
 }
 
 /* ---- fields of a log line ------------------------------------------------ */
@@ -99,6 +99,8 @@ static void exim_command(const char *line, size_t len, char *dst, size_t cap)
 	if (!after)
 		return;
 	after += 7;
+	if ((size_t)(line + len - after) > 10 && !memcmp(after, "pipelined ", 10))
+		after += 10;
 	size_t left = (size_t)(line + len - after);
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
 		size_t n = strlen(commands[i][0]);
@@ -106,6 +108,187 @@ static void exim_command(const char *line, size_t len, char *dst, size_t cap)
 			strcpy(dst, commands[i][1]);
 			return;
 		}
+	}
+}
+
+/* The SMTP command at s ("RCPT TO:<bob@example.org>", "." ending DATA), into
+ * the finding; 0 when s is not a command (an AUTH exchange's base64). */
+static int client_command(const char *s, const char *end, struct smtpdiag_finding *f)
+{
+	static const char *const verbs[][2] = {
+		{ "RCPT TO", "RCPT TO" }, { "MAIL FROM", "MAIL FROM" }, { "DATA", "DATA" },
+		{ "BDAT", "BDAT" },       { "AUTH", "AUTH" },           { "EHLO", "EHLO" },
+		{ "HELO", "HELO" },       { "STARTTLS", "STARTTLS" },   { "RSET", "RSET" },
+		{ "QUIT", "QUIT" },       { ".", "DATA" },
+	};
+	size_t n = (size_t)(end - s);
+	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+		size_t k = strlen(verbs[i][0]);
+		if (k > n || memcmp(s, verbs[i][0], k) || (k == 1 && n > 1))
+			continue;
+		strcpy(f->reply.command, verbs[i][1]);
+		if (i == 0 && !f->recipient[0])
+			field(s, n, "<", ">", f->recipient, sizeof f->recipient);
+		return 1;
+	}
+	return 0;
+}
+
+/* A transcript (swaks, curl -v, PHPMailer's debug output) says the command a
+ * reply answers, and the server, on earlier lines: look back for the last
+ * client command ("-> RCPT TO:<...>", "> MAIL FROM:", "CLIENT -> SERVER:")
+ * and the connection line ("=== Trying host:25", "* Connected to host"). */
+static void transcript(const char *block, const char *line, int client_side,
+		       struct smtpdiag_finding *f)
+{
+	static const char *const client[] = { "-> ", "~> ", "> ", "CLIENT -> SERVER: " };
+	static const char *const connect[] = { "=== Trying ", "* Connected to ",
+					       "Connection: opening to ", "Connecting to: " };
+	const char *limit = line - block > 8192 ? line - 8192 : block;
+	int have_command = !client_side || f->reply.command[0] != 0;
+	for (const char *p = line; p > limit && !(have_command && f->reply.host[0]);) {
+		const char *end = p - 1, *q = end;
+		while (q > limit && q[-1] != '\n')
+			q--;
+		p = q;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (end > q && end[-1] == '\r')
+			end--;
+		for (size_t i = 0; client_side && !have_command && i < sizeof client / sizeof *client; i++) {
+			const char *m = find(q, (size_t)(end - q), client[i]);
+			if (m && (m == q || i == 3)) {
+				m += strlen(client[i]);
+				while (m < end && *m == ' ')
+					m++;
+				have_command = client_command(m, end, f);
+			}
+		}
+		for (size_t i = 0; !f->reply.host[0] && i < sizeof connect / sizeof *connect; i++)
+			field(q, (size_t)(end - q), connect[i], ":( \t", f->reply.host,
+			      sizeof f->reply.host);
+	}
+}
+
+/* The first <address> in s, when it has an '@'. */
+static void address_in(const char *s, size_t len, char *dst, size_t cap)
+{
+	const char *lt = memchr(s, '<', len);
+	const char *gt = lt ? memchr(lt, '>', (size_t)(s + len - lt)) : NULL;
+	size_t n = gt ? (size_t)(gt - lt - 1) : 0;
+	if (n && n < cap && memchr(lt, '@', n + 1)) {
+		memcpy(dst, lt + 1, n);
+		dst[n] = '\0';
+	}
+}
+
+/* The line that ends just before p, as [*start, return). */
+static const char *previous_line(const char *limit, const char *p, const char **start)
+{
+	const char *end = p - 1, *q = end;
+	while (q > limit && q[-1] != '\n')
+		q--;
+	*start = q;
+	return end > q && end[-1] == '\r' ? end - 1 : end;
+}
+
+/* A delivery report (RFC 3464) names the recipient and the remote server on
+ * the lines above its Diagnostic-Code; a bounce's text says "after RCPT
+ * TO:<...>" on the line before the reply. */
+static void lstrip(char *v)
+{
+	size_t k = strspn(v, " ");
+	memmove(v, v + k, strlen(v + k) + 1);
+}
+
+static void dsn_block(const char *block, const char *line, struct smtpdiag_finding *f)
+{
+	const char *limit = line - block > 2048 ? line - 2048 : block, *q;
+	for (const char *p = line; p > limit; p = q) {
+		const char *end = previous_line(limit, p, &q);
+		size_t n = (size_t)(end - q);
+		if (!n) /* a blank line ends the block */
+			break;
+		if (!f->recipient[0] &&
+		    !field(q, n, "Final-Recipient: rfc822;", "", f->recipient, sizeof f->recipient))
+			field(q, n, "Final-Recipient: RFC822;", "", f->recipient, sizeof f->recipient);
+		if (!f->reply.host[0])
+			field(q, n, "Remote-MTA: dns;", "", f->reply.host, sizeof f->reply.host);
+		if (p == line && !f->reply.command[0] && find(q, n, "after RCPT TO:<")) {
+			strcpy(f->reply.command, "RCPT TO");
+			if (!f->recipient[0])
+				field(q, n, "after RCPT TO:<", ">", f->recipient, sizeof f->recipient);
+		}
+	}
+	/* values are written "rfc822; bob@example.org": drop the space */
+	lstrip(f->recipient);
+	lstrip(f->reply.host);
+}
+
+/* A JavaScript error printed by console.log (Nodemailer) lists its
+ * properties after the stack: "  command: 'RCPT TO'", "  rejected: [ 'bob@...' ]". */
+static void js_properties(const char *p, const char *end, struct smtpdiag_finding *f)
+{
+	for (int lines = 0; p < end && lines < 24; lines++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		size_t n = (size_t)(e - p);
+		if (n && *p == '}')
+			return;
+		if (!f->reply.command[0])
+			field(p, n, "  command: '", "'", f->reply.command, sizeof f->reply.command);
+		if (!f->recipient[0])
+			field(p, n, "  rejected: [ '", "'", f->recipient, sizeof f->recipient);
+		if (!f->reply.host[0])
+			field(p, n, "  address: '", "'", f->reply.host, sizeof f->reply.host);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+/* Does the line hold a server's reply in a transcript? */
+static int transcript_line(const char *line, size_t len)
+{
+	size_t i = 0;
+	while (i < len && line[i] == ' ')
+		i++;
+	return (i < len && line[i] == '<') || find(line, len, "SERVER -> CLIENT:");
+}
+
+/* The command that programs name in their own words: Exim's "rejected
+ * RCPT", Sendmail's "ruleset=check_rcpt", msmtp's errormsg, Python's
+ * exception classes, PHPMailer's "RCPT TO command failed". */
+static void program_command(const char *line, size_t len, char *dst, size_t cap)
+{
+	static const char *const says[][2] = {
+		{ "rejected RCPT", "RCPT TO" },        { "ruleset=check_rcpt", "RCPT TO" },
+		{ "reject: RCPT from", "RCPT TO" },     { "SmtpFailedRecipient", "RCPT TO" },
+		{ "SMTPAddressFailedException", "RCPT TO" },
+		{ "SMTPSenderFailedException", "MAIL FROM" },
+		{ "SASL authentication failed", "AUTH" }, { "AuthenticationFailedException", "AUTH" },
+		{ "SMTPRecipientsRefused", "RCPT TO" }, { "errormsg='recipient address", "RCPT TO" },
+		{ "SMTPSenderRefused", "MAIL FROM" },  { "errormsg='envelope from address", "MAIL FROM" },
+		{ "ruleset=check_mail", "MAIL FROM" },  { "SMTPAuthenticationError", "AUTH" },
+		{ "errormsg='authentication failed", "AUTH" }, { "SMTPDataError", "DATA" },
+		{ "errormsg='the server did not accept the mail", "DATA" },
+		{ "errormsg='the server does not support TLS", "STARTTLS" },
+		{ "Error: Invalid login:", "AUTH" },    { "Error: Mail command failed:", "MAIL FROM" },
+		{ "Error: Message failed:", "DATA" },   { "Error: Data command failed:", "DATA" },
+		{ "all recipients were rejected:", "RCPT TO" },
+	};
+	for (size_t i = 0; i < sizeof says / sizeof *says; i++)
+		if (find(line, len, says[i][0]) && strlen(says[i][1]) < cap) {
+			strcpy(dst, says[i][1]);
+			return;
+		}
+	/* PHPMailer: "SMTP ERROR: RCPT TO command failed: 550 ..." */
+	const char *p = find(line, len, "SMTP ERROR: ");
+	const char *c = p ? find(p, (size_t)(line + len - p), " command failed") : NULL;
+	if (c && (size_t)(c - p - 12) < cap) {
+		size_t n = (size_t)(c - p - 12);
+		memcpy(dst, p + 12, n);
+		dst[n] = '\0';
+		if (!strcmp(dst, "Password") || !strcmp(dst, "Username"))
+			strcpy(dst, "AUTH");
 	}
 }
 
@@ -117,8 +300,11 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 	int json = memchr(line, '{', len) != NULL; /* an ESP's event */
 	if (!field(line, len, "to=<", ">", f->recipient, sizeof f->recipient) &&
 	    !field(line, len, "RCPT TO:<", ">", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, " ** ", " \t", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, " == ", " \t", f->recipient, sizeof f->recipient) &&
+	    !field(line, len, "rejected RCPT <", ">", f->recipient, sizeof f->recipient) &&
+	    !field(line, len, "arg1=<", ">", f->recipient, sizeof f->recipient) &&
+	    !field(line, len, "recipient address ", " '\t", f->recipient, sizeof f->recipient) &&
+	    !field(line, len, " ** ", ": \t", f->recipient, sizeof f->recipient) &&
+	    !field(line, len, " == ", ": \t", f->recipient, sizeof f->recipient) &&
 	    !(json && field(line, len, "\"emailAddress\":\"", "\"", f->recipient, sizeof f->recipient)) &&
 	    !(json && field(line, len, "\"recipient\":\"", "\"", f->recipient, sizeof f->recipient)) &&
 	    !(json && field(line, len, "\"rcpt_to\":\"", "\"", f->recipient, sizeof f->recipient)) &&
@@ -134,16 +320,26 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 
 	if (!r->host[0] &&
 	    !field(line, len, "(host ", "[ \t", r->host, sizeof r->host) &&
-	    !field(line, len, " host ", "[ \t", r->host, sizeof r->host) &&
+	    !field(line, len, "connect to host, port: ", ", ", r->host, sizeof r->host) &&
+	    !field(line, len, "connect to SMTP host: ", ", ", r->host, sizeof r->host) &&
 	    !field(line, len, "connect to ", "[:", r->host, sizeof r->host) &&
+	    !field(line, len, "authentication failed; server ", "[ ", r->host, sizeof r->host) &&
+	    !field(line, len, "ECONNREFUSED ", ": ", r->host, sizeof r->host) &&
+	    !field(line, len, "\"mx-host\":\"", "\"", r->host, sizeof r->host) &&
 	    !field(line, len, " H=", " \t", r->host, sizeof r->host) &&
-	    !field(line, len, " host=", " \t", r->host, sizeof r->host))
-		field(line, len, "relay=", "[,", r->host, sizeof r->host);
+	    !field(line, len, " host=", ": \t", r->host, sizeof r->host) &&
+	    !field(line, len, "relay=", "[, ", r->host, sizeof r->host))
+		field(line, len, " host ", "[ \t", r->host, sizeof r->host);
+	size_t h = strlen(r->host);
+	if (h && r->host[h - 1] == '.') /* Sendmail's "relay=mx.example.org." */
+		r->host[h - 1] = '\0';
 	if (!strcmp(r->host, "none"))
 		r->host[0] = '\0';
 
 	if (!r->command[0])
 		exim_command(line, len, r->command, sizeof r->command);
+	if (!r->command[0])
+		program_command(line, len, r->command, sizeof r->command);
 }
 
 /* ---- the reply of a line --------------------------------------------------- */
@@ -235,16 +431,105 @@ static int exim_without_reply(const char *line, size_t len, struct smtpdiag_repl
 	return 1;
 }
 
+/* Lines that only repeat a failure shown above them: a Python traceback's
+ * source line ("raise SMTPServerDisconnected(...)"), the properties of a
+ * printed JavaScript error ("response: '550 ...'", "'550 5.1.1 ...' +"). */
+static int echo_only(const char *line, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	line += i;
+	len -= i;
+	static const char *const props[] = { "response: ", "code: '", "command: '", "responseCode: " };
+	if (len >= 6 && !memcmp(line, "raise ", 6))
+		return 1;
+	for (size_t k = 0; i && k < sizeof props / sizeof *props; k++)
+		if (len >= strlen(props[k]) && !memcmp(line, props[k], strlen(props[k])))
+			return 1;
+	return i && len && *line == '\'';
+}
+
+/* An ESP event without a reply code: Amazon SES's "status":"5.1.1" with its
+ * "diagnosticCode", for an address it suppressed. */
+static int esp_status(const char *line, size_t len, struct smtpdiag_reply *r)
+{
+	struct smtpdiag_status st;
+	const char *p = find(line, len, "\"status\":\"");
+	if (!p || !smtpdiag__status_scan(p + 10, (size_t)(line + len - p - 10), &st) ||
+	    (st.cls != 4 && st.cls != 5))
+		return 0;
+	char text[SMTPDIAG_TEXT_MAX];
+	if (!field(line, len, "\"diagnosticCode\":\"", "\"", text, sizeof text))
+		text[0] = '\0';
+	smtpdiag_reply_from_text(text, strlen(text), r);
+	r->status = st;
+	return 1;
+}
+
+/* Mailgun gives the code apart from the message: "code":550. */
+static void esp_code(const char *line, size_t len, struct smtpdiag_reply *r)
+{
+	const char *p = find(line, len, "\"code\":");
+	if (p && (size_t)(line + len - p) > 10 && p[7] >= '2' && p[7] <= '5' &&
+	    smtpdiag__is_digit((unsigned char)p[8]) && smtpdiag__is_digit((unsigned char)p[9]))
+		r->code = (p[7] - '0') * 100 + (p[8] - '0') * 10 + (p[9] - '0');
+}
+
+/* A reply folded over indented lines, as bounce messages and delivery
+ * reports wrap it: the line and its continuations joined, then parsed. */
+static int folded_reply(const char *line, size_t len, size_t avail, struct smtpdiag_reply *r,
+			size_t *used)
+{
+	char joined[SMTPDIAG_TEXT_MAX];
+	size_t n = len < sizeof joined ? len : sizeof joined - 1, end = len;
+	if (!find(line, len, "Diagnostic-Code:") && !find(line, len, " said: "))
+		return 0;
+	memcpy(joined, line, n);
+	while (end + 2 < avail && (line[end + 1] == ' ' || line[end + 1] == '\t')) {
+		const char *next = line + end + 1;
+		const char *nl = memchr(next, '\n', avail - end - 1);
+		size_t k = nl ? (size_t)(nl - next) : avail - end - 1;
+		if (n + 1 + k >= sizeof joined)
+			break;
+		joined[n++] = ' ';
+		memcpy(joined + n, next, k);
+		n += k;
+		end += 1 + k;
+	}
+	for (size_t i = 0; i < n; i++) /* CRLF files: one reply, not several lines */
+		if (joined[i] == '\r')
+			joined[i] = ' ';
+	if (end == len)
+		return 0;
+	*used = end;
+	return failed_reply(joined, n, n, r);
+}
+
+/* msmtp without a failed reply: "errormsg='cannot locate host ...'". */
+static int msmtp_error(const char *line, size_t len, struct smtpdiag_reply *r)
+{
+	const char *p = find(line, len, "errormsg='");
+	if (!p)
+		return 0;
+	p += 10;
+	const char *end = memchr(p, '\'', (size_t)(line + len - p));
+	smtpdiag_reply_from_text(p, (size_t)((end ? end : line + len) - p), r);
+	return 1;
+}
+
 /* Read the failure on the line at buf (avail bytes left in the block).
  * Returns the bytes its reply takes (past the end of its last line's text),
  * or 0 when the line reports no failure. */
-static size_t read_line(const char *buf, size_t len, size_t avail,
+static size_t read_line(const char *block, const char *buf, size_t len, size_t avail,
 			struct smtpdiag_finding *f)
 {
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
 	int found = 1;
 
+	if (echo_only(buf, len))
+		return 0;
 	const char *status = find(buf, len, "status=");
 	if (status && (size_t)(buf + len - status) >= 11 && !memcmp(status + 7, "sent", 4))
 		return 0; /* Postfix delivered it */
@@ -253,25 +538,88 @@ static size_t read_line(const char *buf, size_t len, size_t avail,
 		return 0; /* Sendmail delivered it */
 	if ((status && postfix_status(buf, len, r)) || (stat && sendmail_status(buf, len, r)))
 		;
+	else if (folded_reply(buf, len, avail, r, &used))
+		;
 	else if (failed_reply(buf, len, avail, r))
 		used = r->end;
-	else
+	else if (!msmtp_error(buf, len, r) && !esp_status(buf, len, r))
 		found = exim_without_reply(buf, len, r);
+	if (found && !r->code && memchr(buf, '{', len))
+		esp_code(buf, len, r);
 
-	if (found) {
+	if (found && (r->code || r->status.cls)) {
 		if (smtpdiag_classify(r, &f->diagnosis) != 0)
 			return 0;
 	} else {
+		if (!found) /* the whole line then */
+			smtpdiag_reply_from_text(buf, len, r);
 		/* a failure without a reply, if a rule knows its words */
-		smtpdiag_reply_from_text(buf, len, r);
 		if (smtpdiag_classify(r, &f->diagnosis) != 0 ||
 		    f->diagnosis.matched_by != SMTPDIAG_BY_TEXT)
 			return 0;
 	}
 	if (f->diagnosis.severity == SMTPDIAG_SUCCESS)
 		return 0;
+	f->time[0] = f->recipient[0] = f->sender[0] = '\0';
 	metadata(buf, len, f);
+	int client_side = transcript_line(buf, len);
+	if (client_side || !r->host[0])
+		transcript(block, buf, client_side, f);
+	if (!f->recipient[0] && !strstr(r->text, "ender address") &&
+	    (!strcmp(r->command, "RCPT TO") || strstr(r->text, "ecipient") || r->text[0] == '<'))
+		address_in(r->text, r->text_len, f->recipient, sizeof f->recipient);
+	if (!r->command[0] || !f->recipient[0])
+		dsn_block(block, buf, f);
+	if (!r->command[0])
+		js_properties(buf + len, block + (buf - block) + avail, f);
+	if (!strncmp(r->command, "AUTH ", 5)) /* Nodemailer's "AUTH PLAIN" */
+		r->command[4] = '\0';
 	return used;
+}
+
+/* ---- echoes ----------------------------------------------------------------- */
+
+/* A reply's identity for spotting echoes: its code, status and text. */
+static uint32_t reply_key(const struct smtpdiag_finding *f)
+{
+	const struct smtpdiag_reply *r = &f->reply;
+	uint32_t h = 2166136261u ^ (uint32_t)r->code;
+	h = (h ^ r->status.cls) * 16777619u;
+	h = (h ^ r->status.subject) * 16777619u;
+	h = (h ^ r->status.detail) * 16777619u;
+	for (size_t i = 0; i < r->text_len; i++)
+		h = (h ^ (unsigned char)r->text[i]) * 16777619u;
+	for (const char *p = f->recipient; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+/* Does the line go on an exception printed above it: ".NET's " ---> ",
+ * Java's "Caused by:" or an indented "nested exception"? */
+static int nested_exception(const char *line, size_t len)
+{
+	return (len && (line[0] == ' ' || line[0] == '\t')) ||
+	       (len >= 10 && !memcmp(line, "Caused by:", 10));
+}
+
+/* Is f (on the line at `line`) a program's echo of the finding before it? */
+static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding *f,
+		const char *line, size_t len)
+{
+	if (!s->last_line)
+		return 0;
+	if (!f->reply.code && !f->reply.status.cls) /* PHPMailer's own summary */
+		return (f->line - s->last_line <= 8 &&
+			(strstr(f->reply.text, "SMTP Error:") || strstr(f->reply.text, "Mailer Error:"))) ||
+		       (f->line - s->last_line <= 3 && nested_exception(line, len)) ||
+		       (f->line - s->last_line <= 2 && s->last_textual && !f->recipient[0] &&
+			!f->time[0]);
+	/* the same reply again, where a program repeats it */
+	uint64_t dist = f->line - s->last_line;
+	return reply_key(f) == s->last_key &&
+	       ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
+		(dist <= 20 && nested_exception(line, len)) ||         /* Java, .NET */
+		(dist <= 60 && find(line, len, "Diagnostic-Code:")));  /* a bounce */
 }
 
 /* ---- the block --------------------------------------------------------- */
@@ -308,8 +656,7 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 			*pos = start;
 			return SMTPDIAG_EMORE;
 		}
-		memset(f, 0, sizeof *f);
-		size_t used = read_line(buf + start, end - start, len - start, f);
+		size_t used = read_line(buf, buf + start, end - start, len - start, f);
 		if (used) {
 			/* go on after the last line the reply took */
 			size_t last = start + used > end ? start + used : end;
@@ -318,6 +665,13 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 			f->line = s->line;
 			s->line += count_lines(buf, start, next);
 			*pos = next;
+			if (echo(s, f, buf + start, end - start)) {
+				p = next;
+				continue;
+			}
+			s->last_line = f->line;
+			s->last_key = reply_key(f);
+			s->last_textual = !f->reply.code && !f->reply.status.cls && !f->recipient[0];
 			return 0;
 		}
 		p = nl ? end + 1 : len;

@@ -9,7 +9,8 @@
  *     so that "a1si575 - gsmtp" and "192.0.2.45" are passed over)
  *   - Exim's "**" (failed) or "==" (deferred), swaks's "<~*"
  *   - a word of a failure without a reply: "err(or)", "(re)fus(ed)",
- *     "(ti)med (out)", "(ex)cep(tion)", in any case.
+ *     "(ti)med (out)", "(ex)cep(tion)", "(re)jec(ted)", in any case, and "Disc(onnected)" (Python's
+ *     SMTPServerDisconnected; lower-case "disconnect" is Postfix's routine).
  * Success lines rarely hold any of these, so the scanner parses only the
  * lines around a trigger. On x86-64 thirty-two positions are tested at once
  * (AVX2 when the processor has it, SSE2 otherwise); elsewhere the same test
@@ -50,7 +51,9 @@ static int triggers(const unsigned char *b, size_t i, size_t len)
 		return 1;
 	unsigned char l0 = c[0] | 0x20, l1 = c[1] | 0x20, l2 = c[2] | 0x20;
 	return (l0 == 'r' && l1 == 'r' && l2 == 'o') || (l0 == 'f' && l1 == 'u' && l2 == 's') ||
-	       (l0 == 'm' && l1 == 'e' && l2 == 'd') || (l0 == 'c' && l1 == 'e' && l2 == 'p');
+	       (l0 == 'm' && l1 == 'e' && l2 == 'd') || (l0 == 'c' && l1 == 'e' && l2 == 'p') ||
+	       (l0 == 'j' && l1 == 'e' && l2 == 'c') ||
+	       (c[0] == 'D' && c[1] == 'i' && c[2] == 's' && c[3] == 'c');
 }
 
 size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len, uint64_t *newlines)
@@ -104,7 +107,8 @@ INLINE m8x32 trigger_vec(u8x32 vp, u8x32 v0, u8x32 v1, u8x32 v2, u8x32 v3)
 	m8x32 swaks = (v0 == '~') & (v1 == '*');
 	u8x32 l0 = v0 | 0x20, l1 = v1 | 0x20, l2 = v2 | 0x20;
 	m8x32 words = word3(l0, l1, l2, "rro") | word3(l0, l1, l2, "fus") |
-		      word3(l0, l1, l2, "med") | word3(l0, l1, l2, "cep");
+		      word3(l0, l1, l2, "med") | word3(l0, l1, l2, "cep") |
+		      word3(l0, l1, l2, "jec") | (word3(v0, v1, v2, "Dis") & (v3 == 'c'));
 	return (first & (status | code)) | pair | swaks | words;
 }
 
