@@ -17,7 +17,8 @@ HOSTCC    ?= $(CC)
 CFLAGS    ?= -O2 -g
 WARN       = -std=c11 -Wall -Wextra -Wpedantic
 B         ?= build
-ALL_CFLAGS = $(WARN) $(CFLAGS) -Iinclude -Isrc -I$(B) -MMD -MP
+ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -Iinclude -Isrc -I$(B) -MMD -MP
+SONAME     = libsmtpdiag.so.0
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -37,7 +38,7 @@ TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test
 LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o
 CLI_OBJ = $(CLI_SRC:src/%.c=$(B)/%.o)
 
-all: $(B)/smtpdiag $(B)/libsmtpdiag.a
+all: $(B)/smtpdiag $(B)/libsmtpdiag.a $(B)/libsmtpdiag.so.$(VERSION) $(B)/smtpdiag.pc
 
 $(B)/mktables: src/mktables.c $(SHARED) src/internal.h src/kb_format.h include/smtpdiag.h
 	@mkdir -p $(B)
@@ -58,6 +59,18 @@ $(B)/libsmtpdiag.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
+# The shared library exports the public smtpdiag_* names only.
+$(B)/libsmtpdiag.so.$(VERSION): $(LIB_OBJ) src/libsmtpdiag.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script,src/libsmtpdiag.map -o $@ $(LIB_OBJ)
+	ln -sf libsmtpdiag.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $(B)/libsmtpdiag.so
+
+$(B)/smtpdiag.pc: src/smtpdiag.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		src/smtpdiag.pc.in > $@
+
 $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsmtpdiag.a
 
@@ -65,8 +78,8 @@ $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 
 # What the tests need on a fresh Debian machine (run as root).
 deps:
-	@dpkg -s libcmocka-dev >/dev/null 2>&1 || \
-		{ apt-get update && apt-get install -y libcmocka-dev; }
+	@dpkg -s libcmocka-dev pkgconf >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y libcmocka-dev pkgconf; }
 
 TEST_BINS = $(TESTS:%=$(B)/tests/%)
 
@@ -88,7 +101,7 @@ $(FIX)/kb.c: $(B)/mktables tests/fixture/t.txt
 $(FIX)/kb_size.h: $(FIX)/kb.c
 
 $(FIX)/%.o: src/%.c $(FIX)/kb_size.h
-	$(CC) $(WARN) $(CFLAGS) -Iinclude -Isrc -I$(FIX) -MMD -MP -c -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) -fPIC -Iinclude -Isrc -I$(FIX) -MMD -MP -c -o $@ $<
 
 $(FIX)/kb.o: $(FIX)/kb.c
 	$(CC) $(WARN) $(CFLAGS) -Iinclude -Isrc -I$(FIX) -c -o $@ $<
@@ -120,6 +133,7 @@ check: all header-check $(TEST_BINS) $(B)/genlog
 	done; \
 	echo "test programs: $$pass passed, $$fail failed"; \
 	test $$fail -eq 0
+	@tests/install.sh
 
 check-asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -154,14 +168,21 @@ clean:
 # ---- install -------------------------------------------------------------
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR)
 	install -m 755 $(B)/smtpdiag $(DESTDIR)$(BINDIR)/smtpdiag
-	install -m 644 $(B)/libsmtpdiag.a $(DESTDIR)$(LIBDIR)/libsmtpdiag.a
 	install -m 644 include/smtpdiag.h $(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
+	install -m 644 $(B)/libsmtpdiag.a $(DESTDIR)$(LIBDIR)/libsmtpdiag.a
+	install -m 755 $(B)/libsmtpdiag.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so.$(VERSION)
+	ln -sf libsmtpdiag.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so
+	install -m 644 $(B)/smtpdiag.pc $(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(LIBDIR)/libsmtpdiag.a \
-		$(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
+	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(INCLUDEDIR)/smtpdiag.h \
+		$(DESTDIR)$(LIBDIR)/libsmtpdiag.a $(DESTDIR)$(LIBDIR)/libsmtpdiag.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so \
+		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc
 
 .PHONY: all deps bench check check-asan check-valgrind header-check clean install uninstall
 .SECONDARY:
