@@ -30,7 +30,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c src/trigger.c src/scan.c
-CLI_SRC = src/main.c src/cli_explain.c src/cli_scan.c src/cli_merge.c src/summary.c \
+CLI_SRC = src/main.c src/cli_explain.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
           src/render.c src/output.c
 TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test_scan test_cli
 
@@ -66,10 +66,13 @@ $(B)/libsmtpdiag.so.$(VERSION): $(LIB_OBJ) src/libsmtpdiag.map
 	ln -sf libsmtpdiag.so.$(VERSION) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libsmtpdiag.so
 
+# The pkg-config file for the PREFIX of this make run (install writes its own).
+pc:
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' src/smtpdiag.pc.in
+
 $(B)/smtpdiag.pc: src/smtpdiag.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		src/smtpdiag.pc.in > $@
+	$(MAKE) -s --no-print-directory pc > $@
 
 $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsmtpdiag.a
@@ -177,7 +180,7 @@ install: all
 	install -m 755 $(B)/libsmtpdiag.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so.$(VERSION)
 	ln -sf libsmtpdiag.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so
-	install -m 644 $(B)/smtpdiag.pc $(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc
+	$(MAKE) -s --no-print-directory pc > $(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(INCLUDEDIR)/smtpdiag.h \
@@ -185,7 +188,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so \
 		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc
 
-.PHONY: all deps bench check check-asan check-valgrind header-check clean install uninstall
+.PHONY: all deps pc bench check check-asan check-valgrind header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)

@@ -313,6 +313,32 @@ int smtpdiag_client_find(const char *id);
  * the profile gives none); NULL when i or key is out of range. */
 const char *smtpdiag_setting_where(size_t i, enum smtpdiag_setting key);
 
+/* ---- browsing the knowledge base (`smtpdiag codes`) ------------------------ */
+
+/* A basic code's or an enhanced status code's entry, or a text rule. Fields
+ * that do not apply are 0 or NULL. */
+struct smtpdiag_entry {
+	int code;                      /* 200..599; 2..5 for a class ("5xx") */
+	struct smtpdiag_status status; /* cls 0 with a subject: the registry's X.S.D */
+	const char *rule;              /* a rule's id */
+	const char *provider;          /* a rule's provider id */
+	const char *meaning;           /* a code's or status's meaning */
+	enum smtpdiag_category category;
+	const char *cause;             /* the entry's own cause, or NULL */
+	size_t ncodes;                 /* a rule's code constraint, the first few */
+	int codes[4];
+	size_t nstatuses;              /* a rule's status constraint, the first few */
+	struct smtpdiag_status statuses[4];
+};
+
+enum smtpdiag_kind { SMTPDIAG_KIND_CODE, SMTPDIAG_KIND_STATUS, SMTPDIAG_KIND_RULE };
+
+/* How many entries of a kind the knowledge base holds; and entry i of that
+ * kind, in a stable order (codes by number, statuses by subject and detail,
+ * rules by id). smtpdiag_entry_at returns 0, or SMTPDIAG_EINVAL past the end. */
+size_t smtpdiag_entry_count(enum smtpdiag_kind kind);
+int smtpdiag_entry_at(enum smtpdiag_kind kind, size_t i, struct smtpdiag_entry *e);
+
 /* The name of an SMTPDIAG_E* value, "success" for 0. */
 const char *smtpdiag_strerror(int err);
 

@@ -72,6 +72,10 @@ int severity_exit(const struct smtpdiag_diagnosis *d);
 /* cli_explain.c */
 int cmd_explain(int argc, char **argv);
 
+/* cli_codes.c */
+int cmd_codes(int argc, char **argv);
+int cmd_clients(int argc, char **argv);
+
 /* cli_scan.c */
 int cmd_scan(int argc, char **argv);
 

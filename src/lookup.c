@@ -135,3 +135,40 @@ const char *smtpdiag_version(void)
 {
 	return SMTPDIAG_VERSION;
 }
+
+size_t smtpdiag_entry_count(enum smtpdiag_kind kind)
+{
+	switch (kind) {
+	case SMTPDIAG_KIND_CODE: return SMTPDIAG__NCODES;
+	case SMTPDIAG_KIND_STATUS: return SMTPDIAG__NSTATUSES;
+	case SMTPDIAG_KIND_RULE: return SMTPDIAG__NRULES;
+	}
+	return 0;
+}
+
+int smtpdiag_entry_at(enum smtpdiag_kind kind, size_t i, struct smtpdiag_entry *e)
+{
+	if (!e || i >= smtpdiag_entry_count(kind))
+		return SMTPDIAG_EINVAL;
+	memset(e, 0, sizeof *e);
+	if (kind == SMTPDIAG_KIND_RULE) {
+		const struct smtpdiag__rule *r = &smtpdiag__rules[i];
+		e->rule = smtpdiag__str(r->id);
+		e->provider = r->provider ? smtpdiag__str(smtpdiag__providers[r->provider - 1].id) : NULL;
+		e->category = (enum smtpdiag_category)r->category;
+		e->cause = smtpdiag__str(r->advice.cause);
+		for (size_t k = 0; k < r->ncodes && e->ncodes < 4; k++)
+			e->codes[e->ncodes++] = smtpdiag__codes[r->codes + k];
+		for (size_t k = 0; k < r->nstatuses && e->nstatuses < 4; k++)
+			e->statuses[e->nstatuses++] = smtpdiag__statuses[r->statuses + k];
+		return 0;
+	}
+	const struct smtpdiag__entry *x = kind == SMTPDIAG_KIND_CODE ? &smtpdiag__code_entries[i]
+								   : &smtpdiag__status_entries[i];
+	e->code = x->code;
+	e->status = x->status;
+	e->meaning = smtpdiag__str(x->meaning);
+	e->category = (enum smtpdiag_category)x->category;
+	e->cause = smtpdiag__str(x->advice.cause);
+	return 0;
+}

@@ -14,6 +14,8 @@ static const char usage_text[] =
 	"  explain [REPLY...]   explain a pasted SMTP reply (or standard input)\n"
 	"  scan [FILE...]       find and classify every failed reply in send logs\n"
 	"  merge [FILE...]      add up summaries of scan --summary --json\n"
+	"  codes [CODE|X.Y.Z|WORD]  look up codes, statuses and rules\n"
+	"  clients              list the client profiles for --client\n"
 	"\n"
 	"  smtpdiag COMMAND --help   the command's options\n"
 	"  smtpdiag --version        the version\n";
@@ -31,6 +33,10 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "merge"))
 		return cmd_merge(argc - 1, argv + 1);
+	if (!strcmp(cmd, "codes"))
+		return cmd_codes(argc - 1, argv + 1);
+	if (!strcmp(cmd, "clients"))
+		return cmd_clients(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return finish_output();

@@ -412,6 +412,41 @@ static void bad_input__thousand_replies_at_once__first_failure_decides(void **st
 	assert_string_equal(out, "999\n");
 }
 
+/* ---- codes and clients ----------------------------------------------------- */
+
+static void codes__code_status_word__entries_and_rules(void **state)
+{
+	(void)state;
+	assert_int_equal(run("codes 535"), 0);
+	assert_non_null(strstr(out, "code    535    auth        Authentication credentials invalid\n"));
+	assert_non_null(strstr(out, "rule    google.bad-credentials"));
+	assert_null(strstr(out, "5xx")); /* 535 has an entry of its own */
+	assert_int_equal(run("codes 513"), 0);
+	assert_non_null(strstr(out, "code    5xx"));
+	assert_int_equal(run("codes 5.7.139"), 0);
+	assert_non_null(strstr(out, "rule    microsoft.basic-auth-disabled"));
+	assert_int_equal(run("codes X.1.10"), 0);
+	assert_non_null(strstr(out, "status  X.1.10"));
+	assert_int_equal(run("codes GREYLIST"), 0);
+	assert_non_null(strstr(out, "greylisting.postgrey"));
+	assert_int_equal(run("codes --json 5.7.26 | head -1"), 0);
+	assert_non_null(strstr(out, "{\"kind\":\"status\",\"code\":null,\"status\":\"X.7.26\","));
+	assert_int_equal(run("codes no-such-thing-anywhere"), 1);
+	assert_int_equal(run("codes a b 2>/dev/null"), 64);
+	assert_int_equal(run("codes | grep -c '^code '"), 0);
+	assert_true(strtoul(out, NULL, 10) >= 30);
+}
+
+static void clients__list__every_profile(void **state)
+{
+	(void)state;
+	assert_int_equal(run("clients | wc -l"), 0);
+	assert_int_equal(strtoul(out, NULL, 10), 12);
+	assert_int_equal(run("clients --json | head -1"), 0);
+	assert_string_equal(out, "{\"id\":\"generic\",\"name\":\"Any mail program\"}\n");
+	assert_int_equal(run("clients --bogus 2>/dev/null"), 64);
+}
+
 static void version__prints_name_and_version(void **state)
 {
 	(void)state;
@@ -439,6 +474,8 @@ int main(void)
 		cmocka_unit_test(scan__100mb_line__lines_after_it_found_memory_flat),
 		cmocka_unit_test(scan__closed_pipe__ends_quietly),
 		cmocka_unit_test(scan__binary_input__no_crash),
+		cmocka_unit_test(codes__code_status_word__entries_and_rules),
+		cmocka_unit_test(clients__list__every_profile),
 		cmocka_unit_test(bad_input__nul_bytes_and_invalid_utf8__json_stays_valid),
 		cmocka_unit_test(bad_input__whitespace_only__no_reply),
 		cmocka_unit_test(bad_input__lone_cr_line_ends__each_reply_found),
