@@ -31,6 +31,7 @@ DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c src/trigger.c src/scan.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
+          src/strmap.c src/redact.c \
           src/render.c src/output.c
 TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test_scan test_cli
 

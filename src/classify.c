@@ -296,12 +296,6 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 	return 0;
 }
 
-static int is_failure(const struct smtpdiag_reply *r)
-{
-	int cls = r->code ? r->code / 100 : r->status.cls;
-	return cls == 4 || cls == 5;
-}
-
 int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
 		      struct smtpdiag_diagnosis *d)
 {
@@ -311,7 +305,7 @@ int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
 	if (!r || !d || (!buf && len))
 		return SMTPDIAG_EINVAL;
 	while (smtpdiag_parse(buf, len, &pos, r) == 0) {
-		if (is_failure(r))
+		if (smtpdiag__is_failure(r))
 			return smtpdiag_classify(r, d);
 		if (!found++)
 			first = r->start;

@@ -26,6 +26,7 @@ enum {
 struct style {
 	int color; /* ANSI colour for category and severity */
 	size_t client; /* client profile index */
+	struct redactor *redact; /* --redact; or NULL */
 };
 
 /* output.c */
@@ -78,6 +79,31 @@ int cmd_clients(int argc, char **argv);
 
 /* cli_scan.c */
 int cmd_scan(int argc, char **argv);
+
+/* strmap.c: strings to numbers. strmap_value gives the number for key,
+ * adding it as 0 when new; NULL when out of memory. */
+struct strmap_entry {
+	char *key;
+	uint64_t value;
+};
+struct strmap;
+struct strmap *strmap_new(void);
+void strmap_free(struct strmap *m);
+uint64_t *strmap_value(struct strmap *m, const char *key);
+size_t strmap_size(const struct strmap *m);
+/* Copy every entry into out (room for strmap_size); returns how many. */
+size_t strmap_entries(const struct strmap *m, struct strmap_entry *out);
+
+/* redact.c: e-mail addresses, IP addresses and host names replaced by stable
+ * placeholders (the same original, the same placeholder, for one run). */
+struct redactor;
+struct redactor *redactor_new(void);
+void redactor_free(struct redactor *r);
+/* Copy s into out (cap bytes, NUL-terminated), redacted. */
+void redact(struct redactor *r, const char *s, char *out, size_t cap);
+/* Redact a reply's text and host; a finding's also its addresses. */
+void redact_reply(struct redactor *r, struct smtpdiag_reply *reply);
+void redact_finding(struct redactor *r, struct smtpdiag_finding *f);
 
 /* summary.c: counts of findings that add up across pieces of a log. */
 struct summary;

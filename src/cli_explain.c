@@ -16,7 +16,7 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"usage: smtpdiag explain [--json] [--client NAME] [--color WHEN]\n"
+	"usage: smtpdiag explain [--json] [--redact] [--client NAME] [--color WHEN]\n"
 	"                        [--file FILE | REPLY...]\n"
 	"\n"
 	"Explain an SMTP reply: its category, cause, fix and where to change the\n"
@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"\n"
 	"  -j, --json          one JSON object\n"
 	"  -f, --file FILE     read the reply from FILE ('-': standard input)\n"
+	"      --redact        addresses, IPs and host names as placeholders\n"
 	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT);\n"
 	"                      `smtpdiag explain --client list` lists them\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
@@ -62,13 +63,16 @@ static char *join_args(int argc, char **argv, size_t *len)
 }
 
 /* The other replies of a transcript, one line each. */
-static void list_others(FILE *f, const char *buf, size_t len, size_t chosen)
+static void list_others(FILE *f, const char *buf, size_t len, size_t chosen,
+			struct redactor *redactor)
 {
 	struct smtpdiag_reply r;
 	size_t pos = 0, n = 0;
 	while (smtpdiag_parse(buf, len, &pos, &r) == 0) {
 		if (r.start == chosen)
 			continue;
+		if (redactor)
+			redact_reply(redactor, &r);
 		fputs(n++ ? "            " : "Also seen:  ", f);
 		if (r.code)
 			fprintf(f, "%d ", r.code);
@@ -87,10 +91,12 @@ int cmd_explain(int argc, char **argv)
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "colour", required_argument, NULL, 'C' },
+		{ "redact", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct style style = { 0 };
+	int redacting = 0;
 	const char *client = NULL, *color = NULL, *file = NULL;
 	int json = 0, c;
 
@@ -101,6 +107,7 @@ int cmd_explain(int argc, char **argv)
 		case 'f': file = optarg; break;
 		case 'c': client = optarg; break;
 		case 'C': color = optarg; break;
+		case 'r': redacting = 1; break;
 		case 'h': return usage(0);
 		default: return usage(1);
 		}
@@ -120,6 +127,10 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (json)
 		style.color = 0;
+	if (redacting && !(style.redact = redactor_new())) {
+		warnx("out of memory");
+		return EXIT_SOFTWARE;
+	}
 
 	size_t len;
 	char *buf;
@@ -155,13 +166,17 @@ int cmd_explain(int argc, char **argv)
 		free(buf);
 		return EXIT_NO_REPLY;
 	}
+	size_t chosen = r.start;
+	if (style.redact)
+		redact_reply(style.redact, &r);
 	if (json) {
 		render_json(stdout, &r, &d, &style, NULL);
 	} else {
 		render_text(stdout, &r, &d, &style);
 		if (r.code || r.status.cls)
-			list_others(stdout, buf, len, r.start);
+			list_others(stdout, buf, len, chosen, style.redact);
 	}
+	redactor_free(style.redact);
 	free(buf);
 	int status = finish_output();
 	return status ? status : severity_exit(&d);

@@ -20,8 +20,8 @@
 #define BLOCK (1u << 20)
 
 static const char usage_text[] =
-	"usage: smtpdiag scan [--json | --tsv | --summary [--json]] [--client NAME]\n"
-	"                     [--color WHEN] [FILE...]\n"
+	"usage: smtpdiag scan [--json | --tsv | --summary [--json]] [--redact]\n"
+	"                     [--client NAME] [--color WHEN] [FILE...]\n"
 	"\n"
 	"Find and classify every failed SMTP reply in send logs (Postfix, Exim,\n"
 	"Sendmail, msmtp, swaks, curl, program errors, delivery reports, ESP\n"
@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"                      summary as JSON, which `smtpdiag merge` adds up)\n"
 	"  -t, --tsv           tab-separated rows under a header row\n"
 	"  -s, --summary       counts by category and severity, and the top rules\n"
+	"      --redact        addresses, IPs and host names as placeholders\n"
 	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT)\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
 	"  -h, --help          this text\n"
@@ -49,9 +50,11 @@ struct job {
 	char *buf;
 };
 
-static void emit(struct job *j, const char *source, const struct smtpdiag_finding *f)
+static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 {
 	struct place at = { source, f };
+	if (j->style.redact && j->format != SUMMARY && j->format != SUMMARY_JSON)
+		redact_finding(j->style.redact, f);
 	int sev = f->diagnosis.severity == SMTPDIAG_PERMANENT ? EXIT_PERMANENT : EXIT_TRANSIENT;
 	if (sev > j->worst)
 		j->worst = sev;
@@ -155,10 +158,12 @@ int cmd_scan(int argc, char **argv)
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "colour", required_argument, NULL, 'C' },
+		{ "redact", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct job j = { 0 };
+	int redacting = 0;
 	const char *client = NULL, *color = NULL;
 	int json = 0, tsv = 0, summary = 0, c, status = 0;
 
@@ -170,6 +175,7 @@ int cmd_scan(int argc, char **argv)
 		case 's': summary = 1; break;
 		case 'c': client = optarg; break;
 		case 'C': color = optarg; break;
+		case 'r': redacting = 1; break;
 		case 'h': fputs(usage_text, stdout); return finish_output();
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
@@ -191,7 +197,8 @@ int cmd_scan(int argc, char **argv)
 		j.style.color = 0;
 	j.buf = malloc(BLOCK);
 	j.summary = summary ? summary_new() : NULL;
-	if (!j.buf || (summary && !j.summary)) {
+	j.style.redact = redacting ? redactor_new() : NULL;
+	if (!j.buf || (summary && !j.summary) || (redacting && !j.style.redact)) {
 		warnx("out of memory");
 		return EXIT_SOFTWARE;
 	}
@@ -220,6 +227,7 @@ int cmd_scan(int argc, char **argv)
 	else if (j.format == SUMMARY_JSON)
 		summary_json(stdout, j.summary);
 	summary_free(j.summary);
+	redactor_free(j.style.redact);
 	free(j.buf);
 	int out = finish_output();
 	return out ? out : status ? status : j.worst;

@@ -28,6 +28,13 @@ static inline int smtpdiag__is_alnum(unsigned char c)
 	return smtpdiag__is_digit(c) || (f >= 'a' && f <= 'z');
 }
 
+/* Is the reply a failure (4xx/5xx, or a 4.x.x/5.x.x status without code)? */
+static inline int smtpdiag__is_failure(const struct smtpdiag_reply *r)
+{
+	int cls = r->code ? r->code / 100 : r->status.cls;
+	return cls == 4 || cls == 5;
+}
+
 /* status.c */
 
 /* Read an enhanced status code at the start of s[0, len): the number of bytes

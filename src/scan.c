@@ -360,11 +360,9 @@ static int failed_reply(const char *line, size_t len, size_t avail,
 			struct smtpdiag_reply *r)
 {
 	size_t pos = 0;
-	while (smtpdiag_parse(line, avail, &pos, r) == 0 && r->start < len) {
-		int cls = r->code ? r->code / 100 : r->status.cls;
-		if (cls == 4 || cls == 5)
+	while (smtpdiag_parse(line, avail, &pos, r) == 0 && r->start < len)
+		if (smtpdiag__is_failure(r))
 			return 1;
-	}
 	return 0;
 }
 

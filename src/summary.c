@@ -9,81 +9,37 @@
 
 #include "cli.h"
 
-struct count {
-	char *key; /* a rule id, "code 550", "status 5.1.1" */
-	uint64_t n;
-};
-
 struct summary {
 	uint64_t lines, bytes, findings;
 	uint64_t by[SMTPDIAG_CAT_COUNT][SMTPDIAG_SEVERITY_COUNT];
-	struct count *table; /* open addressing; key NULL: empty */
-	size_t used, cap;
+	struct strmap *rules; /* a rule id, "code 550" or "status 5.1.1": a count */
 };
 
 struct summary *summary_new(void)
 {
 	struct summary *s = calloc(1, sizeof *s);
-	if (s) {
-		s->cap = 256;
-		s->table = calloc(s->cap, sizeof *s->table);
-		if (!s->table) {
-			free(s);
-			s = NULL;
-		}
+	if (s && !(s->rules = strmap_new())) {
+		free(s);
+		s = NULL;
 	}
 	return s;
 }
 
 void summary_free(struct summary *s)
 {
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->table[i].key);
-	free(s->table);
-	free(s);
-}
-
-static size_t hash(const char *k)
-{
-	size_t h = 2166136261u;
-	while (*k)
-		h = (h ^ (unsigned char)*k++) * 16777619u;
-	return h;
-}
-
-static struct count *slot(struct count *t, size_t cap, const char *key)
-{
-	size_t i = hash(key) & (cap - 1);
-	while (t[i].key && strcmp(t[i].key, key))
-		i = (i + 1) & (cap - 1);
-	return &t[i];
+	if (s) {
+		strmap_free(s->rules);
+		free(s);
+	}
 }
 
 /* Add n to key's count; -1 when out of memory. */
 static int bump(struct summary *s, const char *key, uint64_t n)
 {
-	if (2 * (s->used + 1) > s->cap) {
-		size_t cap = 2 * s->cap;
-		struct count *t = calloc(cap, sizeof *t);
-		if (!t)
-			return -1;
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->table[i].key)
-				*slot(t, cap, s->table[i].key) = s->table[i];
-		free(s->table);
-		s->table = t;
-		s->cap = cap;
-	}
-	struct count *c = slot(s->table, s->cap, key);
-	if (!c->key) {
-		if (!(c->key = malloc(strlen(key) + 1)))
-			return -1;
-		strcpy(c->key, key);
-		s->used++;
-	}
-	c->n += n;
+	uint64_t *v = strmap_value(s->rules, key);
+	if (!v)
+		return -1;
+	*v += n;
 	return 0;
 }
 
@@ -124,28 +80,25 @@ int summary_exit(const struct summary *s)
  * summaries print equal bytes. */
 static int by_count(const void *a, const void *b)
 {
-	const struct count *x = a, *y = b;
-	if (x->n != y->n)
-		return x->n > y->n ? -1 : 1;
+	const struct strmap_entry *x = a, *y = b;
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
 	return strcmp(x->key, y->key);
 }
 
-static struct count *sorted(const struct summary *s)
+static struct strmap_entry *sorted(const struct summary *s, size_t *n)
 {
-	struct count *v = malloc((s->used + 1) * sizeof *v);
-	size_t n = 0;
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->table[i].key)
-			v[n++] = s->table[i];
-	qsort(v, n, sizeof *v, by_count);
+	struct strmap_entry *v = malloc((strmap_size(s->rules) + 1) * sizeof *v);
+	*n = v ? strmap_entries(s->rules, v) : 0;
+	if (v)
+		qsort(v, *n, sizeof *v, by_count);
 	return v;
 }
 
 void summary_json(FILE *f, const struct summary *s)
 {
-	struct count *v = sorted(s);
+	size_t nv;
+	struct strmap_entry *v = sorted(s, &nv);
 	int first = 1;
 	fprintf(f, "{\"smtpdiag_summary\":1,\"lines\":%llu,\"bytes\":%llu,\"findings\":%llu,"
 		"\"categories\":{", (unsigned long long)s->lines, (unsigned long long)s->bytes,
@@ -161,10 +114,10 @@ void summary_json(FILE *f, const struct summary *s)
 		first = 0;
 	}
 	fputs("},\"rules\":{", f);
-	for (size_t i = 0; v && i < s->used; i++) {
+	for (size_t i = 0; i < nv; i++) {
 		fputs(i ? "," : "", f);
 		put_json_string(f, v[i].key);
-		fprintf(f, ":%llu", (unsigned long long)v[i].n);
+		fprintf(f, ":%llu", (unsigned long long)v[i].value);
 	}
 	fputs("}}\n", f);
 	free(v);
@@ -205,10 +158,11 @@ void summary_text(FILE *f, const struct summary *s, const struct style *st)
 		shown += total[best];
 		total[best] = 0;
 	}
-	struct count *v = sorted(s);
+	size_t nv;
+	struct strmap_entry *v = sorted(s, &nv);
 	fprintf(f, "\n%10s  %s\n", "count", "top rules (or codes)");
-	for (size_t i = 0; v && i < s->used && i < 10; i++) {
-		fprintf(f, "%10llu  ", (unsigned long long)v[i].n);
+	for (size_t i = 0; i < nv && i < 10; i++) {
+		fprintf(f, "%10llu  ", (unsigned long long)v[i].value);
 		put_text_str(f, v[i].key);
 		fputc('\n', f);
 	}

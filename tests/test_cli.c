@@ -447,6 +447,24 @@ static void clients__list__every_profile(void **state)
 	assert_int_equal(run("clients --bogus 2>/dev/null"), 64);
 }
 
+static void redact__addresses_ips_hosts__stable_placeholders(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain --redact --json 'host mx1.example.org[192.0.2.11] said: "
+			     "550 5.1.1 <bob@example.org>: Recipient address rejected'"), 3);
+	assert_null(strstr(out, "bob@"));
+	assert_null(strstr(out, "192.0.2.11"));
+	assert_null(strstr(out, "mx1.example.org"));
+	assert_non_null(strstr(out, "<address-1@redacted.invalid>: Recipient address rejected"));
+	assert_int_equal(run("scan --redact --tsv tests/logs/postfix.log"), 3);
+	assert_null(strstr(out, "@example."));
+	assert_null(strstr(out, "192.0.2."));
+	/* one recipient, one placeholder, on every line that names it */
+	assert_int_equal(run("scan --redact --tsv tests/logs/postfix.log tests/logs/postfix.log | "
+			     "tail -n +2 | cut -f10 | sort | uniq -c | awk '$1 %% 2' | wc -l"), 0);
+	assert_string_equal(out, "0\n");
+}
+
 static void version__prints_name_and_version(void **state)
 {
 	(void)state;
@@ -476,6 +494,7 @@ int main(void)
 		cmocka_unit_test(scan__binary_input__no_crash),
 		cmocka_unit_test(codes__code_status_word__entries_and_rules),
 		cmocka_unit_test(clients__list__every_profile),
+		cmocka_unit_test(redact__addresses_ips_hosts__stable_placeholders),
 		cmocka_unit_test(bad_input__nul_bytes_and_invalid_utf8__json_stays_valid),
 		cmocka_unit_test(bad_input__whitespace_only__no_reply),
 		cmocka_unit_test(bad_input__lone_cr_line_ends__each_reply_found),
