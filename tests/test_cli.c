@@ -211,6 +211,14 @@ static void explain__color__only_when_asked_or_terminal(void **state)
 	assert_null(strchr(out, '\033'));
 	assert_int_equal(run("explain '550 5.1.1 User unknown'"), 3); /* a pipe */
 	assert_null(strchr(out, '\033'));
+	/* on a terminal (script(1) gives it one): colour, unless NO_COLOR says no;
+	 * run() puts the binary first, so a no-op --version leads the command */
+	assert_int_equal(run("--version >/dev/null; script -qec \"%s explain '550 5.1.1 User "
+			     "unknown'\" /dev/null < /dev/null | grep -c \"$(printf '\\033')\"", bin), 0);
+	assert_true(strtoul(out, NULL, 10) > 0);
+	assert_int_equal(run("--version >/dev/null; NO_COLOR=1 script -qec \"%s explain '550 5.1.1 "
+			     "User unknown'\" /dev/null < /dev/null | grep -c \"$(printf '\\033')\"", bin), 1);
+	assert_string_equal(out, "0\n");
 }
 
 /* ---- scan and merge ---------------------------------------------------------- */

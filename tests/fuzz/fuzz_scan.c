@@ -21,7 +21,10 @@
  * compared only when neither holds: no line is longer than the block and
  * every finding of both runs takes exactly the one line it starts on.
  * Build with -DFUZZ_SCAN_SAME_FINDINGS=0 to check all but that (to fuzz on
- * while a known difference is open).
+ * while a known difference is open), with -DFUZZ_SCAN_SAME_FIELDS=1 to
+ * compare each finding's recipient, command and host as well: these come
+ * partly from a look back over earlier lines of the block (transcript() in
+ * src/scan.c), which a block that starts at the finding's line does not have.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +35,10 @@
 #define FUZZ_SCAN_SAME_FINDINGS 1
 #endif
 
+#ifndef FUZZ_SCAN_SAME_FIELDS
+#define FUZZ_SCAN_SAME_FIELDS 0
+#endif
+
 #define MAX_FINDINGS 4096
 
 struct run {
@@ -39,10 +46,18 @@ struct run {
 	int multi_line; /* a finding took more than its own line */
 	uint64_t line[MAX_FINDINGS];
 	enum smtpdiag_category category[MAX_FINDINGS];
+	uint32_t fields[MAX_FINDINGS]; /* a hash of recipient, command, host */
 	uint64_t end_line; /* the scanner's line when the input is done */
 };
 
 static uint64_t total_lines;
+
+static uint32_t hash(uint32_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h ^ 0xff) * 16777619u;
+}
 
 /* A finding that smtpdiag_scan returned with *pos == pos in buf. */
 static void record(struct run *run, const struct smtpdiag_scanner *s,
@@ -67,6 +82,8 @@ static void record(struct run *run, const struct smtpdiag_scanner *s,
 	if (run->n < MAX_FINDINGS) {
 		run->line[run->n] = f->line;
 		run->category[run->n] = f->diagnosis.category;
+		run->fields[run->n] = hash(hash(hash(2166136261u, f->recipient),
+					       f->reply.command), f->reply.host);
 		run->n++;
 	}
 }
@@ -221,6 +238,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					smtpdiag_category_name(b.category[i]));
 			FUZZ_CHECK(a.line[i] == b.line[i]);
 			FUZZ_CHECK(a.category[i] == b.category[i]);
+			if (FUZZ_SCAN_SAME_FIELDS && a.fields[i] != b.fields[i])
+				fprintf(stderr, "finding %zu (line %llu): recipient, command or "
+					"host differ\n", i, (unsigned long long)a.line[i]);
+			FUZZ_CHECK(!FUZZ_SCAN_SAME_FIELDS || a.fields[i] == b.fields[i]);
 		}
 	}
 	return 0;
