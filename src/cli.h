@@ -58,7 +58,7 @@ struct place {
 /* render.c */
 void render_text(FILE *f, const struct smtpdiag_reply *r,
 		 const struct smtpdiag_diagnosis *d, const struct style *st);
-/* DESIGN.md's object; with `at` (scan) also source, line, time, recipient,
+/* The JSON object of README.md; with `at` (scan) also source, line, time, recipient,
  * sender, command and host. */
 void render_json(FILE *f, const struct smtpdiag_reply *r,
 		 const struct smtpdiag_diagnosis *d, const struct style *st,

@@ -28,18 +28,18 @@ static const char usage_text[] =
 	"  -f, --file FILE     read the reply from FILE ('-': standard input)\n"
 	"      --redact        addresses, IPs and host names as placeholders\n"
 	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT);\n"
-	"                      `smtpdiag explain --client list` lists them\n"
+	"                      `smtpdiag clients` lists them\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Exit: 0 success reply, 1 no reply recognised, 2 transient failure,\n"
 	"3 permanent failure, 64 usage error, 66 input file cannot be opened,\n"
-	"74 read or write error.\n";
+	"70 internal error, 74 read or write error.\n";
 
 static int usage(int status)
 {
 	fputs(usage_text, status ? stderr : stdout);
-	return status ? EXIT_USAGE : 0;
+	return status ? EXIT_USAGE : finish_output();
 }
 
 /* The arguments joined by spaces. */
@@ -90,7 +90,6 @@ int cmd_explain(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
-		{ "colour", required_argument, NULL, 'C' },
 		{ "redact", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -111,11 +110,6 @@ int cmd_explain(int argc, char **argv)
 		case 'h': return usage(0);
 		default: return usage(1);
 		}
-	}
-	if (client && !strcmp(client, "list")) {
-		for (size_t i = 0; i < smtpdiag_client_count(); i++)
-			printf("%-12s %s\n", smtpdiag_client_id(i), smtpdiag_client_name(i));
-		return finish_output();
 	}
 	int k = client_choice(client);
 	if (k < 0)

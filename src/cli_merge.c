@@ -17,7 +17,13 @@ static const char usage_text[] =
 	"object per line, from the FILEs or standard input) and print the total\n"
 	"as `scan --summary` would, or with --json as JSON.\n"
 	"\n"
-	"Exit: as scan's, for the total; 65 when an input is not a summary.\n";
+	"  -j, --json          the total as JSON (to merge again)\n"
+	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Exit: 0 no failure in the total, 2 the worst is transient, 3 a permanent\n"
+	"one, 64 usage error, 65 an input is not a summary (nothing is printed),\n"
+	"66 a file cannot be opened, 70 internal error, 74 read or write error.\n";
 
 /* Add every summary line of the stream; -1 after a message on bad input. */
 static int merge_stream(struct summary *s, FILE *fp, const char *name)
@@ -87,6 +93,10 @@ int cmd_merge(int argc, char **argv)
 			fclose(fp);
 		if (rc)
 			status = rc;
+	}
+	if (status == EXIT_DATAERR) { /* a total of part of the input would mislead */
+		summary_free(s);
+		return status;
 	}
 	if (json)
 		summary_json(stdout, s);

@@ -32,13 +32,14 @@ static const char usage_text[] =
 	"  -t, --tsv           tab-separated rows under a header row\n"
 	"  -s, --summary       counts by category and severity, and the top rules\n"
 	"      --redact        addresses, IPs and host names as placeholders\n"
-	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT)\n"
+	"  -c, --client NAME   settings paths in --json for this program\n"
+	"                      (SMTPDIAG_CLIENT; `smtpdiag clients` lists them)\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Exit: 0 no failure found, 2 the worst failure is transient, 3 a permanent\n"
 	"failure, 64 usage error, 66 a file cannot be opened (the others are still\n"
-	"scanned), 74 read or write error.\n";
+	"scanned), 70 internal error, 74 read or write error.\n";
 
 enum format { LINES, JSON, TSV, SUMMARY, SUMMARY_JSON };
 
@@ -157,7 +158,6 @@ int cmd_scan(int argc, char **argv)
 		{ "summary", no_argument, NULL, 's' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
-		{ "colour", required_argument, NULL, 'C' },
 		{ "redact", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

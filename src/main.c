@@ -17,8 +17,8 @@ static const char usage_text[] =
 	"  codes [CODE|X.Y.Z|WORD]  look up codes, statuses and rules\n"
 	"  clients              list the client profiles for --client\n"
 	"\n"
-	"  smtpdiag COMMAND --help   the command's options\n"
-	"  smtpdiag --version        the version\n";
+	"  smtpdiag COMMAND --help   the command's options (also -h)\n"
+	"  smtpdiag --version        the version (also -V)\n";
 
 int main(int argc, char **argv)
 {

@@ -185,7 +185,7 @@ static void explain__client_profile__its_settings_path(void **state)
 	assert_int_equal(run("explain '535 5.7.0 Failed. Incorrect username/password'"), 3);
 	unsetenv("SMTPDIAG_CLIENT");
 	assert_non_null(strstr(out, "smtp_sasl_password_maps"));
-	assert_int_equal(run("explain --client list"), 0);
+	assert_int_equal(run("clients"), 0);
 	assert_non_null(strstr(out, "thunderbird"));
 }
 
