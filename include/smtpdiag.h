@@ -285,6 +285,11 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
  * smtpdiag_scan to take it before the next block arrives. */
 #define SMTPDIAG_SCAN_MARGIN 16384
 
+/* How far before a reply's line (in bytes) smtpdiag_scan looks for its
+ * context: a transcript's command and server, a delivery report's recipient.
+ * A caller that moves its buffer keeps this much before *pos. */
+#define SMTPDIAG_SCAN_LOOKBACK 8192
+
 /* The meaning of a basic reply code (a class's meaning for a code the RFCs do
  * not define), or NULL for a code outside 200..599. */
 const char *smtpdiag_code_meaning(int code);

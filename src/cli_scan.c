@@ -82,17 +82,29 @@ static ssize_t fill_block(int fd, char *buf, size_t *fill)
 	}
 }
 
-/* Scan one stream; 0, or EXIT_IOERR after a message. */
+/* Drop buf[0, from): what is before the part still to scan, but SMTPDIAG_SCAN_LOOKBACK. */
+static void shift(char *buf, size_t *fill, size_t *start, size_t from)
+{
+	memmove(buf, buf + from, *fill - from);
+	*fill -= from;
+	*start -= from;
+}
+
+/* Scan one stream; 0, or EXIT_IOERR after a message. buf[0, start) is what
+ * was scanned already, kept (SMTPDIAG_SCAN_LOOKBACK bytes) because a transcript's reply is
+ * explained by the lines above it; buf[start, fill) is still to scan. */
 static int scan_fd(struct job *j, int fd, const char *source)
 {
 	struct smtpdiag_scanner s;
 	struct smtpdiag_finding f;
-	size_t fill = 0;
+	size_t fill = 0, start = 0;
 	uint64_t bytes = 0;
 	int skipping = 0; /* inside the rest of an overlong line */
 
 	smtpdiag_scanner_init(&s);
 	for (;;) {
+		if (fill == BLOCK && start > 0)
+			shift(j->buf, &fill, &start, start); /* room for the rest of a line */
 		ssize_t n = fill_block(fd, j->buf, &fill);
 		if (n < 0) {
 			warnx("%s: %s", source, strerror(errno));
@@ -101,44 +113,44 @@ static int scan_fd(struct job *j, int fd, const char *source)
 		int eof = n == 0;
 		bytes += (uint64_t)n;
 		if (skipping) {
-			char *nl = memchr(j->buf, '\n', fill);
-			size_t drop = nl ? (size_t)(nl - j->buf) + 1 : fill;
-			memmove(j->buf, j->buf + drop, fill - drop);
-			fill -= drop;
+			char *nl = memchr(j->buf + start, '\n', fill - start);
+			size_t to = nl ? (size_t)(nl - j->buf) + 1 : fill;
+			memmove(j->buf + start, j->buf + to, fill - to);
+			fill -= to - start;
 			if (nl) {
 				skipping = 0;
 				s.line++;
 			}
-			if (eof)
+			if (eof && fill == start)
 				break;
 			continue;
 		}
 		size_t complete = fill;
 		if (!eof) {
-			while (complete > 0 && j->buf[complete - 1] != '\n')
+			while (complete > start && j->buf[complete - 1] != '\n')
 				complete--;
-			if (complete == 0 && fill < BLOCK)
+			if (complete == start && (fill < BLOCK || start > 0))
 				continue; /* a partial line: read on */
 		}
 		/* a line longer than the buffer: scan its start, skip the rest */
-		int overlong = complete == 0;
+		int overlong = complete == start && !eof;
 		if (overlong)
 			complete = fill;
-		size_t pos = 0;
+		size_t pos = start;
 		int rc;
 		while ((rc = smtpdiag_scan(&s, j->buf, complete, &pos, eof || overlong, &f)) == 0)
 			emit(j, source, &f);
 		/* no room left to read the rest of a reply: take it as it is */
-		if (rc == SMTPDIAG_EMORE && pos == 0 && fill == BLOCK)
+		if (rc == SMTPDIAG_EMORE && pos == start && fill == BLOCK && start == 0)
 			while (smtpdiag_scan(&s, j->buf, complete, &pos, 1, &f) == 0)
 				emit(j, source, &f);
 		if (overlong) {
 			skipping = 1;
 			pos = fill;
 		}
-		memmove(j->buf, j->buf + pos, fill - pos);
-		fill -= pos;
-		if (eof && fill == 0)
+		start = pos;
+		shift(j->buf, &fill, &start, pos > SMTPDIAG_SCAN_LOOKBACK ? pos - SMTPDIAG_SCAN_LOOKBACK : 0);
+		if (eof && fill == start)
 			break;
 		if (eof) { /* EMORE at the end cannot happen: the last block is final */
 			warnx("%s: internal error: input left unread", source);
@@ -146,7 +158,7 @@ static int scan_fd(struct job *j, int fd, const char *source)
 		}
 	}
 	if (j->summary)
-		summary_lines(j->summary, s.line - 1 + (bytes > 0 && fill > 0), bytes);
+		summary_lines(j->summary, s.line - 1, bytes);
 	return 0;
 }
 
