@@ -82,7 +82,8 @@ static ssize_t fill_block(int fd, char *buf, size_t *fill)
 	}
 }
 
-/* Drop buf[0, from): what is before the part still to scan, but SMTPDIAG_SCAN_LOOKBACK. */
+/* Drop buf[0, from): what lies before the part still to scan, less the
+ * context the scanner may look back at. */
 static void shift(char *buf, size_t *fill, size_t *start, size_t from)
 {
 	memmove(buf, buf + from, *fill - from);
@@ -90,9 +91,10 @@ static void shift(char *buf, size_t *fill, size_t *start, size_t from)
 	*start -= from;
 }
 
-/* Scan one stream; 0, or EXIT_IOERR after a message. buf[0, start) is what
- * was scanned already, kept (SMTPDIAG_SCAN_LOOKBACK bytes) because a transcript's reply is
- * explained by the lines above it; buf[start, fill) is still to scan. */
+/* Scan one stream; 0, or EXIT_IOERR after a message. buf[0, start) was
+ * scanned already and is kept (up to SMTPDIAG_SCAN_LOOKBACK bytes) because a
+ * transcript's reply is explained by the lines above it; buf[start, fill) is
+ * still to scan. */
 static int scan_fd(struct job *j, int fd, const char *source)
 {
 	struct smtpdiag_scanner s;
@@ -149,7 +151,8 @@ static int scan_fd(struct job *j, int fd, const char *source)
 			pos = fill;
 		}
 		start = pos;
-		shift(j->buf, &fill, &start, pos > SMTPDIAG_SCAN_LOOKBACK ? pos - SMTPDIAG_SCAN_LOOKBACK : 0);
+		size_t keep = SMTPDIAG_SCAN_LOOKBACK;
+		shift(j->buf, &fill, &start, pos > keep ? pos - keep : 0);
 		if (eof && fill == start)
 			break;
 		if (eof) { /* EMORE at the end cannot happen: the last block is final */

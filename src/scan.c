@@ -144,7 +144,8 @@ static void transcript(const char *block, const char *line, int client_side,
 	static const char *const client[] = { "-> ", "~> ", "> ", "CLIENT -> SERVER: " };
 	static const char *const connect[] = { "=== Trying ", "* Connected to ",
 					       "Connection: opening to ", "Connecting to: " };
-	const char *limit = line - block > SMTPDIAG_SCAN_LOOKBACK ? line - SMTPDIAG_SCAN_LOOKBACK : block;
+	size_t back = SMTPDIAG_SCAN_LOOKBACK;
+	const char *limit = (size_t)(line - block) > back ? line - back : block;
 	int have_command = !client_side || f->reply.command[0] != 0;
 	for (const char *p = line; p > limit && !(have_command && f->reply.host[0]);) {
 		const char *end = p - 1, *q = end;

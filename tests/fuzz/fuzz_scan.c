@@ -25,6 +25,8 @@
  * compare each finding's recipient, command and host as well: these come
  * partly from a look back over earlier lines of the block (transcript() in
  * src/scan.c), which a block that starts at the finding's line does not have.
+ * That look back also feeds the echo test, so the (line, category) lists can
+ * differ through it too: see crashes/README.
  */
 #include <stddef.h>
 #include <stdint.h>
