@@ -1,11 +1,13 @@
 # smtpdiag - explain why an e-mail would not send.
 #
-#   make               build build/smtpdiag and build/libsmtpdiag.a
+#   make               build build/smtpdiag, the static and shared library
+#                      and smtpdiag.pc
 #   make check         build and run every test (needs cmocka: make deps)
 #   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
 #   make check-valgrind  the command's tests with valgrind memcheck
 #   make bench         speed against baselines measured in the same run
-#   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR
+#   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR,
+#                      PKGCONFIGDIR, COMPLETIONDIR
 #
 # The knowledge base in data/ is compiled by build/mktables (built from
 # src/mktables.c for the host) into build/kb.c; nothing generated is kept in
@@ -26,6 +28,7 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c
@@ -174,7 +177,8 @@ clean:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR)
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(B)/smtpdiag $(DESTDIR)$(BINDIR)/smtpdiag
 	install -m 644 include/smtpdiag.h $(DESTDIR)$(INCLUDEDIR)/smtpdiag.h
 	install -m 644 $(B)/libsmtpdiag.a $(DESTDIR)$(LIBDIR)/libsmtpdiag.a
@@ -182,12 +186,16 @@ install: all
 	ln -sf libsmtpdiag.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so
 	$(MAKE) -s --no-print-directory pc > $(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc
+	install -m 644 src/smtpdiag.1 $(DESTDIR)$(MANDIR)/man1/smtpdiag.1
+	install -m 644 src/libsmtpdiag.3 $(DESTDIR)$(MANDIR)/man3/libsmtpdiag.3
+	install -m 644 src/smtpdiag.bash-completion $(DESTDIR)$(COMPLETIONDIR)/smtpdiag
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpdiag $(DESTDIR)$(INCLUDEDIR)/smtpdiag.h \
 		$(DESTDIR)$(LIBDIR)/libsmtpdiag.a $(DESTDIR)$(LIBDIR)/libsmtpdiag.so.$(VERSION) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsmtpdiag.so \
-		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc
+		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc $(DESTDIR)$(MANDIR)/man1/smtpdiag.1 \
+		$(DESTDIR)$(MANDIR)/man3/libsmtpdiag.3 $(DESTDIR)$(COMPLETIONDIR)/smtpdiag
 
 .PHONY: all deps pc bench check check-asan check-valgrind header-check clean install uninstall
 .SECONDARY:

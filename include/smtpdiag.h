@@ -241,8 +241,9 @@ struct smtpdiag_finding {
 	char sender[256];    /* the envelope sender when the line says; or "" */
 };
 
-/* A scan's position in its stream: the number of the line at *pos. Set
- * line = 1 (or use smtpdiag_scanner_init) before the first block. */
+/* A scan's position in its stream: the number of the line at *pos. Call
+ * smtpdiag_scanner_init (or zero it all and set line = 1) before the first
+ * block. */
 struct smtpdiag_scanner {
 	uint64_t line;
 	/* private: the last finding, to drop a program's echo of it */
@@ -262,8 +263,11 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s);
  * one finding. A program's echo of the failure just reported is not reported
  * again: PHPMailer's "SMTP ERROR: RCPT TO command failed: 550 ..." after its
  * "SERVER -> CLIENT: 550 ...", a nested exception repeating the reply, a
- * bounce's Diagnostic-Code repeating the reply its text quoted, and PHPMailer's
- * summary ("SMTP Error: Could not authenticate.") after the reply.
+ * bounce's Diagnostic-Code repeating the reply its text quoted, PHPMailer's
+ * summary ("SMTP Error: Could not authenticate.") after the reply, and a
+ * failure without reply, time stamp or recipient within two lines of another
+ * such failure (a desktop mailer's "Socket Error #10060" / "Connection timed
+ * out.").
  *
  * Unless `final`, buf must end with a newline, and a reply that starts near
  * the end (it may continue in the next block) is not taken: the function then

@@ -26,7 +26,12 @@ static const char usage_text[] =
 static const char clients_usage[] =
 	"usage: smtpdiag clients [--json]\n"
 	"\n"
-	"List the client profiles that --client and SMTPDIAG_CLIENT choose from.\n";
+	"List the client profiles that --client and SMTPDIAG_CLIENT choose from.\n"
+	"\n"
+	"  -j, --json   one JSON object per profile\n"
+	"  -h, --help   this text\n"
+	"\n"
+	"Exit: 0, 64 usage error, 74 write error.\n";
 
 /* What the argument asks for. */
 struct query {
@@ -176,7 +181,17 @@ static void put_entry_json(FILE *f, enum smtpdiag_kind kind, const struct smtpdi
 	put_json_string(f, e->meaning);
 	fputs(",\"cause\":", f);
 	put_json_string(f, e->cause);
-	fputs("}\n", f);
+	fputs(",\"codes\":[", f); /* a rule's constraints; empty for the others */
+	for (size_t i = 0; i < e->ncodes; i++)
+		e->codes[i] ? fprintf(f, "%s%d", i ? "," : "", e->codes[i])
+			    : fprintf(f, "%s\"none\"", i ? "," : "");
+	fputs("],\"statuses\":[", f);
+	for (size_t i = 0; i < e->nstatuses; i++) {
+		fputs(i ? ",\"" : "\"", f);
+		put_status(f, e->statuses[i]);
+		fputc('"', f);
+	}
+	fputs("]}\n", f);
 }
 
 int cmd_codes(int argc, char **argv)

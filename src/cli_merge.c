@@ -85,13 +85,14 @@ int cmd_merge(int argc, char **argv)
 		FILE *fp = strcmp(argv[i], "-") ? fopen(argv[i], "rb") : stdin;
 		if (!fp) {
 			warnx("%s: %s", argv[i], strerror(errno));
-			status = EXIT_NOINPUT;
+			if (status != EXIT_DATAERR)
+				status = EXIT_NOINPUT;
 			continue;
 		}
 		int rc = merge_stream(s, fp, argv[i]);
 		if (fp != stdin)
 			fclose(fp);
-		if (rc)
+		if (rc && status != EXIT_DATAERR) /* a bad summary is the news */
 			status = rc;
 	}
 	if (status == EXIT_DATAERR) { /* a total of part of the input would mislead */

@@ -27,6 +27,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
+	char name[32]; /* "smtpdiag explain" in getopt's messages */
+	snprintf(name, sizeof name, "smtpdiag %s", cmd);
+	argv[1] = name;
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(cmd, "scan"))

@@ -11,7 +11,8 @@ fail() { echo "install: FAIL: $*"; exit 1; }
 make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null
 for f in usr/bin/smtpdiag usr/include/smtpdiag.h usr/lib/libsmtpdiag.a \
 	 usr/lib/libsmtpdiag.so.0.1.0 usr/lib/libsmtpdiag.so.0 usr/lib/libsmtpdiag.so \
-	 usr/lib/pkgconfig/smtpdiag.pc ${EXTRA_FILES:-}; do
+	 usr/lib/pkgconfig/smtpdiag.pc usr/share/man/man1/smtpdiag.1 \
+	 usr/share/man/man3/libsmtpdiag.3 usr/share/bash-completion/completions/smtpdiag; do
 	[ -e "$dest/$f" ] || fail "$f not installed"
 done
 [ "$(readlink "$dest/usr/lib/libsmtpdiag.so.0")" = libsmtpdiag.so.0.1.0 ] || fail "soname link"
