@@ -85,8 +85,8 @@ $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 
 # What the tests need on a fresh Debian machine (run as root).
 deps:
-	@dpkg -s libcmocka-dev pkgconf >/dev/null 2>&1 || \
-		{ apt-get update && apt-get install -y libcmocka-dev pkgconf; }
+	@dpkg -s libcmocka-dev pkgconf mandoc >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y libcmocka-dev pkgconf mandoc; }
 
 TEST_BINS = $(TESTS:%=$(B)/tests/%)
 
@@ -142,6 +142,16 @@ check: all header-check $(TEST_BINS) $(B)/genlog
 	test $$fail -eq 0
 	@# the installed library is tried without sanitizers only
 	@[ "$(B)" != build ] || tests/install.sh
+	@$(MAKE) -s --no-print-directory check-man
+
+# The manual pages: mandoc's lint (and man's, where man-db is) say nothing.
+check-man:
+	@out=$$(mandoc -Tlint -W warning src/smtpdiag.1 src/libsmtpdiag.3 2>&1; \
+		if command -v man >/dev/null; then \
+			man --warnings -l src/smtpdiag.1 2>&1 >/dev/null; \
+			man --warnings -l src/libsmtpdiag.3 2>&1 >/dev/null; fi); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "man pages: 0 passed, 1 failed"; exit 1; fi; \
+	echo "man pages: 1 passed, 0 failed"
 
 check-asan:
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -197,7 +207,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc $(DESTDIR)$(MANDIR)/man1/smtpdiag.1 \
 		$(DESTDIR)$(MANDIR)/man3/libsmtpdiag.3 $(DESTDIR)$(COMPLETIONDIR)/smtpdiag
 
-.PHONY: all deps pc bench check check-asan check-valgrind header-check clean install uninstall
+.PHONY: all deps pc bench check check-asan check-man check-valgrind header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)
