@@ -6,6 +6,7 @@
 #   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
 #   make check-valgrind  the command's tests with valgrind memcheck
 #   make bench         speed against baselines measured in the same run
+#   make fuzz          each fuzz target for FUZZ_SECONDS (clang, libFuzzer)
 #   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR,
 #                      PKGCONFIGDIR, COMPLETIONDIR
 #
@@ -34,7 +35,7 @@ DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c src/trigger.c src/scan.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
-          src/strmap.c src/redact.c \
+          src/strmap.c src/redact.c src/feed.c \
           src/render.c src/output.c
 TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test_scan test_cli
 
@@ -131,12 +132,55 @@ $(B)/genlog: tests/bench/genlog.c
 	@mkdir -p $(B)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ tests/bench/genlog.c
 
+# ---- fuzzing ---------------------------------------------------------------
+# make fuzz: each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS, built with
+# clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev) into
+# build-fuzz/; new inputs go to build-fuzz/corpus/, a crash to
+# build-fuzz/TARGET-crash-*. make check replays the seed corpus of each target
+# through tests/fuzz/replay.c, built with $(CC).
+FUZZ_TARGETS  = parse scan trigger
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_B       ?= build-fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC      = src/feed.c
+REPLAY_BINS   = $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
+
+$(B)/fuzz/replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c tests/fuzz/check.h $(FUZZ_SRC) \
+		$(B)/libsmtpdiag.a
+	@mkdir -p $(B)/fuzz
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -Iinclude -Isrc -I$(B) -o $@ \
+		tests/fuzz/replay.c tests/fuzz/fuzz_$*.c $(FUZZ_SRC) $(B)/libsmtpdiag.a
+
+fuzz:
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_B)/libsmtpdiag.a
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -Iinclude -Isrc \
+			-I$(FUZZ_B) -o $(FUZZ_B)/fuzz_$$t tests/fuzz/fuzz_$$t.c $(FUZZ_SRC) \
+			$(FUZZ_B)/libsmtpdiag.a; \
+	done
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		case $$t in trigger) max=4096;; *) max=65536;; esac; \
+		mkdir -p $(FUZZ_B)/corpus/$$t; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		$(FUZZ_B)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$max -timeout=10 \
+			-artifact_prefix=$(FUZZ_B)/$$t- -print_final_stats=1 \
+			$(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
+			grep -E '^(Done [0-9]+ runs|==[0-9]+==|SUMMARY)' || true; \
+		test -z "$$(ls $(FUZZ_B)/$$t-* 2>/dev/null)" || { echo "fuzz_$$t found a crash"; exit 1; }; \
+	done
+
 # Every test program runs even when one fails; the summary line counts them.
-check: all header-check $(TEST_BINS) $(B)/genlog
+check: all header-check $(TEST_BINS) $(B)/genlog $(REPLAY_BINS)
 	@pass=0; fail=0; \
 	for t in $(TESTS); do \
 		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables GENLOG=$(B)/genlog $(B)/tests/$$t; \
 		then pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "FAILED: $$t"; fi; \
+	done; \
+	for t in $(FUZZ_TARGETS); do \
+		if $(B)/fuzz/replay_$$t tests/fuzz/corpus/$$t; \
+		then pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "FAILED: replay_$$t"; fi; \
 	done; \
 	echo "test programs: $$pass passed, $$fail failed"; \
 	test $$fail -eq 0
@@ -181,7 +225,7 @@ check-valgrind: all $(B)/tests/test_cli $(B)/genlog
 		$(B)/tests/test_cli
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 # ---- install -------------------------------------------------------------
 
@@ -207,7 +251,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc $(DESTDIR)$(MANDIR)/man1/smtpdiag.1 \
 		$(DESTDIR)$(MANDIR)/man3/libsmtpdiag.3 $(DESTDIR)$(COMPLETIONDIR)/smtpdiag
 
-.PHONY: all deps pc bench check check-asan check-man check-valgrind header-check clean install uninstall
+.PHONY: all deps pc bench fuzz check check-asan check-man check-valgrind header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)

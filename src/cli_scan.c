@@ -1,11 +1,9 @@
 /*
  * cli_scan.c - `smtpdiag scan`: every failed reply in send logs.
  *
- * Reads each file (or standard input) in blocks of BLOCK bytes into one
- * buffer, so memory stays flat whatever the input's size; the library's
- * smtpdiag_scan does the finding and classifying. A line longer than the
- * buffer is scanned in its first BLOCK bytes and the rest of it is skipped,
- * so the lines after it are read as usual.
+ * Reads each file (or standard input) through feed.c, in blocks of BLOCK
+ * bytes of one buffer; the library's smtpdiag_scan does the finding and
+ * classifying; here the findings are printed or counted.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -16,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "feed.h"
 
 #define BLOCK (1u << 20)
 
@@ -49,6 +48,7 @@ struct job {
 	struct summary *summary;
 	int worst; /* 0, EXIT_TRANSIENT or EXIT_PERMANENT */
 	char *buf;
+	const char *source; /* the stream being scanned */
 };
 
 static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
@@ -68,100 +68,38 @@ static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 	}
 }
 
-/* Read what fits into buf[*fill, BLOCK); 0 at the end, -1 on error. */
-static ssize_t fill_block(int fd, char *buf, size_t *fill)
+static long read_fd(void *ctx, char *dst, size_t n)
 {
 	for (;;) {
-		ssize_t n = read(fd, buf + *fill, BLOCK - *fill);
-		if (n >= 0) {
-			*fill += (size_t)n;
-			return n;
-		}
-		if (errno != EINTR)
-			return -1;
+		ssize_t got = read(*(int *)ctx, dst, n);
+		if (got >= 0 || errno != EINTR)
+			return (long)got;
 	}
 }
 
-/* Drop buf[0, from): what lies before the part still to scan, less the
- * context the scanner may look back at. */
-static void shift(char *buf, size_t *fill, size_t *start, size_t from)
+static void emit_finding(void *ctx, struct smtpdiag_finding *f)
 {
-	memmove(buf, buf + from, *fill - from);
-	*fill -= from;
-	*start -= from;
+	struct job *j = ctx;
+	emit(j, j->source, f);
 }
 
-/* Scan one stream; 0, or EXIT_IOERR after a message. buf[0, start) was
- * scanned already and is kept (up to SMTPDIAG_SCAN_LOOKBACK bytes) because a
- * transcript's reply is explained by the lines above it; buf[start, fill) is
- * still to scan. */
+/* Scan one stream; 0, or EXIT_IOERR / EXIT_SOFTWARE after a message. */
 static int scan_fd(struct job *j, int fd, const char *source)
 {
-	struct smtpdiag_scanner s;
-	struct smtpdiag_finding f;
-	size_t fill = 0, start = 0;
-	uint64_t bytes = 0;
-	int skipping = 0; /* inside the rest of an overlong line */
-
-	smtpdiag_scanner_init(&s);
-	for (;;) {
-		if (fill == BLOCK && start > 0)
-			shift(j->buf, &fill, &start, start); /* room for the rest of a line */
-		ssize_t n = fill_block(fd, j->buf, &fill);
-		if (n < 0) {
-			warnx("%s: %s", source, strerror(errno));
-			return EXIT_IOERR;
-		}
-		int eof = n == 0;
-		bytes += (uint64_t)n;
-		if (skipping) {
-			char *nl = memchr(j->buf + start, '\n', fill - start);
-			size_t to = nl ? (size_t)(nl - j->buf) + 1 : fill;
-			memmove(j->buf + start, j->buf + to, fill - to);
-			fill -= to - start;
-			if (nl) {
-				skipping = 0;
-				s.line++;
-			}
-			if (eof && fill == start)
-				break;
-			continue;
-		}
-		size_t complete = fill;
-		if (!eof) {
-			while (complete > start && j->buf[complete - 1] != '\n')
-				complete--;
-			if (complete == start && (fill < BLOCK || start > 0))
-				continue; /* a partial line: read on */
-		}
-		/* a line longer than the buffer: scan its start, skip the rest */
-		int overlong = complete == start && !eof;
-		if (overlong)
-			complete = fill;
-		size_t pos = start;
-		int rc;
-		while ((rc = smtpdiag_scan(&s, j->buf, complete, &pos, eof || overlong, &f)) == 0)
-			emit(j, source, &f);
-		/* no room left to read the rest of a reply: take it as it is */
-		if (rc == SMTPDIAG_EMORE && pos == start && fill == BLOCK && start == 0)
-			while (smtpdiag_scan(&s, j->buf, complete, &pos, 1, &f) == 0)
-				emit(j, source, &f);
-		if (overlong) {
-			skipping = 1;
-			pos = fill;
-		}
-		start = pos;
-		size_t keep = SMTPDIAG_SCAN_LOOKBACK;
-		shift(j->buf, &fill, &start, pos > keep ? pos - keep : 0);
-		if (eof && fill == start)
-			break;
-		if (eof) { /* EMORE at the end cannot happen: the last block is final */
-			warnx("%s: internal error: input left unread", source);
-			return EXIT_SOFTWARE;
-		}
+	struct feed feed = { j->buf, BLOCK, read_fd, &fd, emit_finding, j };
+	uint64_t lines, bytes;
+	j->source = source;
+	int rc = feed_scan(&feed, &lines, &bytes);
+	if (rc == -1) {
+		warnx("%s: %s", source, strerror(errno));
+		return EXIT_IOERR;
+	}
+	if (rc < 0) {
+		warnx("%s: internal error: input left unread", source);
+		return EXIT_SOFTWARE;
 	}
 	if (j->summary)
-		summary_lines(j->summary, s.line - 1, bytes);
+		summary_lines(j->summary, lines, bytes);
 	return 0;
 }
 

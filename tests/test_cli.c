@@ -351,6 +351,17 @@ static void scan__closed_pipe__ends_quietly(void **state)
 	assert_string_equal(out, "0\n");
 }
 
+/* A small file is scanned in one final block after the scanner asked for
+ * more: the lines above a reply must still be there to explain it. */
+static void scan__small_file__transcript_context_kept(void **state)
+{
+	(void)state;
+	assert_int_equal(run("scan --tsv tests/fixture/lookback-small.log | cut -f2,12"), 0);
+	assert_non_null(strstr(out, "7\tRCPT TO\n"));
+	assert_int_equal(run("scan --tsv tests/fixture/lookback-host.log | cut -f2,13"), 0);
+	assert_non_null(strstr(out, "\tfirst.hosted.in\n"));
+}
+
 static void scan__binary_input__no_crash(void **state)
 {
 	(void)state;
@@ -500,6 +511,7 @@ int main(void)
 		cmocka_unit_test(scan__100mb_line__lines_after_it_found_memory_flat),
 		cmocka_unit_test(scan__closed_pipe__ends_quietly),
 		cmocka_unit_test(scan__binary_input__no_crash),
+		cmocka_unit_test(scan__small_file__transcript_context_kept),
 		cmocka_unit_test(codes__code_status_word__entries_and_rules),
 		cmocka_unit_test(clients__list__every_profile),
 		cmocka_unit_test(redact__addresses_ips_hosts__stable_placeholders),

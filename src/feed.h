@@ -1,0 +1,30 @@
+/*
+ * feed.h - scan a stream that arrives in pieces (see feed.c). Shared by the
+ * command and the scanner's fuzz target, which feeds it odd block sizes.
+ */
+#ifndef SMTPDIAG_FEED_H
+#define SMTPDIAG_FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtpdiag.h"
+
+struct feed {
+	char *buf;  /* the one buffer, cap bytes, owned by the caller */
+	size_t cap;
+	/* Read at most n bytes into dst: how many, 0 at the end, -1 on error
+	 * (with errno). */
+	long (*read)(void *ctx, char *dst, size_t n);
+	void *read_ctx;
+	/* Called for each finding, in order; it may change *f. */
+	void (*emit)(void *ctx, struct smtpdiag_finding *f);
+	void *emit_ctx;
+};
+
+/* Scan the whole stream. Returns 0 with the number of lines (newlines) and
+ * bytes read; -1 after a read error (errno); -2 when input was left unread,
+ * which would be a bug. */
+int feed_scan(const struct feed *fd, uint64_t *lines, uint64_t *bytes);
+
+#endif
