@@ -85,53 +85,53 @@ static void time_stamp(const char *line, size_t len, char *dst, size_t cap)
 	dst[n] = '\0';
 }
 
-/* Exim writes the SMTP command a reply answered as "after RCPT TO:<...>". */
-static void exim_command(const char *line, size_t len, char *dst, size_t cap)
+/* The SMTP command that s[0, n) starts with, as its usual name, into dst;
+ * 0 when s starts with none (an AUTH exchange's base64). "." alone is the
+ * end of DATA. */
+static int command_at(const char *s, size_t n, char *dst, size_t cap)
 {
 	static const char *const commands[][2] = {
 		{ "RCPT TO", "RCPT TO" },     { "MAIL FROM", "MAIL FROM" },
 		{ "end of data", "DATA" },    { "DATA", "DATA" },
-		{ "AUTH", "AUTH" },           { "EHLO", "EHLO" },
-		{ "HELO", "HELO" },           { "STARTTLS", "STARTTLS" },
-		{ "initial connection", "CONNECT" },
+		{ "BDAT", "BDAT" },           { "AUTH", "AUTH" },
+		{ "EHLO", "EHLO" },           { "HELO", "HELO" },
+		{ "STARTTLS", "STARTTLS" },   { "RSET", "RSET" },
+		{ "QUIT", "QUIT" },           { "initial connection", "CONNECT" },
+		{ ".", "DATA" },
 	};
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+		size_t k = strlen(commands[i][0]);
+		if (k > n || memcmp(s, commands[i][0], k) || (k == 1 && n > 1) ||
+		    strlen(commands[i][1]) >= cap)
+			continue;
+		strcpy(dst, commands[i][1]);
+		return 1;
+	}
+	return 0;
+}
+
+/* Exim writes the SMTP command a reply answered as "after RCPT TO:<...>". */
+static void exim_command(const char *line, size_t len, char *dst, size_t cap)
+{
 	const char *after = find(line, len, " after ");
 	if (!after)
 		return;
 	after += 7;
 	if ((size_t)(line + len - after) > 10 && !memcmp(after, "pipelined ", 10))
 		after += 10;
-	size_t left = (size_t)(line + len - after);
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
-		size_t n = strlen(commands[i][0]);
-		if (n <= left && !memcmp(after, commands[i][0], n) && strlen(commands[i][1]) < cap) {
-			strcpy(dst, commands[i][1]);
-			return;
-		}
-	}
+	command_at(after, (size_t)(line + len - after), dst, cap);
 }
 
-/* The SMTP command at s ("RCPT TO:<bob@example.org>", "." ending DATA), into
- * the finding; 0 when s is not a command (an AUTH exchange's base64). */
+/* A client's command line of a transcript, into the finding (with the
+ * recipient of "RCPT TO:<...>"); 0 when it is no command. */
 static int client_command(const char *s, const char *end, struct smtpdiag_finding *f)
 {
-	static const char *const verbs[][2] = {
-		{ "RCPT TO", "RCPT TO" }, { "MAIL FROM", "MAIL FROM" }, { "DATA", "DATA" },
-		{ "BDAT", "BDAT" },       { "AUTH", "AUTH" },           { "EHLO", "EHLO" },
-		{ "HELO", "HELO" },       { "STARTTLS", "STARTTLS" },   { "RSET", "RSET" },
-		{ "QUIT", "QUIT" },       { ".", "DATA" },
-	};
 	size_t n = (size_t)(end - s);
-	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
-		size_t k = strlen(verbs[i][0]);
-		if (k > n || memcmp(s, verbs[i][0], k) || (k == 1 && n > 1))
-			continue;
-		strcpy(f->reply.command, verbs[i][1]);
-		if (i == 0 && !f->recipient[0])
-			field(s, n, "<", ">", f->recipient, sizeof f->recipient);
-		return 1;
-	}
-	return 0;
+	if (!command_at(s, n, f->reply.command, sizeof f->reply.command))
+		return 0;
+	if (!strcmp(f->reply.command, "RCPT TO") && !f->recipient[0])
+		field(s, n, "<", ">", f->recipient, sizeof f->recipient);
+	return 1;
 }
 
 /* A transcript (swaks, curl -v, PHPMailer's debug output) says the command a
