@@ -134,6 +134,16 @@ static int client_command(const char *s, const char *end, struct smtpdiag_findin
 	return 1;
 }
 
+/* The line that ends just before p, as [*start, return). */
+static const char *previous_line(const char *limit, const char *p, const char **start)
+{
+	const char *end = p - 1, *q = end;
+	while (q > limit && q[-1] != '\n')
+		q--;
+	*start = q;
+	return end > q && end[-1] == '\r' ? end - 1 : end;
+}
+
 /* A transcript (swaks, curl -v, PHPMailer's debug output) says the command a
  * reply answers, and the server, on earlier lines: look back for the last
  * client command ("-> RCPT TO:<...>", "> MAIL FROM:", "CLIENT -> SERVER:")
@@ -147,18 +157,14 @@ static void transcript(const char *block, const char *line, int client_side,
 	size_t back = SMTPDIAG_SCAN_LOOKBACK;
 	const char *limit = (size_t)(line - block) > back ? line - back : block;
 	int have_command = !client_side || f->reply.command[0] != 0;
-	for (const char *p = line; p > limit && !(have_command && f->reply.host[0]);) {
-		const char *end = p - 1, *q = end;
-		while (q > limit && q[-1] != '\n')
-			q--;
-		p = q;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		if (end > q && end[-1] == '\r')
-			end--;
-		for (size_t i = 0; client_side && !have_command && i < sizeof client / sizeof *client; i++) {
-			const char *m = find(q, (size_t)(end - q), client[i]);
-			if (m && (m == q || i == 3)) {
+	for (const char *p = line, *q; p > limit && !(have_command && f->reply.host[0]); p = q) {
+		const char *end = previous_line(limit, p, &q), *text = q;
+		while (text < end && (*text == ' ' || *text == '\t'))
+			text++;
+		for (size_t i = 0; client_side && !have_command && i < sizeof client / sizeof *client;
+		     i++) {
+			const char *m = find(text, (size_t)(end - text), client[i]);
+			if (m && (m == text || i == 3)) {
 				m += strlen(client[i]);
 				while (m < end && *m == ' ')
 					m++;
@@ -166,7 +172,7 @@ static void transcript(const char *block, const char *line, int client_side,
 			}
 		}
 		for (size_t i = 0; !f->reply.host[0] && i < sizeof connect / sizeof *connect; i++)
-			field(q, (size_t)(end - q), connect[i], ":( \t", f->reply.host,
+			field(text, (size_t)(end - text), connect[i], ":( \t", f->reply.host,
 			      sizeof f->reply.host);
 	}
 }
@@ -183,25 +189,15 @@ static void address_in(const char *s, size_t len, char *dst, size_t cap)
 	}
 }
 
-/* The line that ends just before p, as [*start, return). */
-static const char *previous_line(const char *limit, const char *p, const char **start)
-{
-	const char *end = p - 1, *q = end;
-	while (q > limit && q[-1] != '\n')
-		q--;
-	*start = q;
-	return end > q && end[-1] == '\r' ? end - 1 : end;
-}
-
-/* A delivery report (RFC 3464) names the recipient and the remote server on
- * the lines above its Diagnostic-Code; a bounce's text says "after RCPT
- * TO:<...>" on the line before the reply. */
 static void lstrip(char *v)
 {
 	size_t k = strspn(v, " ");
 	memmove(v, v + k, strlen(v + k) + 1);
 }
 
+/* A delivery report (RFC 3464) names the recipient and the remote server on
+ * the lines above its Diagnostic-Code; a bounce's text says "after RCPT
+ * TO:<...>" on the line before the reply. */
 static void dsn_block(const char *block, const char *line, struct smtpdiag_finding *f)
 {
 	const char *limit = line - block > 2048 ? line - 2048 : block, *q;
@@ -293,50 +289,78 @@ static void program_command(const char *line, size_t len, char *dst, size_t cap)
 	}
 }
 
+/* Where log lines name a field: the text before the value, the bytes that
+ * end it, and whether only an ESP's JSON event writes it so. First match
+ * wins. */
+struct pattern {
+	const char *key, *stops;
+	int json;
+};
+
+static const struct pattern recipient_at[] = {
+	{ "to=<", ">", 0 },                  /* Postfix, Sendmail */
+	{ "RCPT TO:<", ">", 0 },             /* Exim's "after RCPT TO:<...>" */
+	{ "rejected RCPT <", ">", 0 },       /* Exim's rejections */
+	{ "arg1=<", ">", 0 },                /* Sendmail's rulesets */
+	{ "recipient address ", " '\t", 0 }, /* msmtp's errormsg */
+	{ " ** ", ": \t", 0 },               /* Exim's failures */
+	{ " == ", ": \t", 0 },               /* Exim's deferrals */
+	{ "\"emailAddress\":\"", "\"", 1 },    /* Amazon SES */
+	{ "\"recipient\":\"", "\"", 1 },       /* Mailgun */
+	{ "\"rcpt_to\":\"", "\"", 1 },         /* SparkPost */
+	{ "\"email\":\"", "\"", 1 },           /* SendGrid, Mandrill */
+	{ "\"Email\":\"", "\"", 1 },           /* Postmark */
+	{ "recipients=", " \t", 0 },         /* msmtp */
+	{ "Refused: {'", "'", 0 },           /* Python's SMTPRecipientsRefused */
+};
+
+static const struct pattern sender_at[] = {
+	{ "from=<", ">", 0 },      /* Postfix, Sendmail */
+	{ " F=<", ">", 0 },        /* Exim */
+	{ "MAIL FROM:<", ">", 0 }, /* Exim's "after MAIL FROM:<...>" */
+	{ " from=", " \t", 0 },    /* msmtp */
+};
+
+static const struct pattern host_at[] = {
+	{ "(host ", "[ \t", 0 },                   /* Postfix's "(host H[ip] said:" */
+	{ "connect to host, port: ", ", ", 0 },    /* JavaMail */
+	{ "connect to SMTP host: ", ", ", 0 },     /* JavaMail */
+	{ "connect to ", "[:", 0 },                /* Postfix */
+	{ "authentication failed; server ", "[ ", 0 }, /* Postfix's SASL */
+	{ "ECONNREFUSED ", ": ", 0 },              /* Node.js */
+	{ "\"mx-host\":\"", "\"", 1 },              /* Mailgun */
+	{ " H=", " \t", 0 },                       /* Exim */
+	{ " host=", ": \t", 0 },                   /* msmtp */
+	{ "relay=", "[, ", 0 },                    /* Postfix, Sendmail */
+	{ " host ", "[ \t", 0 },
+};
+
+static void first_field(const char *line, size_t len, const struct pattern *p, size_t n,
+			int json, char *dst, size_t cap)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((!p[i].json || json) && field(line, len, p[i].key, p[i].stops, dst, cap))
+			return;
+}
+
+#define FIRST_FIELD(table, dst) \
+	first_field(line, len, table, sizeof table / sizeof *table, json, dst, sizeof dst)
+
 static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 {
 	struct smtpdiag_reply *r = &f->reply;
-	time_stamp(line, len, f->time, sizeof f->time);
-
 	int json = memchr(line, '{', len) != NULL; /* an ESP's event */
-	if (!field(line, len, "to=<", ">", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, "RCPT TO:<", ">", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, "rejected RCPT <", ">", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, "arg1=<", ">", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, "recipient address ", " '\t", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, " ** ", ": \t", f->recipient, sizeof f->recipient) &&
-	    !field(line, len, " == ", ": \t", f->recipient, sizeof f->recipient) &&
-	    !(json && field(line, len, "\"emailAddress\":\"", "\"", f->recipient, sizeof f->recipient)) &&
-	    !(json && field(line, len, "\"recipient\":\"", "\"", f->recipient, sizeof f->recipient)) &&
-	    !(json && field(line, len, "\"rcpt_to\":\"", "\"", f->recipient, sizeof f->recipient)) &&
-	    !(json && field(line, len, "\"email\":\"", "\"", f->recipient, sizeof f->recipient)) &&
-	    !(json && field(line, len, "\"Email\":\"", "\"", f->recipient, sizeof f->recipient)) &&
-	    !field(line, len, "recipients=", " \t", f->recipient, sizeof f->recipient))
-		field(line, len, "Refused: {'", "'", f->recipient, sizeof f->recipient);
 
-	if (!field(line, len, "from=<", ">", f->sender, sizeof f->sender) &&
-	    !field(line, len, " F=<", ">", f->sender, sizeof f->sender) &&
-	    !field(line, len, "MAIL FROM:<", ">", f->sender, sizeof f->sender))
-		field(line, len, " from=", " \t", f->sender, sizeof f->sender);
-
-	if (!r->host[0] &&
-	    !field(line, len, "(host ", "[ \t", r->host, sizeof r->host) &&
-	    !field(line, len, "connect to host, port: ", ", ", r->host, sizeof r->host) &&
-	    !field(line, len, "connect to SMTP host: ", ", ", r->host, sizeof r->host) &&
-	    !field(line, len, "connect to ", "[:", r->host, sizeof r->host) &&
-	    !field(line, len, "authentication failed; server ", "[ ", r->host, sizeof r->host) &&
-	    !field(line, len, "ECONNREFUSED ", ": ", r->host, sizeof r->host) &&
-	    !field(line, len, "\"mx-host\":\"", "\"", r->host, sizeof r->host) &&
-	    !field(line, len, " H=", " \t", r->host, sizeof r->host) &&
-	    !field(line, len, " host=", ": \t", r->host, sizeof r->host) &&
-	    !field(line, len, "relay=", "[, ", r->host, sizeof r->host))
-		field(line, len, " host ", "[ \t", r->host, sizeof r->host);
+	time_stamp(line, len, f->time, sizeof f->time);
+	FIRST_FIELD(recipient_at, f->recipient);
+	FIRST_FIELD(sender_at, f->sender);
+	if (!r->host[0])
+		FIRST_FIELD(host_at, r->host);
 	size_t h = strlen(r->host);
 	if (h && r->host[h - 1] == '.') /* Sendmail's "relay=mx.example.org." */
 		r->host[h - 1] = '\0';
 	if (!strcmp(r->host, "none"))
 		r->host[0] = '\0';
-
 	if (!r->command[0])
 		exim_command(line, len, r->command, sizeof r->command);
 	if (!r->command[0])
