@@ -541,11 +541,10 @@ static int msmtp_error(const char *line, size_t len, struct smtpdiag_reply *r)
 	return 1;
 }
 
-/* Read the failure on the line at buf (avail bytes left in the block).
- * Returns the bytes its reply takes (past the end of its last line's text),
- * or 0 when the line reports no failure. */
-static size_t read_line(const char *block, const char *buf, size_t len, size_t avail,
-			struct smtpdiag_finding *f)
+/* The failure on the line at buf (avail bytes left in the block), read and
+ * classified into f. Returns the bytes its reply takes (past the end of its
+ * last line's text), or 0 when the line reports no failure. */
+static size_t failure_of(const char *buf, size_t len, size_t avail, struct smtpdiag_finding *f)
 {
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
@@ -581,8 +580,16 @@ static size_t read_line(const char *block, const char *buf, size_t len, size_t a
 		    f->diagnosis.matched_by != SMTPDIAG_BY_TEXT)
 			return 0;
 	}
-	if (f->diagnosis.severity == SMTPDIAG_SUCCESS)
-		return 0;
+	return f->diagnosis.severity == SMTPDIAG_SUCCESS ? 0 : used;
+}
+
+/* What the log says around the failure: its time, addresses, command and
+ * server, from the line itself, the lines above it (a transcript, a delivery
+ * report) or below it (a printed JavaScript error). */
+static void context_of(const char *block, const char *buf, size_t len, size_t avail,
+		       struct smtpdiag_finding *f)
+{
+	struct smtpdiag_reply *r = &f->reply;
 	f->time[0] = f->recipient[0] = f->sender[0] = '\0';
 	metadata(buf, len, f);
 	int client_side = transcript_line(buf, len);
@@ -594,10 +601,9 @@ static size_t read_line(const char *block, const char *buf, size_t len, size_t a
 	if (!r->command[0] || !f->recipient[0])
 		dsn_block(block, buf, f);
 	if (!r->command[0])
-		js_properties(buf + len, block + (buf - block) + avail, f);
+		js_properties(buf + len, buf + avail, f);
 	if (!strncmp(r->command, "AUTH ", 5)) /* Nodemailer's "AUTH PLAIN" */
 		r->command[4] = '\0';
-	return used;
 }
 
 /* ---- echoes ----------------------------------------------------------------- */
@@ -679,8 +685,9 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 			*pos = start;
 			return SMTPDIAG_EMORE;
 		}
-		size_t used = read_line(buf, buf + start, end - start, len - start, f);
+		size_t used = failure_of(buf + start, end - start, len - start, f);
 		if (used) {
+			context_of(buf, buf + start, end - start, len - start, f);
 			/* go on after the last line the reply took */
 			size_t last = start + used > end ? start + used : end;
 			const char *lnl = last < len ? memchr(buf + last, '\n', len - last) : NULL;
