@@ -45,13 +45,9 @@ static uint32_t hash(uint32_t h, const char *s)
 	return (h ^ 0xff) * 16777619u;
 }
 
-/* A finding that smtpdiag_scan returned with *pos == pos in buf. */
-static void record(struct run *run, const struct smtpdiag_scanner *s,
-		   const struct smtpdiag_finding *f, const char *buf, size_t pos)
+/* Check a finding and add it to the run. */
+static void append(struct run *run, const struct smtpdiag_finding *f)
 {
-	/* the line the finding's last byte is on */
-	uint64_t last = pos > 0 && buf[pos - 1] == '\n' ? s->line - 1 : s->line;
-
 	check_reply(&f->reply);
 	check_diagnosis(&f->diagnosis);
 	FUZZ_CHECK(f->diagnosis.severity != SMTPDIAG_SUCCESS);
@@ -59,8 +55,6 @@ static void record(struct run *run, const struct smtpdiag_scanner *s,
 	FUZZ_TERMINATED(f->recipient);
 	FUZZ_TERMINATED(f->sender);
 	FUZZ_CHECK(f->line >= 1 && f->line <= total_lines);
-	FUZZ_CHECK(last >= f->line);
-	FUZZ_CHECK(s->line <= total_lines);
 	if (run->n > 0)
 		FUZZ_CHECK(f->line >= run->line[run->n - 1]);
 	if (run->n < MAX_FINDINGS) {
@@ -70,6 +64,18 @@ static void record(struct run *run, const struct smtpdiag_scanner *s,
 					       f->reply.command), f->reply.host);
 		run->n++;
 	}
+}
+
+/* A finding that smtpdiag_scan returned with *pos == pos in buf. */
+static void record(struct run *run, const struct smtpdiag_scanner *s,
+		   const struct smtpdiag_finding *f, const char *buf, size_t pos)
+{
+	/* the line the finding's last byte is on */
+	uint64_t last = pos > 0 && buf[pos - 1] == '\n' ? s->line - 1 : s->line;
+
+	FUZZ_CHECK(last >= f->line);
+	FUZZ_CHECK(s->line <= total_lines);
+	append(run, f);
 }
 
 static void whole(const char *log, size_t len, struct run *run)
@@ -95,8 +101,6 @@ struct stream {
 	const char *log;
 	size_t len, off, chunk;
 	struct run *run;
-	uint64_t last_line;
-	size_t longest; /* the longest line, to know whether one overflowed */
 };
 
 static long read_log(void *ctx, char *dst, size_t n)
@@ -114,26 +118,13 @@ static long read_log(void *ctx, char *dst, size_t n)
 static void collect(void *ctx, struct smtpdiag_finding *f)
 {
 	struct stream *st = ctx;
-	struct run *run = st->run;
-	check_reply(&f->reply);
-	check_diagnosis(&f->diagnosis);
-	FUZZ_CHECK(f->diagnosis.severity != SMTPDIAG_SUCCESS);
-	FUZZ_CHECK(f->line >= 1 && f->line <= total_lines);
-	FUZZ_CHECK(f->line >= st->last_line);
-	st->last_line = f->line;
-	if (run->n < MAX_FINDINGS) {
-		run->line[run->n] = f->line;
-		run->category[run->n] = f->diagnosis.category;
-		run->fields[run->n] = hash(hash(hash(2166136261u, f->recipient),
-					       f->reply.command), f->reply.host);
-		run->n++;
-	}
+	append(st->run, f);
 }
 
 /* Scan through feed.c with a buffer of `block` bytes. */
 static void blocks(const char *log, size_t len, size_t block, size_t chunk, struct run *run)
 {
-	struct stream st = { log, len, 0, chunk, run, 0, 0 };
+	struct stream st = { log, len, 0, chunk, run };
 	struct feed feed = { malloc(block), block, read_log, &st, collect, &st };
 	uint64_t lines, bytes;
 	FUZZ_CHECK(feed.buf != NULL);
