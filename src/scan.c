@@ -608,19 +608,32 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 
 /* ---- echoes ----------------------------------------------------------------- */
 
-/* A reply's identity for spotting echoes: its code, status and text. */
+/* Mix n bytes into h, eight at a time. */
+static uint64_t mix(uint64_t h, const char *s, size_t n)
+{
+	for (;;) {
+		uint64_t v = 0;
+		size_t k = n < 8 ? n : 8;
+		memcpy(&v, s, k);
+		h = (h ^ v) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 29;
+		if (n <= 8)
+			return h;
+		s += 8;
+		n -= 8;
+	}
+}
+
+/* A reply's identity for spotting echoes: its code, status, text and
+ * recipient. */
 static uint32_t reply_key(const struct smtpdiag_finding *f)
 {
 	const struct smtpdiag_reply *r = &f->reply;
-	uint32_t h = 2166136261u ^ (uint32_t)r->code;
-	h = (h ^ r->status.cls) * 16777619u;
-	h = (h ^ r->status.subject) * 16777619u;
-	h = (h ^ r->status.detail) * 16777619u;
-	for (size_t i = 0; i < r->text_len; i++)
-		h = (h ^ (unsigned char)r->text[i]) * 16777619u;
-	for (const char *p = f->recipient; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h;
+	uint64_t h = (uint64_t)r->code << 48 | (uint64_t)r->status.cls << 32 |
+		     (uint64_t)r->status.subject << 16 | r->status.detail;
+	h = mix(h, r->text, r->text_len);
+	h = mix(h, f->recipient, strlen(f->recipient));
+	return (uint32_t)(h ^ h >> 32);
 }
 
 /* Does the line go on an exception printed above it: ".NET's " ---> ",
@@ -645,10 +658,10 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 			!f->time[0]);
 	/* the same reply again, where a program repeats it */
 	uint64_t dist = f->line - s->last_line;
-	return reply_key(f) == s->last_key &&
-	       ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
+	return ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
 		(dist <= 20 && nested_exception(line, len)) ||         /* Java, .NET */
-		(dist <= 60 && find(line, len, "Diagnostic-Code:")));  /* a bounce */
+		(dist <= 60 && find(line, len, "Diagnostic-Code:"))) && /* a bounce */
+	       reply_key(f) == s->last_key;
 }
 
 /* ---- the block --------------------------------------------------------- */
