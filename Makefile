@@ -86,8 +86,8 @@ $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 
 # What the tests need on a fresh Debian machine (run as root).
 deps:
-	@dpkg -s libcmocka-dev pkgconf mandoc >/dev/null 2>&1 || \
-		{ apt-get update && apt-get install -y libcmocka-dev pkgconf mandoc; }
+	@dpkg -s libcmocka-dev pkgconf mandoc jq >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y libcmocka-dev pkgconf mandoc jq; }
 
 TEST_BINS = $(TESTS:%=$(B)/tests/%)
 
@@ -186,6 +186,7 @@ check: all header-check $(TEST_BINS) $(B)/genlog $(REPLAY_BINS)
 	test $$fail -eq 0
 	@# the installed library is tried without sanitizers only
 	@[ "$(B)" != build ] || tests/install.sh
+	@[ "$(B)" != build ] || tests/readme.sh
 	@$(MAKE) -s --no-print-directory check-man
 
 # The manual pages: mandoc's lint (and man's, where man-db is) say nothing.
