@@ -229,19 +229,17 @@ static void put_provider(struct smtpdiag_diagnosis *d, int provider)
 int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
 	struct matches m;
-	int best;
 	const struct smtpdiag__entry *e;
-	int cls = r && r->code ? r->code / 100 : r ? r->status.cls : 0;
 
 	if (!r || !d)
 		return SMTPDIAG_EINVAL;
+	int cls = r->code ? r->code / 100 : r->status.cls;
 	memset(d, 0, sizeof *d);
 	d->code_meaning = smtpdiag_code_meaning(r->code);
 	d->status_meaning = smtpdiag_status_meaning(r->status);
 	d->severity = class_severity(cls);
 
-	find_phrases(r->text, r->text_len, &m);
-	best = best_rule(r, &m);
+	find_phrases(r->text, r->text_len, &m); /* the provider, even of a success */
 
 	if (cls && d->severity == SMTPDIAG_SUCCESS) {
 		d->category = SMTPDIAG_CAT_OK;
@@ -252,6 +250,7 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 		put_provider(d, m.provider);
 		return 0;
 	}
+	int best = best_rule(r, &m);
 	if (best >= 0) {
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[best];
 		d->category = (enum smtpdiag_category)rule->category;
