@@ -391,14 +391,23 @@ static int failed_reply(const char *line, size_t len, size_t avail,
 	return 0;
 }
 
+/* Where key stands on a line whose "dsn=" is a failure (4.x.x or 5.x.x),
+ * with that status in *st; or NULL. */
+static const char *failed_dsn(const char *line, size_t len, const char *key,
+			      struct smtpdiag_status *st)
+{
+	const char *p = find(line, len, key);
+	return p && dsn(line, len, st) && (st->cls == 4 || st->cls == 5) ? p : NULL;
+}
+
 /* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)":
  * the server's words inside the parentheses when it gave a reply, else the
  * parenthesised text itself (a time-out, a DNS failure) under the dsn. */
 static int postfix_status(const char *line, size_t len, struct smtpdiag_reply *r)
 {
 	struct smtpdiag_status st;
-	const char *p = find(line, len, "status=");
-	if (!p || !dsn(line, len, &st) || (st.cls != 4 && st.cls != 5))
+	const char *p = failed_dsn(line, len, "status=", &st);
+	if (!p)
 		return 0;
 	const char *open = memchr(p, '(', (size_t)(line + len - p));
 	if (!open)
@@ -424,8 +433,8 @@ static int postfix_status(const char *line, size_t len, struct smtpdiag_reply *r
 static int sendmail_status(const char *line, size_t len, struct smtpdiag_reply *r)
 {
 	struct smtpdiag_status st;
-	const char *p = find(line, len, ", stat=");
-	if (!p || !dsn(line, len, &st) || (st.cls != 4 && st.cls != 5))
+	const char *p = failed_dsn(line, len, ", stat=", &st);
+	if (!p)
 		return 0;
 	p += 7;
 	smtpdiag_reply_from_text(p, (size_t)(line + len - p), r);
