@@ -32,7 +32,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
-SHARED  = src/names.c src/fold.c src/status.c
+SHARED  = src/names.c src/fold.c src/status.c src/records.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c src/trigger.c src/scan.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
           src/strmap.c src/redact.c src/feed.c \
@@ -45,7 +45,7 @@ CLI_OBJ = $(CLI_SRC:src/%.c=$(B)/%.o)
 
 all: $(B)/smtpdiag $(B)/libsmtpdiag.a $(B)/libsmtpdiag.so.$(VERSION) $(B)/smtpdiag.pc
 
-$(B)/mktables: src/mktables.c $(SHARED) src/internal.h src/kb_format.h include/smtpdiag.h
+$(B)/mktables: src/mktables.c $(SHARED) src/internal.h src/records.h src/kb_format.h include/smtpdiag.h
 	@mkdir -p $(B)
 	$(HOSTCC) $(WARN) -O1 -Iinclude -Isrc -o $@ src/mktables.c $(SHARED)
 

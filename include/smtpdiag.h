@@ -32,7 +32,9 @@ enum {
 	SMTPDIAG_ENOREPLY = -1, /* no SMTP reply in the input */
 	SMTPDIAG_ENOMATCH = -2, /* nothing in the knowledge base applies */
 	SMTPDIAG_EINVAL = -3,   /* an argument is out of range or unknown */
-	SMTPDIAG_EMORE = -4     /* scan: more input is needed (see smtpdiag_scan) */
+	SMTPDIAG_EMORE = -4,    /* scan: more input is needed (see smtpdiag_scan) */
+	SMTPDIAG_ENOMEM = -5,   /* out of memory (smtpdiag_rules_load only) */
+	SMTPDIAG_ESYNTAX = -6   /* a rules file has mistakes */
 };
 
 /* What went wrong. The names (smtpdiag_category_name) are stable ids used in

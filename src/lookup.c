@@ -127,6 +127,8 @@ const char *smtpdiag_strerror(int err)
 	case SMTPDIAG_ENOMATCH: return "nothing in the knowledge base applies";
 	case SMTPDIAG_EINVAL: return "invalid argument";
 	case SMTPDIAG_EMORE: return "more input needed";
+	case SMTPDIAG_ENOMEM: return "out of memory";
+	case SMTPDIAG_ESYNTAX: return "mistakes in the rules";
 	}
 	return "unknown error";
 }

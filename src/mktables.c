@@ -10,40 +10,31 @@
  * rules are sorted by id, codes by number, statuses by subject and detail.
  *
  * A build-time tool for the host: it may allocate freely and exit on
- * out-of-memory; it shares the name lists (names.c) and the byte folding
- * (fold.c) with the library, so the two cannot disagree.
+ * out-of-memory; it shares the record reader (records.c), the name lists
+ * (names.c) and the byte folding (fold.c) with the library, so the two
+ * cannot disagree.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-#include "kb_format.h"
-
-#define MIN_PHRASE_LEN 4
-#define MAX_TEXT_LEN 4000 /* keeps each string literal portable */
+#include "records.h"
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static int nerrors;
+static void out_of_memory(void)
+{
+	fputs("mktables: out of memory\n", stderr);
+	exit(2);
+}
 
 static void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fputs("mktables: out of memory\n", stderr);
-		exit(2);
-	}
+	if (!p)
+		out_of_memory();
 	return p;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-	char *d = xrealloc(NULL, n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
 }
 
 #define GROW(arr, n, cap)                                                  \
@@ -54,158 +45,24 @@ static char *xstrndup(const char *s, size_t n)
 		}                                                          \
 	} while (0)
 
-static void error_at(const char *file, int line, const char *fmt, ...)
+static char *xstrndup(const char *s, size_t n)
 {
-	va_list ap;
-	fprintf(stderr, "%s:%d: ", file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	nerrors++;
+	char *d = xrealloc(NULL, n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
 }
 
-/* Split s at runs of spaces; returns the number of words stored in w. */
-static size_t split_words(char *s, char **w, size_t max)
+static void print_error(void *ctx, const char *file, int line, const char *msg)
 {
-	size_t n = 0;
-	for (;;) {
-		while (*s == ' ')
-			s++;
-		if (!*s)
-			return n;
-		if (n < max)
-			w[n] = s;
-		n++;
-		while (*s && *s != ' ')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
+	(void)ctx;
+	fprintf(stderr, "%s:%d: %s\n", file, line, msg);
 }
 
-static int valid_id(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || smtpdiag__is_digit((unsigned char)*s) ||
-		      *s == '-' || *s == '.' || *s == '_'))
-			return 0;
-	return 1;
-}
+/* Every record of every file; each file's text stays for the records. */
+static struct smtpdiag__records set = { .report = print_error };
 
-/* ---- records ----------------------------------------------------------- */
-
-struct field {
-	const char *name;
-	char *value;
-	int line;
-};
-
-struct record {
-	const char *file;
-	int line;
-	const char *kind;
-	char *id;
-	struct field *fields;
-	size_t nfields, cap;
-};
-
-/* How often a field may appear in a record of a kind. */
-struct spec {
-	const char *kind, *field;
-	int min, max;
-};
-
-static const struct spec specs[] = {
-	{ "rule", "match", 1, SMTPDIAG__MAX_SLOTS },
-	{ "rule", "code", 0, 1 },
-	{ "rule", "status", 0, 1 },
-	{ "rule", "provider", 0, 1 },
-	{ "rule", "category", 1, 1 },
-	{ "rule", "severity", 0, 1 },
-	{ "rule", "who", 1, 1 },
-	{ "rule", "cause", 1, 1 },
-	{ "rule", "fix", 1, SMTPDIAG_MAX_STEPS },
-	{ "rule", "settings", 0, 1 },
-	{ "rule", "ref", 1, SMTPDIAG_MAX_REFS },
-	{ "code", "meaning", 1, 1 },
-	{ "code", "category", 1, 1 },
-	{ "code", "who", 0, 1 },
-	{ "code", "cause", 0, 1 },
-	{ "code", "fix", 0, SMTPDIAG_MAX_STEPS },
-	{ "code", "settings", 0, 1 },
-	{ "code", "ref", 1, SMTPDIAG_MAX_REFS },
-	{ "status", "meaning", 1, 1 },
-	{ "status", "category", 1, 1 },
-	{ "status", "who", 0, 1 },
-	{ "status", "cause", 0, 1 },
-	{ "status", "fix", 0, SMTPDIAG_MAX_STEPS },
-	{ "status", "settings", 0, 1 },
-	{ "status", "ref", 1, SMTPDIAG_MAX_REFS },
-	{ "category", "title", 1, 1 },
-	{ "category", "who", 1, 1 },
-	{ "category", "cause", 1, 1 },
-	{ "category", "fix", 1, SMTPDIAG_MAX_STEPS },
-	{ "category", "settings", 0, 1 },
-	{ "category", "ref", 0, SMTPDIAG_MAX_REFS },
-	{ "provider", "name", 1, 1 },
-	{ "provider", "marker", 0, SMTPDIAG__MAX_SLOTS },
-	{ "provider", "ref", 0, SMTPDIAG_MAX_REFS },
-	{ "client", "name", 1, 1 },
-};
-
-static const char *const kinds[] = { "rule", "code", "status", "category",
-				     "provider", "client" };
-
-static int setting_from_name(const char *s)
-{
-	for (int i = 0; i < SMTPDIAG_SETTING_COUNT; i++)
-		if (!strcmp(s, smtpdiag_setting_name((enum smtpdiag_setting)i)))
-			return i;
-	return -1;
-}
-
-/* The interned name of a field valid in a record of this kind, or NULL. */
-static const char *field_name(const char *kind, const char *name)
-{
-	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
-		if (!strcmp(specs[i].kind, kind) && !strcmp(specs[i].field, name))
-			return specs[i].field;
-	if (!strcmp(kind, "client")) {
-		int k = setting_from_name(name);
-		if (k >= 0)
-			return smtpdiag_setting_name((enum smtpdiag_setting)k);
-	}
-	return NULL;
-}
-
-static const char *kind_name(const char *word)
-{
-	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-		if (!strcmp(kinds[i], word))
-			return kinds[i];
-	return NULL;
-}
-
-static struct record *records;
-static size_t nrecords, records_cap;
-
-static void add_field(struct record *r, const char *name, char *value, int line)
-{
-	GROW(r->fields, r->nfields, r->cap);
-	r->fields[r->nfields++] = (struct field){ name, value, line };
-}
-
-/* Append a continuation line to the last field's value. */
-static void continue_field(struct field *f, const char *more)
-{
-	size_t a = strlen(f->value), b = strlen(more);
-	f->value = xrealloc(f->value, a + b + 2);
-	f->value[a] = ' ';
-	memcpy(f->value + a + 1, more, b + 1);
-}
+#define error_at(...) smtpdiag__record_error(&set, __VA_ARGS__)
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -235,131 +92,10 @@ static void parse_file(const char *path)
 {
 	size_t len;
 	char *buf = read_file(path, &len);
-	struct record *cur = NULL;
-	int line = 0;
-
-	if (!buf) {
+	if (!buf)
 		error_at(path, 0, "cannot read the file");
-		return;
-	}
-	for (size_t pos = 0; pos < len;) {
-		size_t eol = pos;
-		while (eol < len && buf[eol] != '\n')
-			eol++;
-		size_t end = eol;
-		line++;
-		while (end > pos && smtpdiag__is_space((unsigned char)buf[end - 1]))
-			end--;
-		if (memchr(buf + pos, '\0', end - pos)) {
-			error_at(path, line, "a NUL byte in the line");
-			pos = eol + 1;
-			continue;
-		}
-		char *s = xstrndup(buf + pos, end - pos);
-		size_t ind = 0;
-		pos = eol + 1;
-
-		while (s[ind] == ' ' || s[ind] == '\t')
-			ind++;
-		if (!s[ind] || s[ind] == '#') {
-			free(s);
-			continue;
-		}
-		for (char *p = s; *p; p++)
-			if (*p == '\t')
-				*p = ' ';
-		if (ind > 0) {
-			if (!cur || !cur->nfields)
-				error_at(path, line, "a continuation line, but no field above it");
-			else
-				continue_field(&cur->fields[cur->nfields - 1], s + ind);
-			free(s);
-			continue;
-		}
-		char *sp = strchr(s, ' ');
-		char *value = sp ? sp + 1 : s + strlen(s);
-		if (sp)
-			*sp = '\0';
-		while (*value == ' ')
-			value++;
-
-		const char *fname = cur ? field_name(cur->kind, s) : NULL;
-		if (fname) {
-			if (!*value)
-				error_at(path, line, "field '%s' has no value", s);
-			add_field(cur, fname, xstrndup(value, strlen(value)), line);
-		} else if (kind_name(s)) {
-			GROW(records, nrecords, records_cap);
-			cur = &records[nrecords++];
-			*cur = (struct record){ .file = path, .line = line,
-						.kind = kind_name(s) };
-			cur->id = xstrndup(value, strlen(value));
-			if (!*value)
-				error_at(path, line, "'%s' needs an id", s);
-		} else if (cur) {
-			error_at(path, line, "unknown field '%s' in a %s record", s,
-				 cur->kind);
-		} else {
-			error_at(path, line, "'%s' is not a record kind (rule, code, "
-				 "status, category, provider, client)", s);
-		}
-		free(s);
-	}
-	free(buf);
-}
-
-/* The fields named `name`, counted; returns the first or NULL. */
-static struct field *get(struct record *r, const char *name, size_t *count)
-{
-	struct field *first = NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < r->nfields; i++)
-		if (!strcmp(r->fields[i].name, name)) {
-			if (!first)
-				first = &r->fields[i];
-			n++;
-		}
-	if (count)
-		*count = n;
-	return first;
-}
-
-/* The line of the field's occurrence after the first n (0-based n). */
-static int nth_line(struct record *r, const char *name, int n)
-{
-	for (size_t i = 0; i < r->nfields; i++)
-		if (!strcmp(r->fields[i].name, name) && n-- == 0)
-			return r->fields[i].line;
-	return r->line;
-}
-
-static void check_counts(struct record *r)
-{
-	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
-		size_t n;
-		if (strcmp(specs[i].kind, r->kind))
-			continue;
-		get(r, specs[i].field, &n);
-		if ((int)n < specs[i].min)
-			error_at(r->file, r->line, "%s %s: missing field '%s'",
-				 r->kind, r->id, specs[i].field);
-		else if ((int)n > specs[i].max)
-			error_at(r->file, nth_line(r, specs[i].field, specs[i].max),
-				 "%s %s: field '%s' may appear at most %d time%s",
-				 r->kind, r->id, specs[i].field, specs[i].max,
-				 specs[i].max == 1 ? "" : "s");
-	}
-	if (!strcmp(r->kind, "client"))
-		for (size_t i = 0; i < r->nfields; i++)
-			for (size_t j = i + 1; j < r->nfields; j++)
-				if (!strcmp(r->fields[i].name, r->fields[j].name))
-					error_at(r->file, r->fields[j].line,
-						 "client %s: '%s' given twice",
-						 r->id, r->fields[j].name);
-	for (size_t i = 0; i < r->nfields; i++)
-		if (strlen(r->fields[i].value) > MAX_TEXT_LEN)
-			error_at(r->file, r->fields[i].line,
-				 "value longer than %d bytes", MAX_TEXT_LEN);
+	else if (smtpdiag__read_records(&set, path, buf, len) < 0)
+		out_of_memory();
 }
 
 /* ---- the string pool --------------------------------------------------- */
@@ -423,111 +159,39 @@ static size_t ncodes, codes_cap;
 static struct smtpdiag_status *statuses;
 static size_t nstatuses, statuses_cap;
 
-/* Parse "5.7.1"; with allow_x, "X.7.1" gives cls 0. */
-static int parse_status(const char *s, int allow_x, struct smtpdiag_status *st)
-{
-	unsigned part[3] = { 0, 0, 0 };
-	const char *p = s;
-	if (allow_x && (*p == 'X' || *p == 'x')) {
-		p++;
-		part[0] = 0;
-		if (*p++ != '.')
-			return -1;
-		for (int i = 1; i < 3; i++) {
-			int nd = 0;
-			while (smtpdiag__is_digit((unsigned char)*p) && nd < 4)
-				part[i] = part[i] * 10 + (unsigned)(*p++ - '0'), nd++;
-			if (nd == 0 || nd > 3 || (i < 2 && *p++ != '.'))
-				return -1;
-		}
-		if (*p)
-			return -1;
-		*st = (struct smtpdiag_status){ 0, (uint16_t)part[1], (uint16_t)part[2] };
-		return 0;
-	}
-	if (smtpdiag_status_parse(s, strlen(s), st) < 0)
-		return -1;
-	return 0;
-}
-
-static int parse_code(const char *s)
-{
-	if (strlen(s) != 3 || s[0] < '2' || s[0] > '5')
-		return -1;
-	if (s[1] == 'x' && s[2] == 'x')
-		return s[0] - '0';
-	if (!smtpdiag__is_digit((unsigned char)s[1]) ||
-	    !smtpdiag__is_digit((unsigned char)s[2]))
-		return -1;
-	return atoi(s);
-}
-
-static int enum_from_name(const char *s, const char *(*name)(int), int count)
-{
-	for (int i = 0; i < count; i++)
-		if (!strcmp(s, name(i)))
-			return i;
-	return -1;
-}
-
-static const char *cat_name(int i) { return smtpdiag_category_name((enum smtpdiag_category)i); }
-static const char *who_name(int i) { return smtpdiag_who_name((enum smtpdiag_who)i); }
-static const char *sev_name(int i) { return smtpdiag_severity_name((enum smtpdiag_severity)i); }
-
-static int field_enum(struct record *r, const char *field,
-		      const char *(*name)(int), int count, const char *what)
-{
-	struct field *f = get(r, field, NULL);
-	if (!f)
-		return -1;
-	int v = enum_from_name(f->value, name, count);
-	if (v < 0)
-		error_at(r->file, f->line, "unknown %s '%s'", what, f->value);
-	return v;
-}
-
-static struct smtpdiag__advice_gen {
+struct smtpdiag__advice_gen {
 	uint32_t cause;
 	size_t fix, nfix, refs, nrefs, settings, nsettings;
-} advice_of(struct record *r)
+};
+
+static size_t add_text(const char *s)
 {
+	GROW(texts, ntexts, texts_cap);
+	texts[ntexts++] = intern(s);
+	return ntexts - 1;
+}
+
+/* A record's advice, interned into the pool and the lists. */
+static struct smtpdiag__advice_gen advice_of(struct smtpdiag__record *r)
+{
+	struct smtpdiag__advice_def d;
 	struct smtpdiag__advice_gen a = { 0 };
-	struct field *f = get(r, "cause", NULL);
-	a.cause = f ? intern(f->value) : 0;
+	smtpdiag__decode_advice(&set, r, &d);
+	a.cause = d.cause ? intern(d.cause) : 0;
 	a.fix = ntexts;
-	for (size_t i = 0; i < r->nfields; i++)
-		if (!strcmp(r->fields[i].name, "fix")) {
-			GROW(texts, ntexts, texts_cap);
-			texts[ntexts++] = intern(r->fields[i].value);
-		}
-	a.nfix = ntexts - a.fix;
+	for (size_t i = 0; i < d.nfix; i++)
+		add_text(d.fix[i]);
+	a.nfix = d.nfix;
 	a.refs = ntexts;
-	for (size_t i = 0; i < r->nfields; i++)
-		if (!strcmp(r->fields[i].name, "ref")) {
-			GROW(texts, ntexts, texts_cap);
-			texts[ntexts++] = intern(r->fields[i].value);
-		}
-	a.nrefs = ntexts - a.refs;
+	for (size_t i = 0; i < d.nrefs; i++)
+		add_text(d.refs[i]);
+	a.nrefs = d.nrefs;
 	a.settings = nsettings;
-	if ((f = get(r, "settings", NULL))) {
-		char *w[SMTPDIAG_MAX_SETTINGS + 1];
-		char *copy = xstrndup(f->value, strlen(f->value));
-		size_t n = split_words(copy, w, SMTPDIAG_MAX_SETTINGS + 1);
-		if (n > SMTPDIAG_MAX_SETTINGS)
-			error_at(r->file, f->line, "at most %d settings keys",
-				 SMTPDIAG_MAX_SETTINGS);
-		for (size_t i = 0; i < n && i < SMTPDIAG_MAX_SETTINGS; i++) {
-			int k = setting_from_name(w[i]);
-			if (k < 0) {
-				error_at(r->file, f->line, "unknown settings key '%s'", w[i]);
-				continue;
-			}
-			GROW(settings, nsettings, settings_cap);
-			settings[nsettings++] = (uint8_t)k;
-		}
-		free(copy);
+	for (size_t i = 0; i < d.nsettings; i++) {
+		GROW(settings, nsettings, settings_cap);
+		settings[nsettings++] = d.settings[i];
 	}
-	a.nsettings = nsettings - a.settings;
+	a.nsettings = d.nsettings;
 	return a;
 }
 
@@ -547,42 +211,16 @@ struct phrase {
 static struct phrase *phrases;
 static size_t nphrases, phrases_cap;
 
-/* Fold a phrase as the matcher folds input: case, and white space runs. */
-static char *fold_phrase(const char *s)
+/* Note that the folded phrase `text` is used in a slot of a rule. */
+static void add_phrase(const char *text, size_t rule, int slot)
 {
-	char *out = xrealloc(NULL, strlen(s) + 1);
-	size_t n = 0;
-	for (; *s; s++) {
-		unsigned char c = smtpdiag__fold[(unsigned char)*s];
-		if (c == ' ' && (n == 0 || out[n - 1] == ' '))
-			continue;
-		out[n++] = (char)c;
-	}
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-	return out;
-}
-
-static void add_phrase(const char *file, int line, const char *raw,
-		       size_t rule, int slot)
-{
-	char *text = fold_phrase(raw);
 	size_t i;
-	if (strlen(text) < MIN_PHRASE_LEN) {
-		error_at(file, line, "phrase '%s' is shorter than %d characters",
-			 raw, MIN_PHRASE_LEN);
-		free(text);
-		return;
-	}
 	for (i = 0; i < nphrases; i++)
 		if (!strcmp(phrases[i].text, text))
 			break;
 	if (i == nphrases) {
 		GROW(phrases, nphrases, phrases_cap);
-		phrases[nphrases++] = (struct phrase){ .text = text };
-	} else {
-		free(text);
+		phrases[nphrases++] = (struct phrase){ .text = xstrndup(text, strlen(text)) };
 	}
 	struct phrase *p = &phrases[i];
 	for (size_t u = 0; u < p->nuses; u++)
@@ -592,21 +230,14 @@ static void add_phrase(const char *file, int line, const char *raw,
 	p->uses[p->nuses++] = (struct use){ rule, slot };
 }
 
-/* Add each " | " alternative of a match line as a phrase of this slot. */
-static void add_alternatives(struct field *f, const char *file, size_t rule,
-			     int slot)
+/* Add each " | " alternative of a match or marker line to a slot. */
+static void add_alternatives(struct smtpdiag__record *r, struct smtpdiag__field *f,
+			     size_t rule, int slot)
 {
-	const char *s = f->value;
-	for (;;) {
-		const char *bar = strstr(s, " | ");
-		size_t n = bar ? (size_t)(bar - s) : strlen(s);
-		char *alt = xstrndup(s, n);
-		add_phrase(file, f->line, alt, rule, slot);
-		free(alt);
-		if (!bar)
-			return;
-		s = bar + 3;
-	}
+	size_t n = smtpdiag__fold_alternatives(&set, r, f);
+	for (const char *alt = f->value; n--; alt += strlen(alt) + 1)
+		if (strlen(alt) >= SMTPDIAG__MIN_PHRASE_LEN)
+			add_phrase(alt, rule, slot);
 }
 
 struct state {
@@ -717,14 +348,14 @@ static void flatten_edges(void)
 /* ---- from records to tables -------------------------------------------- */
 
 struct rule_out {
-	struct record *rec;
+	struct smtpdiag__record *rec;
 	int provider, category, who, severity, nslots;
 	size_t codes, ncodes, statuses, nstatuses;
 	struct smtpdiag__advice_gen advice;
 };
 
 struct entry_out {
-	struct record *rec;
+	struct smtpdiag__record *rec;
 	int code;
 	struct smtpdiag_status st;
 	int category, who;
@@ -736,9 +367,9 @@ static struct rule_out *rules;
 static size_t nrules;
 static struct entry_out *code_entries, *status_entries;
 static size_t ncode_entries, nstatus_entries;
-static struct record **providers, **clients;
+static struct smtpdiag__record **providers, **clients;
 static size_t nproviders, nclients;
-static struct record *category_recs[SMTPDIAG_CAT_COUNT];
+static struct smtpdiag__record *category_recs[SMTPDIAG_CAT_COUNT];
 static uint32_t category_title[SMTPDIAG_CAT_COUNT];
 static int category_who[SMTPDIAG_CAT_COUNT];
 static struct smtpdiag__advice_gen category_advice[SMTPDIAG_CAT_COUNT];
@@ -746,19 +377,19 @@ static uint32_t (*client_where)[SMTPDIAG_SETTING_COUNT];
 
 static int cmp_record_id(const void *a, const void *b)
 {
-	const struct record *x = *(struct record *const *)a;
-	const struct record *y = *(struct record *const *)b;
+	const struct smtpdiag__record *x = *(struct smtpdiag__record *const *)a;
+	const struct smtpdiag__record *y = *(struct smtpdiag__record *const *)b;
 	return strcmp(x->id, y->id);
 }
 
 /* Sort records of one kind by id and report duplicates. */
-static struct record **collect(const char *kind, size_t *n)
+static struct smtpdiag__record **collect(const char *kind, size_t *n)
 {
-	struct record **v = xrealloc(NULL, (nrecords + 1) * sizeof *v);
+	struct smtpdiag__record **v = xrealloc(NULL, (set.nrec + 1) * sizeof *v);
 	*n = 0;
-	for (size_t i = 0; i < nrecords; i++)
-		if (records[i].kind == kind_name(kind))
-			v[(*n)++] = &records[i];
+	for (size_t i = 0; i < set.nrec; i++)
+		if (!strcmp(set.rec[i].kind, kind))
+			v[(*n)++] = &set.rec[i];
 	qsort(v, *n, sizeof *v, cmp_record_id);
 	for (size_t i = 1; i < *n; i++)
 		if (!strcmp(v[i]->id, v[i - 1]->id))
@@ -786,82 +417,51 @@ static int id_matches_file(const char *id, const char *file)
 	return !strncmp(id, base, n) && id[n] == '.' && id[n + 1];
 }
 
-static void build_rule(struct record *r, size_t index)
+static void build_rule(struct smtpdiag__record *r, size_t index)
 {
 	struct rule_out *o = &rules[index];
-	struct field *f;
-	*o = (struct rule_out){ .rec = r, .severity = SMTPDIAG__SEVERITY_FROM_CODE };
+	struct smtpdiag__rule_def def;
 
-	if (!valid_id(r->id) || !id_matches_file(r->id, r->file))
+	if (!smtpdiag__valid_id(r->id) || !id_matches_file(r->id, r->file))
 		error_at(r->file, r->line, "rule id '%s' must be the file's name, "
 			 "a dot, and lower-case letters, digits, '-' or '.'", r->id);
-	o->category = field_enum(r, "category", cat_name, SMTPDIAG_CAT_COUNT, "category");
-	o->who = field_enum(r, "who", who_name, SMTPDIAG_WHO_COUNT, "who");
-	if ((f = get(r, "severity", NULL))) {
-		o->severity = field_enum(r, "severity", sev_name, SMTPDIAG_SEVERITY_COUNT, "severity");
-		if (o->severity == SMTPDIAG_SUCCESS)
-			error_at(r->file, f->line, "a rule's severity is transient or permanent");
-	}
-	if ((f = get(r, "provider", NULL)) && (o->provider = find_provider(f->value) + 1) == 0)
-		error_at(r->file, f->line, "unknown provider '%s'", f->value);
-
+	smtpdiag__decode_rule(&set, r, &def);
+	*o = (struct rule_out){ .rec = r, .category = def.category, .who = def.who,
+				.severity = def.severity };
+	if (def.provider && (o->provider = find_provider(def.provider) + 1) == 0)
+		error_at(r->file, smtpdiag__get(r, "provider", NULL)->line,
+			 "unknown provider '%s'", def.provider);
 	o->codes = ncodes;
-	if ((f = get(r, "code", NULL))) {
-		char *w[32], *copy = xstrndup(f->value, strlen(f->value));
-		size_t n = split_words(copy, w, 32);
-		for (size_t i = 0; i < n && i < 32; i++) {
-			int c = strcmp(w[i], "none") ? parse_code(w[i]) : SMTPDIAG__CODE_NONE;
-			if (c < 0 || (c > 0 && c < 10))
-				error_at(r->file, f->line, "'%s' is not a reply code", w[i]);
-			else if (c == SMTPDIAG__CODE_NONE && n > 1)
-				error_at(r->file, f->line, "'none' stands alone");
-			GROW(codes, ncodes, codes_cap);
-			codes[ncodes++] = (uint16_t)(c < 0 ? 0 : c);
-		}
-		free(copy);
-		if (n == 1 && codes[o->codes] == SMTPDIAG__CODE_NONE &&
-		    o->severity == SMTPDIAG__SEVERITY_FROM_CODE)
-			error_at(r->file, f->line, "a rule with 'code none' needs a severity");
+	for (size_t i = 0; i < def.ncodes; i++) {
+		GROW(codes, ncodes, codes_cap);
+		codes[ncodes++] = def.codes[i];
 	}
-	o->ncodes = ncodes - o->codes;
-
+	o->ncodes = def.ncodes;
 	o->statuses = nstatuses;
-	if ((f = get(r, "status", NULL))) {
-		char *w[32], *copy = xstrndup(f->value, strlen(f->value));
-		size_t n = split_words(copy, w, 32);
-		for (size_t i = 0; i < n && i < 32; i++) {
-			struct smtpdiag_status st;
-			if (parse_status(w[i], 0, &st) < 0) {
-				error_at(r->file, f->line, "'%s' is not an enhanced status code", w[i]);
-				continue;
-			}
-			GROW(statuses, nstatuses, statuses_cap);
-			statuses[nstatuses++] = st;
-		}
-		free(copy);
+	for (size_t i = 0; i < def.nstatuses; i++) {
+		GROW(statuses, nstatuses, statuses_cap);
+		statuses[nstatuses++] = def.statuses[i];
 	}
-	o->nstatuses = nstatuses - o->statuses;
-
-	for (size_t i = 0; i < r->nfields; i++)
-		if (!strcmp(r->fields[i].name, "match"))
-			add_alternatives(&r->fields[i], r->file, index, o->nslots++);
+	o->nstatuses = def.nstatuses;
+	for (size_t i = 0; i < def.nslots; i++)
+		add_alternatives(r, def.match[i], index, o->nslots++);
 	o->advice = advice_of(r);
 }
 
-static void build_entry(struct record *r, struct entry_out *o, int is_code)
+static void build_entry(struct smtpdiag__record *r, struct entry_out *o, int is_code)
 {
-	struct field *f;
+	struct smtpdiag__field *f;
 	*o = (struct entry_out){ .rec = r, .who = SMTPDIAG_WHO_COUNT };
 	if (is_code) {
-		if ((o->code = parse_code(r->id)) < 0)
+		if ((o->code = smtpdiag__parse_code(r->id)) < 0)
 			error_at(r->file, r->line, "'%s' is not a reply code (NNN or Nxx)", r->id);
-	} else if (parse_status(r->id, 1, &o->st) < 0) {
+	} else if (smtpdiag__parse_status(r->id, 1, &o->st) < 0) {
 		error_at(r->file, r->line, "'%s' is not an enhanced status code (X.S.D)", r->id);
 	}
-	o->category = field_enum(r, "category", cat_name, SMTPDIAG_CAT_COUNT, "category");
-	if ((f = get(r, "who", NULL)))
-		o->who = field_enum(r, "who", who_name, SMTPDIAG_WHO_COUNT, "who");
-	f = get(r, "meaning", NULL);
+	o->category = smtpdiag__field_enum(&set, r, "category", smtpdiag__category_id, SMTPDIAG_CAT_COUNT, "category");
+	if ((f = smtpdiag__get(r, "who", NULL)))
+		o->who = smtpdiag__field_enum(&set, r, "who", smtpdiag__who_id, SMTPDIAG_WHO_COUNT, "who");
+	f = smtpdiag__get(r, "meaning", NULL);
 	o->meaning = f ? intern(f->value) : 0;
 	o->advice = advice_of(r);
 }
@@ -885,19 +485,19 @@ static int cmp_status(const void *a, const void *b)
 static void build(void)
 {
 	size_t n;
-	struct record **v;
+	struct smtpdiag__record **v;
 
-	for (size_t i = 0; i < nrecords; i++)
-		check_counts(&records[i]);
+	for (size_t i = 0; i < set.nrec; i++)
+		smtpdiag__check_counts(&set, &set.rec[i]);
 
 	providers = collect("provider", &nproviders);
 	for (size_t i = 0; i < nproviders; i++) {
-		if (!valid_id(providers[i]->id))
+		if (!smtpdiag__valid_id(providers[i]->id))
 			error_at(providers[i]->file, providers[i]->line,
 				 "provider id '%s': lower-case letters, digits, '-', '.'",
 				 providers[i]->id);
 		intern(providers[i]->id);
-		intern(get(providers[i], "name", NULL) ? get(providers[i], "name", NULL)->value : "");
+		intern(smtpdiag__get(providers[i], "name", NULL) ? smtpdiag__get(providers[i], "name", NULL)->value : "");
 	}
 
 	v = collect("rule", &nrules);
@@ -912,8 +512,8 @@ static void build(void)
 	for (size_t i = 0; i < nproviders; i++)
 		for (size_t j = 0; j < providers[i]->nfields; j++)
 			if (!strcmp(providers[i]->fields[j].name, "marker"))
-				add_alternatives(&providers[i]->fields[j],
-						 providers[i]->file, nrules + i, 0);
+				add_alternatives(providers[i], &providers[i]->fields[j],
+						 nrules + i, 0);
 
 	v = collect("code", &ncode_entries);
 	code_entries = xrealloc(NULL, (ncode_entries + 1) * sizeof *code_entries);
@@ -935,21 +535,24 @@ static void build(void)
 
 	v = collect("category", &n);
 	for (size_t i = 0; i < n; i++) {
-		int c = enum_from_name(v[i]->id, cat_name, SMTPDIAG_CAT_COUNT);
+		int c = -1;
+		for (int k = 0; k < SMTPDIAG_CAT_COUNT; k++)
+			if (!strcmp(v[i]->id, smtpdiag__category_id(k)))
+				c = k;
 		if (c < 0)
 			error_at(v[i]->file, v[i]->line, "unknown category '%s'", v[i]->id);
 		else
 			category_recs[c] = v[i];
 	}
 	for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++) {
-		struct record *r = category_recs[c];
+		struct smtpdiag__record *r = category_recs[c];
 		if (!r) {
 			error_at("data/categories.txt", 0, "category '%s' has no record",
-				 cat_name(c));
+				 smtpdiag__category_id(c));
 			continue;
 		}
-		category_title[c] = intern(get(r, "title", NULL) ? get(r, "title", NULL)->value : "");
-		category_who[c] = field_enum(r, "who", who_name, SMTPDIAG_WHO_COUNT, "who");
+		category_title[c] = intern(smtpdiag__get(r, "title", NULL) ? smtpdiag__get(r, "title", NULL)->value : "");
+		category_who[c] = smtpdiag__field_enum(&set, r, "who", smtpdiag__who_id, SMTPDIAG_WHO_COUNT, "who");
 		category_advice[c] = advice_of(r);
 	}
 	free(v);
@@ -963,30 +566,30 @@ static void build(void)
 		error_at("data/clients.txt", 0, "there is no 'generic' client profile");
 	} else {
 		/* generic goes first: index 0 is the fallback for every key */
-		struct record *g = clients[generic];
+		struct smtpdiag__record *g = clients[generic];
 		memmove(clients + 1, clients, (size_t)generic * sizeof *clients);
 		clients[0] = g;
 		for (int k = 0; k < SMTPDIAG_SETTING_COUNT; k++)
-			if (!get(g, smtpdiag_setting_name((enum smtpdiag_setting)k), NULL))
+			if (!smtpdiag__get(g, smtpdiag_setting_name((enum smtpdiag_setting)k), NULL))
 				error_at(g->file, g->line, "client generic: missing '%s'",
 					 smtpdiag_setting_name((enum smtpdiag_setting)k));
 	}
 	client_where = xrealloc(NULL, (nclients + 1) * sizeof *client_where);
 	for (size_t i = 0; i < nclients; i++) {
-		struct record *c = clients[i];
-		if (!valid_id(c->id))
+		struct smtpdiag__record *c = clients[i];
+		if (!smtpdiag__valid_id(c->id))
 			error_at(c->file, c->line, "client id '%s': lower-case letters, "
 				 "digits, '-', '.'", c->id);
 		intern(c->id);
-		intern(get(c, "name", NULL) ? get(c, "name", NULL)->value : "");
+		intern(smtpdiag__get(c, "name", NULL) ? smtpdiag__get(c, "name", NULL)->value : "");
 		for (int k = 0; k < SMTPDIAG_SETTING_COUNT; k++) {
-			struct field *f = get(c, smtpdiag_setting_name((enum smtpdiag_setting)k), NULL);
+			struct smtpdiag__field *f = smtpdiag__get(c, smtpdiag_setting_name((enum smtpdiag_setting)k), NULL);
 			client_where[i][k] = f ? intern(f->value) : 0;
 		}
 	}
-	if (!nphrases && !nerrors)
+	if (!nphrases && !set.nerrors)
 		error_at("data", 0, "no rules");
-	if (!nerrors) {
+	if (!set.nerrors) {
 		build_automaton();
 		flatten_edges();
 	}
@@ -1106,13 +709,13 @@ static void emit_tables(const char *sources)
 	for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++) {
 		fprintf(out, "\t{ %u, %d, ", category_title[c], category_who[c]);
 		put_advice(&category_advice[c]);
-		fprintf(out, " }, /* %s */\n", cat_name(c));
+		fprintf(out, " }, /* %s */\n", smtpdiag__category_id(c));
 	}
 	fputs("};\n\n", out);
 
 	fputs("const struct smtpdiag__provider smtpdiag__providers[] = {\n", out);
 	for (size_t i = 0; i < nproviders; i++) {
-		struct field *f = get(providers[i], "name", NULL);
+		struct smtpdiag__field *f = smtpdiag__get(providers[i], "name", NULL);
 		fprintf(out, "\t{ %u, %u },\n", intern(providers[i]->id),
 			intern(f ? f->value : ""));
 	}
@@ -1120,7 +723,7 @@ static void emit_tables(const char *sources)
 
 	fputs("const struct smtpdiag__client smtpdiag__clients[SMTPDIAG__NCLIENTS] = {\n", out);
 	for (size_t i = 0; i < nclients; i++) {
-		struct field *f = get(clients[i], "name", NULL);
+		struct smtpdiag__field *f = smtpdiag__get(clients[i], "name", NULL);
 		fprintf(out, "\t{ %u, %u, {", intern(clients[i]->id), intern(f ? f->value : ""));
 		for (int k = 0; k < SMTPDIAG_SETTING_COUNT; k++)
 			fprintf(out, " %u,", client_where[i][k]);
@@ -1193,9 +796,9 @@ int main(int argc, char **argv)
 	for (int i = 3; i < argc; i++)
 		parse_file(argv[i]);
 	build();
-	if (nerrors) {
-		fprintf(stderr, "mktables: %d error%s, nothing written\n", nerrors,
-			nerrors == 1 ? "" : "s");
+	if (set.nerrors) {
+		fprintf(stderr, "mktables: %d error%s, nothing written\n", set.nerrors,
+			set.nerrors == 1 ? "" : "s");
 		return 1;
 	}
 	if (write_file(argv[2], emit_sizes, "data/") < 0 ||
