@@ -33,11 +33,11 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c src/records.c
-LIB_SRC = $(SHARED) src/parse.c src/classify.c src/lookup.c src/trigger.c src/scan.c
-CLI_SRC = src/main.c src/cli_explain.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
+LIB_SRC = $(SHARED) src/parse.c src/classify.c src/rules.c src/lookup.c src/trigger.c src/scan.c
+CLI_SRC = src/main.c src/cli_explain.c src/cli_rules.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
           src/strmap.c src/redact.c src/feed.c \
           src/render.c src/output.c
-TESTS   = test_parse test_match test_seed test_corpus test_kb test_mktables test_scan test_cli
+TESTS   = test_parse test_match test_rules test_seed test_corpus test_kb test_mktables test_scan test_cli
 
 
 LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o
@@ -98,8 +98,8 @@ $(B)/tests/%.o: tests/%.c $(B)/kb_size.h
 $(B)/tests/%: $(B)/tests/%.o $(B)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libsmtpdiag.a -lcmocka
 
-# test_match links a library built from the small knowledge base of
-# tests/fixture/ instead of data/.
+# test_match and test_rules link a library built from the small knowledge
+# base of tests/fixture/ instead of data/.
 FIX = $(B)/fixture
 FIX_OBJ = $(LIB_SRC:src/%.c=$(FIX)/%.o) $(FIX)/kb.o
 
@@ -118,7 +118,7 @@ $(FIX)/libsmtpdiag.a: $(FIX_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(FIX_OBJ)
 
-$(B)/tests/test_match: $(B)/tests/test_match.o $(FIX)/libsmtpdiag.a
+$(B)/tests/test_match $(B)/tests/test_rules: $(B)/tests/%: $(B)/tests/%.o $(FIX)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(FIX)/libsmtpdiag.a -lcmocka
 
 # The public header stands alone, in C and C++, under strict flags.
@@ -138,7 +138,7 @@ $(B)/genlog: tests/bench/genlog.c
 # build-fuzz/; new inputs go to build-fuzz/corpus/, a crash to
 # build-fuzz/TARGET-crash-*. make check replays the seed corpus of each target
 # through tests/fuzz/replay.c, built with $(CC).
-FUZZ_TARGETS  = parse scan trigger
+FUZZ_TARGETS  = parse scan trigger rules
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       ?= build-fuzz

@@ -7,11 +7,13 @@
  * and the settings to change.
  *
  * Contract for every function here:
- *  - no I/O, no printing, no exit, no allocation, no global mutable state:
- *    every function is reentrant and thread-safe;
+ *  - no I/O, no printing, no exit, no global mutable state: every function
+ *    is reentrant and thread-safe; none allocates but smtpdiag_rules_load
+ *    (smtpdiag_rules_free gives it back);
  *  - input is (buf, len): any bytes, NUL included, need not be terminated;
  *  - strings handed back point into the library's read-only tables and live
- *    as long as the program; the caller never frees them;
+ *    as long as the program (or into a user's rules, and live as long as
+ *    they are loaded); the caller never frees them;
  *  - functions that can fail return 0 or a negative SMTPDIAG_E* value
  *    (smtpdiag_strerror() names it).
  */
@@ -231,6 +233,42 @@ int smtpdiag_classify(const struct smtpdiag_reply *r,
 int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
 		      struct smtpdiag_diagnosis *d);
 
+/* ---- a user's rules ------------------------------------------------------- */
+
+/* Rules read at run time, in the format of the knowledge base's data/
+ * files: a site's own replies, without rebuilding the library. */
+struct smtpdiag_rules;
+
+/*
+ * Read a rules file's text buf[0, len), named `name` in messages. It may hold
+ * `rule` records and `provider` records (with the fields data/README.md
+ * gives; a rule id need not start with the file's name); a rule may name a
+ * built-in provider or one of the file's own. On success *rules is the
+ * loaded rules (zero rules for an empty file) and the result is 0. On
+ * SMTPDIAG_ESYNTAX, err (errlen bytes, NUL-terminated, when not NULL) holds
+ * the mistakes, one "name:line: message" per line; SMTPDIAG_ENOMEM when
+ * memory ran out. *rules is NULL after a failure. The rules keep their own
+ * copy of buf.
+ */
+int smtpdiag_rules_load(struct smtpdiag_rules **rules, const char *name,
+			const char *buf, size_t len, char *err, size_t errlen);
+void smtpdiag_rules_free(struct smtpdiag_rules *rules);
+/* How many rules were loaded; 0 for NULL. */
+size_t smtpdiag_rules_count(const struct smtpdiag_rules *rules);
+
+/*
+ * smtpdiag_classify and smtpdiag_diagnose with a user's rules (NULL: none).
+ * The user's rules are chosen among as the built-in ones are, and a matching
+ * user rule wins over every built-in rule. A user provider whose marker is in
+ * the text is the diagnosis's provider.
+ */
+int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
+			   const struct smtpdiag_reply *r,
+			   struct smtpdiag_diagnosis *d);
+int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
+			   size_t len, struct smtpdiag_reply *r,
+			   struct smtpdiag_diagnosis *d);
+
 /* ---- scanning logs -------------------------------------------------------- */
 
 /* A failed reply found in a log, classified. Plain data owned by the caller. */
@@ -243,11 +281,12 @@ struct smtpdiag_finding {
 	char sender[256];    /* the envelope sender when the line says; or "" */
 };
 
-/* A scan's position in its stream: the number of the line at *pos. Call
- * smtpdiag_scanner_init (or zero it all and set line = 1) before the first
- * block. */
+/* A scan's position in its stream: the number of the line at *pos; and the
+ * user's rules it classifies with. Call smtpdiag_scanner_init (or zero it all
+ * and set line = 1) before the first block, then set rules if there are any. */
 struct smtpdiag_scanner {
 	uint64_t line;
+	const struct smtpdiag_rules *rules; /* a user's rules, or NULL */
 	/* private: the last finding, to drop a program's echo of it */
 	uint64_t last_line;
 	uint32_t last_key;

@@ -7,12 +7,14 @@
  * text and its code and status constraints agree with the reply; the most
  * specific match wins (more matched characters, agreeing constraints, its
  * provider recognised). Without a matching rule the enhanced status code's
- * entry decides, then the basic code's.
+ * entry decides, then the basic code's. A user's rules (rules.c), when given,
+ * are chosen among in the same way and win over the built-in ones.
  */
 #include <string.h>
 
 #include "internal.h"
 #include "kb.h"
+#include "rules.h"
 
 /* Score weights: a matched character is worth 4, so that an agreeing code or
  * status (40) outweighs ten characters and a recognised provider five. */
@@ -97,42 +99,53 @@ static enum smtpdiag_severity class_severity(int cls)
 				    : SMTPDIAG_PERMANENT;
 }
 
-/* 1 when the rule's codes allow the reply's code (or, without one, its
+/* 1 when a rule's codes allow the reply's code (or, without one, its
  * status's class); *agrees when they name it. */
-static int codes_allow(const struct smtpdiag__rule *rule, int code,
+static int codes_allow(const uint16_t *c, size_t n, int code,
 		       struct smtpdiag_status st, int *agrees)
 {
-	const uint16_t *c = smtpdiag__codes + rule->codes;
 	*agrees = 0;
-	if (rule->ncodes == 0)
+	if (n == 0)
 		return 1;
 	if (c[0] == SMTPDIAG__CODE_NONE)
 		return code == 0;
 	if (code == 0) {
 		/* no code, but a status: its class must be one of the codes' */
-		for (size_t i = 0; st.cls && i < rule->ncodes; i++)
+		for (size_t i = 0; st.cls && i < n; i++)
 			if ((c[i] < 10 ? c[i] : c[i] / 100) == st.cls)
 				return 1;
 		return !st.cls;
 	}
-	for (size_t i = 0; i < rule->ncodes; i++)
+	for (size_t i = 0; i < n; i++)
 		if (c[i] == code || c[i] == code / 100)
 			return *agrees = 1;
 	return 0;
 }
 
-static int statuses_allow(const struct smtpdiag__rule *rule,
+static int statuses_allow(const struct smtpdiag_status *s, size_t n,
 			  struct smtpdiag_status st, int *agrees)
 {
-	const struct smtpdiag_status *s = smtpdiag__statuses + rule->statuses;
 	*agrees = 0;
-	if (rule->nstatuses == 0 || st.cls == 0)
+	if (n == 0 || st.cls == 0)
 		return 1;
-	for (size_t i = 0; i < rule->nstatuses; i++)
+	for (size_t i = 0; i < n; i++)
 		if ((s[i].cls == st.cls || s[i].cls == 0) && s[i].subject == st.subject &&
 		    s[i].detail == st.detail)
 			return *agrees = 1;
 	return 0;
+}
+
+/* A matching rule's score, or -1 when its constraints exclude the reply. */
+static long score(const struct smtpdiag_reply *r, long matched, const uint16_t *codes,
+		  size_t ncodes, const struct smtpdiag_status *statuses,
+		  size_t nstatuses, int provider_seen)
+{
+	int code_agrees, status_agrees;
+	if (!codes_allow(codes, ncodes, r->code, r->status, &code_agrees) ||
+	    !statuses_allow(statuses, nstatuses, r->status, &status_agrees))
+		return -1;
+	return matched * PER_CHAR + code_agrees * CODE_AGREES +
+	       status_agrees * STATUS_AGREES + provider_seen * PROVIDER_AGREES;
 }
 
 /* The best matching rule's index, or -1. */
@@ -169,21 +182,66 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m)
 	for (size_t i = 0; i < ntouched; i++) {
 		size_t k = touched[i];
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
-		int code_agrees, status_agrees;
-		if (slots[k] != (1u << rule->nslots) - 1 ||
-		    !codes_allow(rule, r->code, r->status, &code_agrees) ||
-		    !statuses_allow(rule, r->status, &status_agrees))
+		if (slots[k] != (1u << rule->nslots) - 1)
 			continue;
 		long matched = 0;
 		for (size_t j = 0; j < rule->nslots; j++)
 			matched += chars[k][j];
-		long score = matched * PER_CHAR + code_agrees * CODE_AGREES +
-			     status_agrees * STATUS_AGREES +
-			     (rule->provider && has_bit(m->providers, rule->provider - 1u)) *
-				     PROVIDER_AGREES;
-		if (score > best_score || (score == best_score && (int)k < best)) {
+		long sc = score(r, matched, smtpdiag__codes + rule->codes, rule->ncodes,
+				smtpdiag__statuses + rule->statuses, rule->nstatuses,
+				rule->provider && has_bit(m->providers, rule->provider - 1u));
+		if (sc > best_score || (sc == best_score && (int)k < best)) {
 			best = (int)k;
-			best_score = score;
+			best_score = sc;
+		}
+	}
+	return best;
+}
+
+static int markers_seen(const struct smtpdiag__user_provider *p,
+			const struct smtpdiag_reply *r)
+{
+	for (size_t j = 0; j < p->markers.n; j++)
+		if (smtpdiag__line_match(&p->markers, j, r->text, r->text_len))
+			return 1;
+	return 0;
+}
+
+/* The first of the user's providers whose marker is in the text, or NULL. */
+static const struct smtpdiag__user_provider *
+user_provider_seen(const struct smtpdiag_rules *u, const struct smtpdiag_reply *r)
+{
+	for (size_t i = 0; i < u->nproviders; i++)
+		if (markers_seen(&u->provider[i], r))
+			return &u->provider[i];
+	return NULL;
+}
+
+/* The best matching user rule, as best_rule chooses; NULL when none. */
+static const struct smtpdiag__user_rule *best_user_rule(const struct smtpdiag_rules *u,
+							const struct smtpdiag_reply *r,
+							const struct matches *m)
+{
+	const struct smtpdiag__user_rule *best = NULL;
+	long best_score = -1;
+	for (size_t k = 0; k < u->nrules; k++) {
+		const struct smtpdiag__user_rule *rule = &u->rule[k];
+		long matched = 0;
+		size_t j, n;
+		for (j = 0; j < rule->match.n; j++, matched += (long)n)
+			if (!(n = smtpdiag__line_match(&rule->match, j, r->text, r->text_len)))
+				break;
+		if (j < rule->match.n)
+			continue;
+		int seen = rule->builtin_provider
+				   ? has_bit(m->providers, (size_t)rule->builtin_provider - 1)
+			   : rule->user_provider ? markers_seen(rule->user_provider, r)
+						 : 0;
+		long sc = score(r, matched, rule->def.codes, rule->def.ncodes,
+				rule->def.statuses, rule->def.nstatuses, seen);
+		if (sc > best_score) {
+			best = rule;
+			best_score = sc;
 		}
 	}
 	return best;
@@ -226,10 +284,64 @@ static void put_provider(struct smtpdiag_diagnosis *d, int provider)
 	}
 }
 
-int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+/* The provider for d: one of the user's when its marker is in the text (a
+ * site knows its own servers best), else the built-in one seen first. */
+static void put_provider_seen(struct smtpdiag_diagnosis *d, const struct smtpdiag_rules *u,
+			      const struct smtpdiag_reply *r, const struct matches *m)
+{
+	const struct smtpdiag__user_provider *p = u ? user_provider_seen(u, r) : NULL;
+	if (p) {
+		d->provider = p->id;
+		d->provider_name = p->name;
+	} else {
+		put_provider(d, m->provider);
+	}
+}
+
+/* What a rule decides, whether built in or the user's. */
+static void put_rule(struct smtpdiag_diagnosis *d, int cls, const char *id, int category,
+		     int who, int severity, const uint16_t *codes, size_t ncodes)
+{
+	d->category = (enum smtpdiag_category)category;
+	d->who = (enum smtpdiag_who)who;
+	d->matched_by = SMTPDIAG_BY_TEXT;
+	d->rule = id;
+	/* A paste without code or status: the rule's own code tells. */
+	if (!cls && ncodes && codes[0])
+		d->severity = class_severity(codes[0] < 10 ? codes[0] : codes[0] / 100);
+	if (severity != SMTPDIAG__SEVERITY_FROM_CODE) {
+		d->severity_overridden = cls && severity != (int)d->severity;
+		d->severity = (enum smtpdiag_severity)severity;
+	}
+}
+
+static void put_user_rule(struct smtpdiag_diagnosis *d, int cls,
+			  const struct smtpdiag__user_rule *u)
+{
+	const struct smtpdiag__advice_def *a = &u->def.advice;
+	static const struct smtpdiag__advice none;
+	put_rule(d, cls, u->id, u->def.category, u->def.who, u->def.severity,
+		 u->def.codes, u->def.ncodes);
+	put_advice(d, &none); /* the category's, then the rule's own over it */
+	if (a->cause)
+		d->cause = a->cause;
+	if (a->nfix || a->nsettings) {
+		d->nfix = a->nfix;
+		memcpy(d->fix, a->fix, a->nfix * sizeof *a->fix);
+		d->nsettings = a->nsettings;
+		for (size_t i = 0; i < a->nsettings; i++)
+			d->settings[i] = (enum smtpdiag_setting)a->settings[i];
+	}
+	d->nrefs = a->nrefs;
+	memcpy(d->refs, a->refs, a->nrefs * sizeof *a->refs);
+}
+
+int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
+			   const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
 	struct matches m;
 	const struct smtpdiag__entry *e;
+	const struct smtpdiag__user_rule *user;
 
 	if (!r || !d)
 		return SMTPDIAG_EINVAL;
@@ -247,30 +359,34 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 		d->matched_by = r->code ? SMTPDIAG_BY_CODE : SMTPDIAG_BY_STATUS;
 		e = r->code ? smtpdiag__code_entry(r->code) : NULL;
 		put_advice(d, e ? &e->advice : &smtpdiag__categories[SMTPDIAG_CAT_OK].advice);
-		put_provider(d, m.provider);
+		put_provider_seen(d, rules, r, &m);
+		return 0;
+	}
+	if (rules && (user = best_user_rule(rules, r, &m))) {
+		put_user_rule(d, cls, user);
+		if (user->user_provider) {
+			d->provider = user->user_provider->id;
+			d->provider_name = user->user_provider->name;
+		} else if (user->builtin_provider) {
+			put_provider(d, user->builtin_provider);
+		} else {
+			put_provider_seen(d, rules, r, &m);
+		}
 		return 0;
 	}
 	int best = best_rule(r, &m);
 	if (best >= 0) {
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[best];
-		d->category = (enum smtpdiag_category)rule->category;
-		d->who = (enum smtpdiag_who)rule->who;
-		d->matched_by = SMTPDIAG_BY_TEXT;
-		d->rule = smtpdiag__str(rule->id);
+		put_rule(d, cls, smtpdiag__str(rule->id), rule->category, rule->who,
+			 rule->severity, smtpdiag__codes + rule->codes, rule->ncodes);
 		put_advice(d, &rule->advice);
-		put_provider(d, rule->provider ? rule->provider : m.provider);
-		/* A paste without code or status: the rule's own code tells. */
-		if (!cls && rule->ncodes && smtpdiag__codes[rule->codes]) {
-			int c = smtpdiag__codes[rule->codes];
-			d->severity = class_severity(c < 10 ? c : c / 100);
-		}
-		if (rule->severity != SMTPDIAG__SEVERITY_FROM_CODE) {
-			d->severity_overridden = cls && rule->severity != d->severity;
-			d->severity = (enum smtpdiag_severity)rule->severity;
-		}
+		if (rule->provider)
+			put_provider(d, rule->provider);
+		else
+			put_provider_seen(d, rules, r, &m);
 		return 0;
 	}
-	put_provider(d, m.provider);
+	put_provider_seen(d, rules, r, &m);
 	if (r->status.cls && (e = smtpdiag__status_entry(r->status)) &&
 	    e->category != SMTPDIAG_CAT_UNKNOWN) {
 		put_entry(d, e, SMTPDIAG_BY_STATUS);
@@ -295,8 +411,14 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 	return 0;
 }
 
-int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
-		      struct smtpdiag_diagnosis *d)
+int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+{
+	return smtpdiag_classify_with(NULL, r, d);
+}
+
+int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
+			   size_t len, struct smtpdiag_reply *r,
+			   struct smtpdiag_diagnosis *d)
 {
 	size_t pos = 0, first = 0;
 	int found = 0;
@@ -305,15 +427,21 @@ int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
 		return SMTPDIAG_EINVAL;
 	while (smtpdiag_parse(buf, len, &pos, r) == 0) {
 		if (smtpdiag__is_failure(r))
-			return smtpdiag_classify(r, d);
+			return smtpdiag_classify_with(rules, r, d);
 		if (!found++)
 			first = r->start;
 	}
 	if (found) {
 		pos = first;
 		smtpdiag_parse(buf, len, &pos, r);
-		return smtpdiag_classify(r, d);
+		return smtpdiag_classify_with(rules, r, d);
 	}
 	smtpdiag_reply_from_text(buf, len, r);
-	return smtpdiag_classify(r, d) == SMTPDIAG_ENOMATCH ? SMTPDIAG_ENOREPLY : 0;
+	return smtpdiag_classify_with(rules, r, d) == SMTPDIAG_ENOMATCH ? SMTPDIAG_ENOREPLY : 0;
+}
+
+int smtpdiag_diagnose(const char *buf, size_t len, struct smtpdiag_reply *r,
+		      struct smtpdiag_diagnosis *d)
+{
+	return smtpdiag_diagnose_with(NULL, buf, len, r, d);
 }

@@ -70,6 +70,11 @@ void render_tsv(FILE *f, const struct place *at);
 /* The exit code that a diagnosis calls for. */
 int severity_exit(const struct smtpdiag_diagnosis *d);
 
+/* cli_rules.c: the user's rules from --rules FILE (or NULL), SMTPDIAG_RULES
+ * or the configuration directory. 0 with *rules set (NULL when there are
+ * none), or an exit code after a message. */
+int rules_choice(const char *path, struct smtpdiag_rules **rules);
+
 /* cli_explain.c */
 int cmd_explain(int argc, char **argv);
 

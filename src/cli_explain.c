@@ -17,7 +17,7 @@
 
 static const char usage_text[] =
 	"usage: smtpdiag explain [--json] [--redact] [--client NAME] [--color WHEN]\n"
-	"                        [--file FILE | REPLY...]\n"
+	"                        [--rules FILE] [--file FILE | REPLY...]\n"
 	"\n"
 	"Explain an SMTP reply: its category, cause, fix and where to change the\n"
 	"setting. The reply is the arguments joined by spaces, or standard input\n"
@@ -30,6 +30,8 @@ static const char usage_text[] =
 	"  -c, --client NAME   settings paths for this program (SMTPDIAG_CLIENT);\n"
 	"                      `smtpdiag clients` lists them\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
+	"      --rules FILE    your own rules, tried first (SMTPDIAG_RULES; default\n"
+	"                      ~/.config/smtpdiag/rules when it exists)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Exit: 0 success reply, 1 no reply recognised, 2 transient failure,\n"
@@ -91,12 +93,14 @@ int cmd_explain(int argc, char **argv)
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "redact", no_argument, NULL, 'r' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct style style = { 0 };
 	int redacting = 0;
-	const char *client = NULL, *color = NULL, *file = NULL;
+	const char *client = NULL, *color = NULL, *file = NULL, *rules_file = NULL;
+	struct smtpdiag_rules *rules;
 	int json = 0, c;
 
 	optind = 1;
@@ -107,6 +111,7 @@ int cmd_explain(int argc, char **argv)
 		case 'c': client = optarg; break;
 		case 'C': color = optarg; break;
 		case 'r': redacting = 1; break;
+		case 'R': rules_file = optarg; break;
 		case 'h': return usage(0);
 		default: return usage(1);
 		}
@@ -121,6 +126,8 @@ int cmd_explain(int argc, char **argv)
 	}
 	if (json)
 		style.color = 0;
+	if ((k = rules_choice(rules_file, &rules)) != 0)
+		return k;
 	if (redacting && !(style.redact = redactor_new())) {
 		warnx("out of memory");
 		return EXIT_SOFTWARE;
@@ -155,8 +162,9 @@ int cmd_explain(int argc, char **argv)
 
 	struct smtpdiag_reply r;
 	struct smtpdiag_diagnosis d;
-	if (smtpdiag_diagnose(buf, len, &r, &d) == SMTPDIAG_ENOREPLY) {
+	if (smtpdiag_diagnose_with(rules, buf, len, &r, &d) == SMTPDIAG_ENOREPLY) {
 		warnx("no SMTP reply recognised in the input");
+		smtpdiag_rules_free(rules);
 		free(buf);
 		return EXIT_NO_REPLY;
 	}
@@ -172,6 +180,7 @@ int cmd_explain(int argc, char **argv)
 	}
 	redactor_free(style.redact);
 	free(buf);
+	smtpdiag_rules_free(rules);
 	int status = finish_output();
 	return status ? status : severity_exit(&d);
 }

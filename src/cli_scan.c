@@ -20,7 +20,7 @@
 
 static const char usage_text[] =
 	"usage: smtpdiag scan [--json | --tsv | --summary [--json]] [--redact]\n"
-	"                     [--client NAME] [--color WHEN] [FILE...]\n"
+	"                     [--client NAME] [--color WHEN] [--rules FILE] [FILE...]\n"
 	"\n"
 	"Find and classify every failed SMTP reply in send logs (Postfix, Exim,\n"
 	"Sendmail, msmtp, swaks, curl, program errors, delivery reports, ESP\n"
@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"  -c, --client NAME   settings paths in --json for this program\n"
 	"                      (SMTPDIAG_CLIENT; `smtpdiag clients` lists them)\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
+	"      --rules FILE    your own rules, tried first (SMTPDIAG_RULES; default\n"
+	"                      ~/.config/smtpdiag/rules when it exists)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Exit: 0 no failure found, 2 the worst failure is transient, 3 a permanent\n"
@@ -49,6 +51,7 @@ struct job {
 	int worst; /* 0, EXIT_TRANSIENT or EXIT_PERMANENT */
 	char *buf;
 	const char *source; /* the stream being scanned */
+	struct smtpdiag_rules *rules;
 };
 
 static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
@@ -86,7 +89,7 @@ static void emit_finding(void *ctx, struct smtpdiag_finding *f)
 /* Scan one stream; 0, or EXIT_IOERR / EXIT_SOFTWARE after a message. */
 static int scan_fd(struct job *j, int fd, const char *source)
 {
-	struct feed feed = { j->buf, BLOCK, read_fd, &fd, emit_finding, j };
+	struct feed feed = { j->buf, BLOCK, read_fd, &fd, emit_finding, j, j->rules };
 	uint64_t lines, bytes;
 	j->source = source;
 	int rc = feed_scan(&feed, &lines, &bytes);
@@ -112,12 +115,13 @@ int cmd_scan(int argc, char **argv)
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "redact", no_argument, NULL, 'r' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct job j = { 0 };
 	int redacting = 0;
-	const char *client = NULL, *color = NULL;
+	const char *client = NULL, *color = NULL, *rules_file = NULL;
 	int json = 0, tsv = 0, summary = 0, c, status = 0;
 
 	optind = 1;
@@ -129,6 +133,7 @@ int cmd_scan(int argc, char **argv)
 		case 'c': client = optarg; break;
 		case 'C': color = optarg; break;
 		case 'r': redacting = 1; break;
+		case 'R': rules_file = optarg; break;
 		case 'h': fputs(usage_text, stdout); return finish_output();
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
@@ -148,6 +153,8 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (json || tsv)
 		j.style.color = 0;
+	if ((k = rules_choice(rules_file, &j.rules)) != 0)
+		return k;
 	j.buf = malloc(BLOCK);
 	j.summary = summary ? summary_new() : NULL;
 	j.style.redact = redacting ? redactor_new() : NULL;
@@ -179,9 +186,10 @@ int cmd_scan(int argc, char **argv)
 		summary_text(stdout, j.summary, &j.style);
 	else if (j.format == SUMMARY_JSON)
 		summary_json(stdout, j.summary);
+	int out = finish_output();
 	summary_free(j.summary);
 	redactor_free(j.style.redact);
+	smtpdiag_rules_free(j.rules);
 	free(j.buf);
-	int out = finish_output();
 	return out ? out : status ? status : j.worst;
 }

@@ -32,6 +32,7 @@ int feed_scan(const struct feed *fd, uint64_t *lines, uint64_t *bytes)
 
 	*bytes = 0;
 	smtpdiag_scanner_init(&s);
+	s.rules = fd->rules;
 	for (;;) {
 		if (fill == fd->cap && start > 0)
 			shift(buf, &fill, &start, start); /* room for the rest of a line */

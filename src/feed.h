@@ -20,6 +20,7 @@ struct feed {
 	/* Called for each finding, in order; it may change *f. */
 	void (*emit)(void *ctx, struct smtpdiag_finding *f);
 	void *emit_ctx;
+	const struct smtpdiag_rules *rules; /* a user's rules, or NULL */
 };
 
 /* Scan the whole stream. Returns 0 with the number of lines (newlines) and

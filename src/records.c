@@ -206,8 +206,8 @@ int smtpdiag__read_records(struct smtpdiag__records *set, const char *file,
 		}
 		pos = next;
 	}
-	for (size_t i = 0; i < set->nrec; i++)
-		set->rec[i].fields = set->field + set->rec[i].first;
+	for (size_t i = 0; i < set->nrec; i++) /* now that the fields stay put */
+		set->rec[i].fields = set->field ? set->field + set->rec[i].first : NULL;
 	return 0;
 }
 
@@ -471,13 +471,13 @@ void smtpdiag__decode_rule(struct smtpdiag__records *set,
 			else if (c == SMTPDIAG__CODE_NONE && (n > 0 || *s))
 				smtpdiag__record_error(set, r->file, f->line,
 						       "'none' stands alone");
-			if (def->ncodes < SMTPDIAG__MAX_CODES)
-				def->codes[def->ncodes++] = (uint16_t)(c < 0 ? 0 : c);
+			else if (def->ncodes < SMTPDIAG__MAX_CODES)
+				def->codes[def->ncodes++] = (uint16_t)c;
 		}
 		if (n > SMTPDIAG__MAX_CODES)
 			smtpdiag__record_error(set, r->file, f->line, "at most %d codes",
 					       SMTPDIAG__MAX_CODES);
-		if (n == 1 && def->codes[0] == SMTPDIAG__CODE_NONE &&
+		if (def->ncodes == 1 && def->codes[0] == SMTPDIAG__CODE_NONE &&
 		    def->severity == SMTPDIAG__SEVERITY_FROM_CODE)
 			smtpdiag__record_error(set, r->file, f->line,
 					       "a rule with 'code none' needs a severity");

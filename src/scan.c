@@ -6,7 +6,7 @@
  * Sendmail's "dsn=5.1.1, stat=...", Exim's "** addr ... SMTP error ...: 550
  * ..." and "== addr ... defer (110): text", and, for everything else, the
  * reply parser over the line. The reply is then classified exactly as
- * `explain` classifies it: by smtpdiag_classify.
+ * `explain` classifies it: by smtpdiag_classify_with.
  */
 #include <stddef.h>
 #include <string.h>
@@ -553,7 +553,8 @@ static int msmtp_error(const char *line, size_t len, struct smtpdiag_reply *r)
 /* The failure on the line at buf (avail bytes left in the block), read and
  * classified into f. Returns the bytes its reply takes (past the end of its
  * last line's text), or 0 when the line reports no failure. */
-static size_t failure_of(const char *buf, size_t len, size_t avail, struct smtpdiag_finding *f)
+static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, size_t len,
+			 size_t avail, struct smtpdiag_finding *f)
 {
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
@@ -579,13 +580,13 @@ static size_t failure_of(const char *buf, size_t len, size_t avail, struct smtpd
 		esp_code(buf, len, r);
 
 	if (found && (r->code || r->status.cls)) {
-		if (smtpdiag_classify(r, &f->diagnosis) != 0)
+		if (smtpdiag_classify_with(rules, r, &f->diagnosis) != 0)
 			return 0;
 	} else {
 		if (!found) /* the whole line then */
 			smtpdiag_reply_from_text(buf, len, r);
 		/* a failure without a reply, if a rule knows its words */
-		if (smtpdiag_classify(r, &f->diagnosis) != 0 ||
+		if (smtpdiag_classify_with(rules, r, &f->diagnosis) != 0 ||
 		    f->diagnosis.matched_by != SMTPDIAG_BY_TEXT)
 			return 0;
 	}
@@ -707,7 +708,7 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 			*pos = start;
 			return SMTPDIAG_EMORE;
 		}
-		size_t used = failure_of(buf + start, end - start, len - start, f);
+		size_t used = failure_of(s->rules, buf + start, end - start, len - start, f);
 		if (used) {
 			context_of(buf, buf + start, end - start, len - start, f);
 			/* go on after the last line the reply took */

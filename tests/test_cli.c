@@ -19,6 +19,7 @@
 static const char *bin;
 static const char *wrapper = ""; /* $SMTPDIAG_WRAPPER: "valgrind ..." */
 static char out[1 << 16];
+static char tmp[] = "/tmp/smtpdiag-cli-XXXXXX";
 
 /* Run "BIN ARGS" through sh (stderr joined to stdout unless ARGS redirects
  * it); fills out and returns the exit status. */
@@ -189,6 +190,103 @@ static void explain__client_profile__its_settings_path(void **state)
 	assert_non_null(strstr(out, "thunderbird"));
 }
 
+/* Write text to tmp/name; returns the path. */
+static const char *tmp_file(const char *name, const char *text)
+{
+	static char path[512];
+	snprintf(path, sizeof path, "%s/%s", tmp, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static const char site_rules[] =
+	"rule site.quota\n"
+	"match     tenant quota\n"
+	"code      452\n"
+	"category  rate-limit\n"
+	"who       you\n"
+	"cause     The tenant used its hourly allowance.\n"
+	"fix       Wait an hour.\n"
+	"ref       https://wiki.site.example/quota\n";
+
+static void rules__option_env_and_config__user_rule_decides(void **state)
+{
+	static const char reply[] = "'452 4.5.3 tenant quota reached'";
+	char dir[512], path[512];
+	(void)state;
+	snprintf(path, sizeof path, "%s", tmp_file("site.rules", site_rules));
+
+	/* built in: 452 is a storage problem; the site's rule knows better */
+	assert_int_equal(run("explain --json %s", reply), 2);
+	assert_null(strstr(out, "site.quota"));
+	assert_int_equal(run("explain --json --rules %s %s", path, reply), 2);
+	assert_non_null(strstr(out, "\"category\":\"rate-limit\""));
+	assert_non_null(strstr(out, "\"rule\":\"site.quota\""));
+	assert_int_equal(run("explain --rules=%s %s", path, reply), 2);
+	assert_non_null(strstr(out, "Decided by: text rule site.quota"));
+
+	setenv("SMTPDIAG_RULES", path, 1);
+	assert_int_equal(run("explain --json %s", reply), 2);
+	assert_non_null(strstr(out, "\"rule\":\"site.quota\""));
+	/* --rules goes before the environment: /dev/null is no rules at all */
+	assert_int_equal(run("explain --json --rules /dev/null %s", reply), 2);
+	assert_null(strstr(out, "site.quota"));
+	assert_int_equal(run("scan --json --rules %s <<'EOF'\n"
+			     "Nov  1 10:00:00 mx postfix/smtp[7]: A1: to=<a@b.example>, "
+			     "relay=r.example[192.0.2.1]:25, dsn=4.5.3, status=deferred (host "
+			     "r.example[192.0.2.1] said: 452 4.5.3 tenant quota reached (in reply "
+			     "to RCPT TO command))\nEOF", path), 2);
+	assert_non_null(strstr(out, "\"rule\":\"site.quota\""));
+	unsetenv("SMTPDIAG_RULES");
+
+	/* the configuration directory: XDG_CONFIG_HOME, else ~/.config */
+	char cmd[2048], *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+	snprintf(cmd, sizeof cmd, "mkdir -p %s/xdg/smtpdiag %s/home/.config/smtpdiag && "
+		 "cp %s %s/xdg/smtpdiag/rules && cp %s %s/home/.config/smtpdiag/rules",
+		 tmp, tmp, path, tmp, path, tmp);
+	assert_int_equal(system(cmd), 0);
+	snprintf(dir, sizeof dir, "%s/xdg", tmp);
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	assert_int_equal(run("explain --json %s", reply), 2);
+	assert_non_null(strstr(out, "\"rule\":\"site.quota\""));
+	unsetenv("XDG_CONFIG_HOME");
+	snprintf(dir, sizeof dir, "%s/home", tmp);
+	setenv("HOME", dir, 1);
+	assert_int_equal(run("explain --json %s", reply), 2);
+	assert_non_null(strstr(out, "\"rule\":\"site.quota\""));
+	/* no file in the directory: no rules, and no complaint */
+	snprintf(dir, sizeof dir, "%s/empty", tmp);
+	setenv("XDG_CONFIG_HOME", dir, 1);
+	assert_int_equal(run("explain --json %s 2>&1", reply), 2);
+	assert_null(strstr(out, "site.quota"));
+	assert_int_equal(out[0], '{');
+	if (home)
+		setenv("HOME", home, 1);
+	free(home);
+}
+
+static void rules__mistakes_or_missing_file__64_and_66(void **state)
+{
+	(void)state;
+	const char *bad = tmp_file("bad.rules", "rule site.x\nmatch ab\ncategory spa\n"
+						"who you\ncause c\nfix f\nref r\n");
+	assert_int_equal(run("explain --rules %s 550 x 2>&1 >/dev/null", bad), 64);
+	char want[1024];
+	snprintf(want, sizeof want, "%s:3: unknown category 'spa'\n%s:2: phrase 'ab' is "
+		 "shorter than 4 characters\n", bad, bad);
+	assert_string_equal(out, want);
+	assert_int_equal(run("scan --rules %s /dev/null 2>/dev/null", bad), 64);
+	assert_int_equal(run("explain --rules %s/none.rules 550 x 2>&1 >/dev/null", tmp), 66);
+	assert_non_null(strstr(out, "none.rules: No such file or directory"));
+	setenv("SMTPDIAG_RULES", "/nonexistent/rules", 1);
+	assert_int_equal(run("scan /dev/null 2>/dev/null"), 66);
+	unsetenv("SMTPDIAG_RULES");
+	assert_int_equal(run("explain --rules 2>/dev/null"), 64);
+}
+
 static void explain__escape_sequences_in_input__shown_escaped(void **state)
 {
 	(void)state;
@@ -224,7 +322,6 @@ static void explain__color__only_when_asked_or_terminal(void **state)
 /* ---- scan and merge ---------------------------------------------------------- */
 
 static const char *genlog;
-static char tmp[] = "/tmp/smtpdiag-cli-XXXXXX";
 
 static const struct exit_case scan_exits[] = {
 	{ "scan < /dev/null", 0 },
@@ -501,6 +598,8 @@ int main(void)
 		cmocka_unit_test(explain_json__code_alone__matched_by_code),
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
 		cmocka_unit_test(explain__client_profile__its_settings_path),
+		cmocka_unit_test(rules__option_env_and_config__user_rule_decides),
+		cmocka_unit_test(rules__mistakes_or_missing_file__64_and_66),
 		cmocka_unit_test(explain__escape_sequences_in_input__shown_escaped),
 		cmocka_unit_test(explain__color__only_when_asked_or_terminal),
 		cmocka_unit_test(version__prints_name_and_version),
@@ -530,6 +629,11 @@ int main(void)
 		wrapper = getenv("SMTPDIAG_WRAPPER");
 	if (!mkdtemp(tmp))
 		return 1;
+	/* no rules of the machine's user: an empty configuration directory */
+	char xdg[512];
+	snprintf(xdg, sizeof xdg, "%s/empty", tmp);
+	setenv("XDG_CONFIG_HOME", xdg, 1);
+	unsetenv("SMTPDIAG_RULES");
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
