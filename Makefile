@@ -86,8 +86,8 @@ $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 
 # What the tests need on a fresh Debian machine (run as root).
 deps:
-	@dpkg -s libcmocka-dev pkgconf mandoc jq >/dev/null 2>&1 || \
-		{ apt-get update && apt-get install -y libcmocka-dev pkgconf mandoc jq; }
+	@dpkg -s libcmocka-dev pkgconf mandoc jq parallel >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y libcmocka-dev pkgconf mandoc jq parallel; }
 
 TEST_BINS = $(TESTS:%=$(B)/tests/%)
 

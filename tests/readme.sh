@@ -1,7 +1,8 @@
 #!/bin/sh
 # readme.sh - the README's examples, run, so that they never rot: each
 # "$ command" in a fenced block runs (with build/ first on PATH, in a
-# directory holding tests/fixture/mail.log as mail.log), and must print the
+# directory holding tests/fixture/mail.log as mail.log and the README's
+# rules block as acme.rules), and must print the
 # line shown under it (up to a "(...)" or "..." where the README shortens
 # it); a "$ echo $?" must print the exit status shown.
 #   tests/readme.sh   (from the top of the tree, after make)
@@ -10,6 +11,8 @@ top=$(pwd)
 work=$(mktemp -d /tmp/smtpdiag-readme-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp tests/fixture/mail.log "$work/mail.log"
+# the README's rules file, as the examples name it
+sed -n '/^```rules$/,/^```$/p' README.md | sed '1d;$d' > "$work/acme.rules"
 PATH="$top/build:$PATH"
 export PATH
 pass=0 fail=0
@@ -50,6 +53,17 @@ if grep -q 'case \$?' "$work/script.sh" && command -v jq >/dev/null; then
 	(cd "$work" && reply='550 5.1.1 <bob@example.org>: Recipient address rejected' sh script.sh) |
 		grep -q '^fix needed: ' && pass=$((pass + 1)) ||
 		{ echo "readme: the shell script did not say 'fix needed'"; fail=$((fail + 1)); }
+fi
+# The GNU parallel run sums to the one-pass summary.
+line=$(grep '^parallel ' README.md)
+if ! command -v parallel >/dev/null || ! parallel --version 2>/dev/null | grep -q GNU; then
+	echo "readme: GNU parallel is missing (make deps installs it)"
+	fail=$((fail + 1))
+elif [ "$(cd "$work" && sh -c "$line")" != "$(cd "$work" && smtpdiag scan --summary --json mail.log | smtpdiag merge)" ]; then
+	echo "readme: '$line' differs from one scan"
+	fail=$((fail + 1))
+else
+	pass=$((pass + 1))
 fi
 echo "readme: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
