@@ -187,6 +187,7 @@ check: all header-check $(TEST_BINS) $(B)/genlog $(REPLAY_BINS)
 	@# the installed library is tried without sanitizers only
 	@[ "$(B)" != build ] || tests/install.sh
 	@[ "$(B)" != build ] || tests/readme.sh
+	@tests/completion.sh
 	@$(MAKE) -s --no-print-directory check-man
 
 # The manual pages: mandoc's lint (and man's, where man-db is) say nothing.
