@@ -255,6 +255,11 @@ int smtpdiag_rules_load(struct smtpdiag_rules **rules, const char *name,
 void smtpdiag_rules_free(struct smtpdiag_rules *rules);
 /* How many rules were loaded; 0 for NULL. */
 size_t smtpdiag_rules_count(const struct smtpdiag_rules *rules);
+/* Rule i of the loaded rules, in the file's order, as smtpdiag_entry_at gives
+ * a built-in rule (see below); 0, or SMTPDIAG_EINVAL past the end. */
+struct smtpdiag_entry;
+int smtpdiag_rules_entry_at(const struct smtpdiag_rules *rules, size_t i,
+			    struct smtpdiag_entry *e);
 
 /*
  * smtpdiag_classify and smtpdiag_diagnose with a user's rules (NULL: none).

@@ -11,15 +11,17 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"usage: smtpdiag codes [--json] [CODE | X.Y.Z | WORD]\n"
+	"usage: smtpdiag codes [--json] [--rules FILE] [CODE | X.Y.Z | WORD]\n"
 	"\n"
 	"Look up a basic reply code (550), an enhanced status code (5.7.1 or\n"
 	"X.7.1) with the rules that name it, or every code, status and rule whose\n"
 	"id, provider, category, meaning or cause contains WORD (any case).\n"
-	"Without an argument, list everything.\n"
+	"Without an argument, list everything. Your own rules come first.\n"
 	"\n"
-	"  -j, --json   one JSON object per entry\n"
-	"  -h, --help   this text\n"
+	"  -j, --json      one JSON object per entry\n"
+	"      --rules FILE  your own rules (SMTPDIAG_RULES; default\n"
+	"                  ~/.config/smtpdiag/rules when it exists)\n"
+	"  -h, --help      this text\n"
 	"\n"
 	"Exit: 0 something found, 1 nothing found, 64 usage error, 74 write error.\n";
 
@@ -198,14 +200,18 @@ int cmd_codes(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *rules_file = NULL;
+	struct smtpdiag_rules *rules;
 	int json = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 'R': rules_file = optarg; break;
 		case 'h': fputs(usage_text, stdout); return finish_output();
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
@@ -214,12 +220,20 @@ int cmd_codes(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	if ((c = rules_choice(rules_file, &rules)) != 0)
+		return c;
 	struct query q;
 	parse_query(optind < argc ? argv[optind] : NULL, &q);
-	size_t found = 0;
+	size_t found = 0, nuser = smtpdiag_rules_count(rules);
 	for (int kind = SMTPDIAG_KIND_CODE; kind <= SMTPDIAG_KIND_RULE; kind++) {
 		struct smtpdiag_entry e;
-		for (size_t i = 0; smtpdiag_entry_at((enum smtpdiag_kind)kind, i, &e) == 0; i++) {
+		/* rules: the user's first, as they win */
+		for (size_t i = 0;; i++) {
+			int user = kind == SMTPDIAG_KIND_RULE && i < nuser;
+			if ((user ? smtpdiag_rules_entry_at(rules, i, &e)
+				  : smtpdiag_entry_at((enum smtpdiag_kind)kind,
+						      i - (kind == SMTPDIAG_KIND_RULE) * nuser, &e)) != 0)
+				break;
 			if (!matches((enum smtpdiag_kind)kind, &e, &q))
 				continue;
 			found++;
@@ -230,6 +244,7 @@ int cmd_codes(int argc, char **argv)
 		}
 	}
 	int out = finish_output();
+	smtpdiag_rules_free(rules);
 	return out ? out : found ? 0 : EXIT_NO_REPLY;
 }
 

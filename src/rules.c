@@ -173,6 +173,24 @@ size_t smtpdiag_rules_count(const struct smtpdiag_rules *rules)
 	return rules ? rules->nrules : 0;
 }
 
+int smtpdiag_rules_entry_at(const struct smtpdiag_rules *rules, size_t i,
+			    struct smtpdiag_entry *e)
+{
+	if (!e || i >= smtpdiag_rules_count(rules))
+		return SMTPDIAG_EINVAL;
+	const struct smtpdiag__user_rule *r = &rules->rule[i];
+	memset(e, 0, sizeof *e);
+	e->rule = r->id;
+	e->provider = r->def.provider;
+	e->category = (enum smtpdiag_category)r->def.category;
+	e->cause = r->def.advice.cause;
+	for (size_t k = 0; k < r->def.ncodes && e->ncodes < 4; k++)
+		e->codes[e->ncodes++] = r->def.codes[k];
+	for (size_t k = 0; k < r->def.nstatuses && e->nstatuses < 4; k++)
+		e->statuses[e->nstatuses++] = r->def.statuses[k];
+	return 0;
+}
+
 /* Does the folded phrase p occur in text as the matcher folds it: case, and
  * any run of white space for one space? */
 static int contains_folded(const char *text, size_t len, const char *p)

@@ -37,6 +37,7 @@ expect 'smtpdiag explain --client th' 'thunderbird'
 expect 'smtpdiag scan --color a' 'always auto'
 expect 'smtpdiag explain --rules si' 'site.rules'
 expect 'smtpdiag scan --rules si' 'site.rules'
+expect 'smtpdiag codes --rules si' 'site.rules'
 expect 'smtpdiag scan ma' 'mail.log'
 expect 'smtpdiag explain ma' ''
 echo "completion: $pass passed, $fail failed"

@@ -227,6 +227,14 @@ static void rules__option_env_and_config__user_rule_decides(void **state)
 	assert_non_null(strstr(out, "\"rule\":\"site.quota\""));
 	assert_int_equal(run("explain --rules=%s %s", path, reply), 2);
 	assert_non_null(strstr(out, "Decided by: text rule site.quota"));
+	/* codes lists them, first */
+	assert_int_equal(run("codes --rules %s 452", path), 0);
+	assert_true(!strncmp(strstr(out, "rule "), "rule    site.quota ", 19));
+	assert_int_equal(run("codes --json --rules %s site.quota", path), 0);
+	assert_string_equal(out, "{\"kind\":\"rule\",\"code\":null,\"status\":null,"
+			    "\"rule\":\"site.quota\",\"provider\":null,\"category\":\"rate-limit\","
+			    "\"meaning\":null,\"cause\":\"The tenant used its hourly allowance.\","
+			    "\"codes\":[452],\"statuses\":[]}\n");
 
 	setenv("SMTPDIAG_RULES", path, 1);
 	assert_int_equal(run("explain --json %s", reply), 2);

@@ -310,6 +310,28 @@ static void load__empty_and_comments__zero_rules(void **state)
 	smtpdiag_rules_free(rules);
 }
 
+static void entry_at__each_rule__in_file_order(void **state)
+{
+	struct smtpdiag_rules *rules = load(site);
+	struct smtpdiag_entry e;
+	(void)state;
+	assert_int_equal(smtpdiag_rules_entry_at(rules, 0, &e), 0);
+	assert_string_equal(e.rule, "site.quota");
+	assert_string_equal(e.provider, "relay");
+	assert_int_equal(e.category, SMTPDIAG_CAT_RATE_LIMIT);
+	assert_string_equal(e.cause, "The tenant sent its hourly allowance.");
+	assert_int_equal(e.ncodes, 2);
+	assert_int_equal(e.codes[0], 451);
+	assert_int_equal(e.codes[1], 452);
+	assert_int_equal(smtpdiag_rules_entry_at(rules, 4, &e), 0);
+	assert_string_equal(e.rule, "site.none");
+	assert_int_equal(e.ncodes, 1);
+	assert_int_equal(e.codes[0], 0); /* code none */
+	assert_int_equal(smtpdiag_rules_entry_at(rules, 5, &e), SMTPDIAG_EINVAL);
+	assert_int_equal(smtpdiag_rules_entry_at(NULL, 0, &e), SMTPDIAG_EINVAL);
+	smtpdiag_rules_free(rules);
+}
+
 static void load__bad_arguments__einval(void **state)
 {
 	struct smtpdiag_rules *rules;
@@ -350,6 +372,7 @@ int main(void)
 		cmocka_unit_test(load__each_mistake__file_line_message),
 		cmocka_unit_test(load__several_mistakes__one_line_each),
 		cmocka_unit_test(load__empty_and_comments__zero_rules),
+		cmocka_unit_test(entry_at__each_rule__in_file_order),
 		cmocka_unit_test(load__bad_arguments__einval),
 		cmocka_unit_test(load__caller_buffer_changed_after__rules_keep_copy),
 	};
