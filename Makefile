@@ -5,6 +5,7 @@
 #   make check         build and run every test (needs cmocka: make deps)
 #   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
 #   make check-valgrind  the command's tests with valgrind memcheck
+#   make e2e           real SMTP clients against a scripted server (make e2e-deps)
 #   make bench         speed against baselines measured in the same run
 #   make fuzz          each fuzz target for FUZZ_SECONDS (clang, libFuzzer)
 #   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR,
@@ -88,6 +89,20 @@ $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
 deps:
 	@dpkg -s libcmocka-dev pkgconf mandoc jq parallel >/dev/null 2>&1 || \
 		{ apt-get update && apt-get install -y libcmocka-dev pkgconf mandoc jq parallel; }
+
+# The end-to-end clients (run as root): swaks, msmtp, and Postfix installed
+# without a system configuration; curl, python3 and jq come with make deps.
+E2E_PACKAGES = swaks msmtp postfix curl python3
+e2e-deps: deps
+	@dpkg -s $(E2E_PACKAGES) >/dev/null 2>&1 || { \
+		echo 'postfix postfix/main_mailer_type select No configuration' | \
+			debconf-set-selections; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(E2E_PACKAGES); }
+
+# Every client on every case of tests/e2e/cases.txt; E2E_REQUIRE=1 (CI) makes
+# a client that is not installed a failure rather than a skip.
+e2e: $(B)/smtpdiag
+	SMTPDIAG=$(B)/smtpdiag tests/e2e/run.sh
 
 TEST_BINS = $(TESTS:%=$(B)/tests/%)
 
@@ -253,7 +268,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc $(DESTDIR)$(MANDIR)/man1/smtpdiag.1 \
 		$(DESTDIR)$(MANDIR)/man3/libsmtpdiag.3 $(DESTDIR)$(COMPLETIONDIR)/smtpdiag
 
-.PHONY: all deps pc bench fuzz check check-asan check-man check-valgrind header-check clean install uninstall
+.PHONY: all deps e2e e2e-deps pc bench fuzz check check-asan check-man check-valgrind header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)

@@ -271,6 +271,13 @@ static void program_command(const char *line, size_t len, char *dst, size_t cap)
 		{ "Error: Invalid login:", "AUTH" },    { "Error: Mail command failed:", "MAIL FROM" },
 		{ "Error: Message failed:", "DATA" },   { "Error: Data command failed:", "DATA" },
 		{ "all recipients were rejected:", "RCPT TO" },
+		{ "refused to talk to me:", "CONNECT" }, /* Postfix, at the greeting */
+		/* msmtp on standard error, the line above its "server message:" */
+		{ "msmtp: recipient address", "RCPT TO" },
+		{ "msmtp: envelope from address", "MAIL FROM" },
+		{ "msmtp: authentication failed", "AUTH" },
+		{ "msmtp: the server did not accept the mail", "DATA" },
+		{ "msmtp: cannot get initial OK message", "CONNECT" },
 	};
 	for (size_t i = 0; i < sizeof says / sizeof *says; i++)
 		if (find(line, len, says[i][0]) && strlen(says[i][1]) < cap) {
@@ -287,6 +294,25 @@ static void program_command(const char *line, size_t len, char *dst, size_t cap)
 		if (!strcmp(dst, "Password") || !strcmp(dst, "Username"))
 			strcpy(dst, "AUTH");
 	}
+}
+
+/* msmtp on standard error says the step that failed, and the recipient, on
+ * the line above "msmtp: server message: 550 ...":
+ * "msmtp: recipient address bob@example.org not accepted by the server". */
+static void msmtp_step(const char *block, const char *buf, size_t len,
+		       struct smtpdiag_finding *f)
+{
+	static const char lead[] = "msmtp: server message: ";
+	if (len < sizeof lead - 1 || memcmp(buf, lead, sizeof lead - 1) || buf == block)
+		return;
+	const char *end = buf - 1, *start = end; /* end: the newline above */
+	while (start > block && start[-1] != '\n')
+		start--;
+	size_t n = (size_t)(end - start);
+	program_command(start, n, f->reply.command, sizeof f->reply.command);
+	if (!f->recipient[0])
+		field(start, n, "msmtp: recipient address ", " \r", f->recipient,
+		      sizeof f->recipient);
 }
 
 /* Where log lines name a field: the text before the value, the bytes that
@@ -608,6 +634,8 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 	if (!f->recipient[0] && !strstr(r->text, "ender address") &&
 	    (!strcmp(r->command, "RCPT TO") || strstr(r->text, "ecipient") || r->text[0] == '<'))
 		address_in(r->text, r->text_len, f->recipient, sizeof f->recipient);
+	if (!r->command[0])
+		msmtp_step(block, buf, len, f);
 	if (!r->command[0] || !f->recipient[0])
 		dsn_block(block, buf, f);
 	if (!r->command[0])
