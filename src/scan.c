@@ -315,6 +315,40 @@ static void msmtp_step(const char *block, const char *buf, size_t len,
 		      sizeof f->recipient);
 }
 
+/* Python prints a refused recipient as {'bob@example.org': (550, b'...')}
+ * and a refused sender as (553, b'...', 'ann@example.org'): with the
+ * exception's class name before it, or alone, as print(e) leaves it. */
+static void python_refusal(const char *line, size_t len, struct smtpdiag_finding *f)
+{
+	struct smtpdiag_reply *r = &f->reply;
+	const char *p = find(line, len, "{'");
+	const char *q = p ? find(p, (size_t)(line + len - p), "': (") : NULL;
+	if (q && memchr(p, '@', (size_t)(q - p))) {
+		if (!r->command[0])
+			strcpy(r->command, "RCPT TO");
+		if (!f->recipient[0] && (size_t)(q - p - 2) < sizeof f->recipient) {
+			memcpy(f->recipient, p + 2, (size_t)(q - p - 2));
+			f->recipient[q - p - 2] = '\0';
+		}
+		return;
+	}
+	while (len > 0 && smtpdiag__is_space((unsigned char)line[len - 1]))
+		len--;
+	if (len < 8 || memcmp(line + len - 2, "')", 2) || !find(line, len, ", b'"))
+		return;
+	const char *end = line + len - 2, *open = end;
+	while (open > line && open[-1] != '\'')
+		open--;
+	if (open - line < 4 || memcmp(open - 4, "', '", 4) || !memchr(open, '@', (size_t)(end - open)))
+		return;
+	if (!r->command[0])
+		strcpy(r->command, "MAIL FROM");
+	if (!f->sender[0] && (size_t)(end - open) < sizeof f->sender) {
+		memcpy(f->sender, open, (size_t)(end - open));
+		f->sender[end - open] = '\0';
+	}
+}
+
 /* Where log lines name a field: the text before the value, the bytes that
  * end it, and whether only an ESP's JSON event writes it so. First match
  * wins. */
@@ -636,6 +670,8 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 		address_in(r->text, r->text_len, f->recipient, sizeof f->recipient);
 	if (!r->command[0])
 		msmtp_step(block, buf, len, f);
+	if (!r->command[0] || !f->recipient[0])
+		python_refusal(buf, len, f);
 	if (!r->command[0] || !f->recipient[0])
 		dsn_block(block, buf, f);
 	if (!r->command[0])

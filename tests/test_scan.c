@@ -258,6 +258,31 @@ static void scan__reply_near_block_end__more_then_one_finding(void **state)
 	free(buf);
 }
 
+/* The envelope sender that Python's SMTPSenderRefused names last among its
+ * arguments. */
+static void scan__sender_named__sender_field(void **state)
+{
+	static const struct {
+		const char *line, *sender;
+	} cases[] = {
+		{ "Failed to send email: (553, b'5.7.1 <a@example.net>: Sender address "
+		  "rejected: not owned by user b@example.com', 'a@example.net')\n", "a@example.net" },
+		{ "smtplib.SMTPSenderRefused: (550, b'5.7.1 Sender refused', 'c@example.org')\n",
+		  "c@example.org" },
+		/* a 3-tuple whose last item is no address names no sender */
+		{ "Failed: (550, b'5.7.1 Refused', 'later')\n", "" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct smtpdiag_scanner s;
+		struct smtpdiag_finding f;
+		size_t pos = 0;
+		smtpdiag_scanner_init(&s);
+		assert_int_equal(smtpdiag_scan(&s, cases[i].line, strlen(cases[i].line), &pos, 1, &f), 0);
+		assert_string_equal(f.sender, cases[i].sender);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +290,7 @@ int main(void)
 		cmocka_unit_test(trigger__plain_success_lines__none),
 		cmocka_unit_test(scan__sample_logs__exactly_the_expected_failures),
 		cmocka_unit_test(scan__reply_near_block_end__more_then_one_finding),
+		cmocka_unit_test(scan__sender_named__sender_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
