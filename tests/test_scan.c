@@ -33,14 +33,25 @@ static unsigned rnd(void)
 
 static void trigger__vector_and_scalar__same_positions_and_lines(void **state)
 {
-	/* bytes that make and break triggers, dense enough to hit every lane */
-	static const char alphabet[] = "45450123.*=~-:, \nrRofFusUmMedDcCpPaZ9#";
+	/* bytes that make and break triggers, dense enough to hit every lane,
+	 * and whole trigger words now and then, in any case */
+	static const char alphabet[] = "45450123.*=~-:, \nrRofFusUmMedDcCpPaZ9#jJiIeEsz\x80\xff";
+	static const char *const words[] = { "rro", "fus", "med", "cep", "jec", "Disc",
+					     "disc", "450 ", "5.7.", "**", "==", "~*", ".*" };
 	char buf[4096];
 	(void)state;
 	for (int round = 0; round < 3000; round++) {
 		size_t len = rnd() % sizeof buf;
-		for (size_t i = 0; i < len; i++)
-			buf[i] = alphabet[rnd() % (sizeof alphabet - 1)];
+		for (size_t i = 0; i < len; i++) {
+			const char *w = words[rnd() % (sizeof words / sizeof *words)];
+			if (rnd() % 8 || i + strlen(w) > len) {
+				buf[i] = alphabet[rnd() % (sizeof alphabet - 1)];
+				continue;
+			}
+			for (; *w; w++, i++) /* the word, its letters' case at random */
+				buf[i] = (char)(*w >= 'a' && *w <= 'z' && rnd() % 2 ? *w - 32 : *w);
+			i--;
+		}
 		size_t from = len ? rnd() % (len + 1) : 0;
 		while (from < len) {
 			uint64_t nv = 0, ns = 0;
