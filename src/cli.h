@@ -43,11 +43,15 @@ void put_json_string(FILE *f, const char *s);
 char *read_all(FILE *f, size_t *len);
 /* Flush stdout; on a write error say so and return EXIT_IOERR, else 0. */
 int finish_output(void);
-/* Parse --color's value and NO_COLOR/isatty into 0 or 1; -1 when bad. */
+/* Parse --color's value and NO_COLOR/isatty into 0 or 1; -1 after a
+ * message when bad. */
 int color_choice(const char *when, FILE *f);
 /* The client profile from --client or SMTPDIAG_CLIENT; -1 after a message
  * when the name is unknown. */
 int client_choice(const char *name);
+/* --client and --color into *st, colour off for output that programs read
+ * (machine); 0, or EXIT_USAGE after a message. */
+int style_choice(struct style *st, const char *client, const char *color, int machine);
 
 /* Where scan found a reply. */
 struct place {

@@ -116,17 +116,8 @@ int cmd_explain(int argc, char **argv)
 		default: return usage(1);
 		}
 	}
-	int k = client_choice(client);
-	if (k < 0)
-		return EXIT_USAGE;
-	style.client = (size_t)k;
-	if ((style.color = color_choice(color, stdout)) < 0) {
-		warnx("--color takes auto, always or never");
-		return EXIT_USAGE;
-	}
-	if (json)
-		style.color = 0;
-	if ((k = rules_choice(rules_file, &rules)) != 0)
+	int k = style_choice(&style, client, color, json);
+	if (k || (k = rules_choice(rules_file, &rules)) != 0)
 		return k;
 	if (redacting && !(style.redact = redactor_new())) {
 		warnx("out of memory");

@@ -70,10 +70,8 @@ int cmd_merge(int argc, char **argv)
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
 	}
-	if ((style.color = color_choice(color, stdout)) < 0) {
-		warnx("--color takes auto, always or never");
+	if ((style.color = color_choice(color, stdout)) < 0)
 		return EXIT_USAGE;
-	}
 	struct summary *s = summary_new();
 	if (!s) {
 		warnx("out of memory");

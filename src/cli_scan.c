@@ -143,17 +143,8 @@ int cmd_scan(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	j.format = summary ? (json ? SUMMARY_JSON : SUMMARY) : json ? JSON : tsv ? TSV : LINES;
-	int k = client_choice(client);
-	if (k < 0)
-		return EXIT_USAGE;
-	j.style.client = (size_t)k;
-	if ((j.style.color = color_choice(color, stdout)) < 0) {
-		warnx("--color takes auto, always or never");
-		return EXIT_USAGE;
-	}
-	if (json || tsv)
-		j.style.color = 0;
-	if ((k = rules_choice(rules_file, &j.rules)) != 0)
+	int k = style_choice(&j.style, client, color, json || tsv);
+	if (k || (k = rules_choice(rules_file, &j.rules)) != 0)
 		return k;
 	j.buf = malloc(BLOCK);
 	j.summary = summary ? summary_new() : NULL;

@@ -176,6 +176,7 @@ int color_choice(const char *when, FILE *f)
 		return 1;
 	if (!strcmp(when, "never"))
 		return 0;
+	warnx("--color takes auto, always or never");
 	return -1;
 }
 
@@ -192,4 +193,14 @@ int client_choice(const char *name)
 	for (size_t k = 0; k < smtpdiag_client_count(); k++)
 		fprintf(stderr, "  %s\n", smtpdiag_client_id(k));
 	return -1;
+}
+
+int style_choice(struct style *st, const char *client, const char *color, int machine)
+{
+	int k = client_choice(client), c = k < 0 ? 0 : color_choice(color, stdout);
+	if (k < 0 || c < 0)
+		return EXIT_USAGE;
+	st->client = (size_t)k;
+	st->color = c && !machine;
+	return 0;
 }
