@@ -32,7 +32,8 @@ MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
-DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt))
+DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt)) \
+          $(sort $(wildcard data/words/*.txt))
 SHARED  = src/names.c src/fold.c src/status.c src/records.c
 LIB_SRC = $(SHARED) src/parse.c src/classify.c src/rules.c src/lookup.c src/trigger.c src/scan.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_rules.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \

@@ -24,6 +24,8 @@ struct matches {
 	uint64_t phrase[(SMTPDIAG__NPHRASES + 63) / 64];
 	uint64_t providers[(SMTPDIAG__NPROVIDERS + 64) / 64]; /* markers seen */
 	int provider; /* the provider whose marker came first in the text, + 1 */
+	char *folded; /* the folded text, for a user's rules; or NULL */
+	size_t nfolded;
 };
 
 static int has_bit(const uint64_t *set, size_t i)
@@ -66,28 +68,43 @@ static uint32_t step(uint32_t s, unsigned char c)
 	}
 }
 
-/* Feed the text folded as the generator folded the phrases: case folded,
- * white space runs as one space, leading white space skipped. */
-static void find_phrases(const char *text, size_t len, struct matches *m)
+/* Feed the text folded as the generator folded the phrases: case and accents
+ * folded, white space runs as one space, leading white space skipped. */
+static void find_phrases(const char *text, size_t len, struct matches *m,
+			 char *folded_out)
 {
+	const unsigned char *in = (const unsigned char *)text;
+	unsigned char folded[4];
 	uint32_t s = 0;
 	int space = 1;
 	memset(m, 0, sizeof *m);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = smtpdiag__fold[(unsigned char)text[i]];
-		if (c == ' ') {
-			if (space)
-				continue;
-			space = 1;
+	m->folded = folded_out;
+	for (size_t i = 0, used; i < len; i += used) {
+		size_t n;
+		if (in[i] < 0x80) { /* most text is ASCII: one table look-up */
+			folded[0] = smtpdiag__fold[in[i]];
+			n = used = 1;
 		} else {
-			space = 0;
+			n = smtpdiag__fold_char(in + i, len - i, folded, &used);
 		}
-		s = step(s, c);
-		for (uint32_t t = smtpdiag__ac_term[s] ? s : smtpdiag__ac_dict[s]; t;
-		     t = smtpdiag__ac_dict[t]) {
-			uint32_t p = smtpdiag__ac_term[t] - 1;
-			if (!has_bit(m->phrase, p))
-				saw_phrase(m, p);
+		for (size_t j = 0; j < n; j++) {
+			unsigned char c = folded[j];
+			if (c == ' ') {
+				if (space)
+					continue;
+				space = 1;
+			} else {
+				space = 0;
+			}
+			if (m->folded)
+				m->folded[m->nfolded++] = (char)c;
+			s = step(s, c);
+			for (uint32_t t = smtpdiag__ac_term[s] ? s : smtpdiag__ac_dict[s]; t;
+			     t = smtpdiag__ac_dict[t]) {
+				uint32_t p = smtpdiag__ac_term[t] - 1;
+				if (!has_bit(m->phrase, p))
+					saw_phrase(m, p);
+			}
 		}
 	}
 }
@@ -148,15 +165,21 @@ static long score(const struct smtpdiag_reply *r, long matched, const uint16_t *
 	       status_agrees * STATUS_AGREES + provider_seen * PROVIDER_AGREES;
 }
 
-/* The best matching rule's index, or -1. */
-static int best_rule(const struct smtpdiag_reply *r, const struct matches *m)
+/* The best matching rule of each layer (SMTPDIAG__LAYER_RULES, _WORDS): its
+ * index in best[layer], or -1. */
+static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
+		       int best[SMTPDIAG__NLAYERS])
 {
 	uint8_t slots[SMTPDIAG__NRULES];
 	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
 	uint16_t touched[SMTPDIAG__NRULES];
 	size_t ntouched = 0;
-	int best = -1;
-	long best_score = -1;
+	long best_score[SMTPDIAG__NLAYERS];
+
+	for (size_t l = 0; l < SMTPDIAG__NLAYERS; l++) {
+		best[l] = -1;
+		best_score[l] = -1;
+	}
 
 	memset(slots, 0, sizeof slots);
 	for (size_t w = 0; w < sizeof m->phrase / sizeof *m->phrase; w++) {
@@ -190,29 +213,42 @@ static int best_rule(const struct smtpdiag_reply *r, const struct matches *m)
 		long sc = score(r, matched, smtpdiag__codes + rule->codes, rule->ncodes,
 				smtpdiag__statuses + rule->statuses, rule->nstatuses,
 				rule->provider && has_bit(m->providers, rule->provider - 1u));
-		if (sc > best_score || (sc == best_score && (int)k < best)) {
-			best = (int)k;
-			best_score = sc;
+		int l = rule->layer;
+		if (sc > best_score[l] || (sc == best_score[l] && (int)k < best[l])) {
+			best[l] = (int)k;
+			best_score[l] = sc;
 		}
 	}
-	return best;
+}
+
+/* Do the words of a category decide over the reply's status? They do unless
+ * the status is a telling one of another category that does not yield to
+ * them (data/enhanced-status.txt, `yields`): 5.1.1 stands against words of
+ * spam, 5.7.1 says too little to stand against anything. */
+static int status_yields(const struct smtpdiag_reply *r, int category)
+{
+	const struct smtpdiag__entry *e;
+	if (!r->status.cls || !(e = smtpdiag__status_entry(r->status)))
+		return 1;
+	return e->category == category || e->category == SMTPDIAG_CAT_UNKNOWN ||
+	       ((e->yields >> category) & 1);
 }
 
 static int markers_seen(const struct smtpdiag__user_provider *p,
-			const struct smtpdiag_reply *r)
+			const struct matches *m)
 {
 	for (size_t j = 0; j < p->markers.n; j++)
-		if (smtpdiag__line_match(&p->markers, j, r->text, r->text_len))
+		if (smtpdiag__line_match(&p->markers, j, m->folded, m->nfolded))
 			return 1;
 	return 0;
 }
 
 /* The first of the user's providers whose marker is in the text, or NULL. */
 static const struct smtpdiag__user_provider *
-user_provider_seen(const struct smtpdiag_rules *u, const struct smtpdiag_reply *r)
+user_provider_seen(const struct smtpdiag_rules *u, const struct matches *m)
 {
 	for (size_t i = 0; i < u->nproviders; i++)
-		if (markers_seen(&u->provider[i], r))
+		if (markers_seen(&u->provider[i], m))
 			return &u->provider[i];
 	return NULL;
 }
@@ -229,13 +265,13 @@ static const struct smtpdiag__user_rule *best_user_rule(const struct smtpdiag_ru
 		long matched = 0;
 		size_t j, n;
 		for (j = 0; j < rule->match.n; j++, matched += (long)n)
-			if (!(n = smtpdiag__line_match(&rule->match, j, r->text, r->text_len)))
+			if (!(n = smtpdiag__line_match(&rule->match, j, m->folded, m->nfolded)))
 				break;
 		if (j < rule->match.n)
 			continue;
 		int seen = rule->builtin_provider
 				   ? has_bit(m->providers, (size_t)rule->builtin_provider - 1)
-			   : rule->user_provider ? markers_seen(rule->user_provider, r)
+			   : rule->user_provider ? markers_seen(rule->user_provider, m)
 						 : 0;
 		long sc = score(r, matched, rule->def.codes, rule->def.ncodes,
 				rule->def.statuses, rule->def.nstatuses, seen);
@@ -287,9 +323,9 @@ static void put_provider(struct smtpdiag_diagnosis *d, int provider)
 /* The provider for d: one of the user's when its marker is in the text (a
  * site knows its own servers best), else the built-in one seen first. */
 static void put_provider_seen(struct smtpdiag_diagnosis *d, const struct smtpdiag_rules *u,
-			      const struct smtpdiag_reply *r, const struct matches *m)
+			      const struct matches *m)
 {
-	const struct smtpdiag__user_provider *p = u ? user_provider_seen(u, r) : NULL;
+	const struct smtpdiag__user_provider *p = u ? user_provider_seen(u, m) : NULL;
 	if (p) {
 		d->provider = p->id;
 		d->provider_name = p->name;
@@ -298,17 +334,22 @@ static void put_provider_seen(struct smtpdiag_diagnosis *d, const struct smtpdia
 	}
 }
 
-/* What a rule decides, whether built in or the user's. */
+/* What a rule decides, whether built in or the user's. `alone` is the
+ * severity of a failure given by words alone, or SEVERITY_FROM_CODE. */
 static void put_rule(struct smtpdiag_diagnosis *d, int cls, const char *id, int category,
-		     int who, int severity, const uint16_t *codes, size_t ncodes)
+		     int who, int severity, int alone, const uint16_t *codes,
+		     size_t ncodes)
 {
 	d->category = (enum smtpdiag_category)category;
 	d->who = (enum smtpdiag_who)who;
 	d->matched_by = SMTPDIAG_BY_TEXT;
 	d->rule = id;
-	/* A paste without code or status: the rule's own code tells. */
+	/* A paste without code or status: the rule's own code tells, or the
+	 * severity its words carry alone. */
 	if (!cls && ncodes && codes[0])
 		d->severity = class_severity(codes[0] < 10 ? codes[0] : codes[0] / 100);
+	else if (!cls && alone != SMTPDIAG__SEVERITY_FROM_CODE)
+		d->severity = (enum smtpdiag_severity)alone;
 	if (severity != SMTPDIAG__SEVERITY_FROM_CODE) {
 		d->severity_overridden = cls && severity != (int)d->severity;
 		d->severity = (enum smtpdiag_severity)severity;
@@ -321,7 +362,7 @@ static void put_user_rule(struct smtpdiag_diagnosis *d, int cls,
 	const struct smtpdiag__advice_def *a = &u->def.advice;
 	static const struct smtpdiag__advice none;
 	put_rule(d, cls, u->id, u->def.category, u->def.who, u->def.severity,
-		 u->def.codes, u->def.ncodes);
+		 SMTPDIAG__SEVERITY_FROM_CODE, u->def.codes, u->def.ncodes);
 	put_advice(d, &none); /* the category's, then the rule's own over it */
 	if (a->cause)
 		d->cause = a->cause;
@@ -351,7 +392,8 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 	d->status_meaning = smtpdiag_status_meaning(r->status);
 	d->severity = class_severity(cls);
 
-	find_phrases(r->text, r->text_len, &m); /* the provider, even of a success */
+	char folded[SMTPDIAG_TEXT_MAX]; /* for a user's rules */
+	find_phrases(r->text, r->text_len, &m, rules ? folded : NULL); /* the provider, even of a success */
 
 	if (cls && d->severity == SMTPDIAG_SUCCESS) {
 		d->category = SMTPDIAG_CAT_OK;
@@ -359,7 +401,7 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 		d->matched_by = r->code ? SMTPDIAG_BY_CODE : SMTPDIAG_BY_STATUS;
 		e = r->code ? smtpdiag__code_entry(r->code) : NULL;
 		put_advice(d, e ? &e->advice : &smtpdiag__categories[SMTPDIAG_CAT_OK].advice);
-		put_provider_seen(d, rules, r, &m);
+		put_provider_seen(d, rules, &m);
 		return 0;
 	}
 	if (rules && (user = best_user_rule(rules, r, &m))) {
@@ -370,23 +412,31 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 		} else if (user->builtin_provider) {
 			put_provider(d, user->builtin_provider);
 		} else {
-			put_provider_seen(d, rules, r, &m);
+			put_provider_seen(d, rules, &m);
 		}
 		return 0;
 	}
-	int best = best_rule(r, &m);
-	if (best >= 0) {
-		const struct smtpdiag__rule *rule = &smtpdiag__rules[best];
+	/* A provider's or MTA's rule decides; else the words, where the
+	 * status yields to them; else the status, then the code. */
+	int best[SMTPDIAG__NLAYERS];
+	best_rules(r, &m, best);
+	int k = best[SMTPDIAG__LAYER_RULES];
+	if (k < 0 && best[SMTPDIAG__LAYER_WORDS] >= 0 &&
+	    status_yields(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WORDS]].category))
+		k = best[SMTPDIAG__LAYER_WORDS];
+	if (k >= 0) {
+		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
 		put_rule(d, cls, smtpdiag__str(rule->id), rule->category, rule->who,
-			 rule->severity, smtpdiag__codes + rule->codes, rule->ncodes);
+			 rule->severity, rule->alone, smtpdiag__codes + rule->codes,
+			 rule->ncodes);
 		put_advice(d, &rule->advice);
 		if (rule->provider)
 			put_provider(d, rule->provider);
 		else
-			put_provider_seen(d, rules, r, &m);
+			put_provider_seen(d, rules, &m);
 		return 0;
 	}
-	put_provider_seen(d, rules, r, &m);
+	put_provider_seen(d, rules, &m);
 	if (r->status.cls && (e = smtpdiag__status_entry(r->status)) &&
 	    e->category != SMTPDIAG_CAT_UNKNOWN) {
 		put_entry(d, e, SMTPDIAG_BY_STATUS);

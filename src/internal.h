@@ -12,6 +12,18 @@
 /* fold.c */
 extern const unsigned char smtpdiag__fold[256];
 
+/* Fold the character that starts s[0, n), n > 0, for matching: writes 0 to 3
+ * bytes to out and returns how many, never more than it took; *used is the
+ * number of bytes it took. An ASCII byte, or one not in valid UTF-8, folds
+ * by smtpdiag__fold alone. */
+size_t smtpdiag__fold_char(const unsigned char *s, size_t n, unsigned char *out,
+			   size_t *used);
+
+/* Fold s[0, n) into out (room for n bytes; out may be s): every character
+ * folded, white-space runs as one space, none at either end. Returns the
+ * folded length. */
+size_t smtpdiag__fold_text(const char *s, size_t n, char *out);
+
 static inline int smtpdiag__is_space(unsigned char c)
 {
 	return smtpdiag__fold[c] == ' ';

@@ -31,6 +31,8 @@ struct smtpdiag__rule {
 	uint8_t who;          /* enum smtpdiag_who */
 	uint8_t severity;     /* enum smtpdiag_severity or SEVERITY_FROM_CODE */
 	uint8_t nslots;       /* its match lines: all must be satisfied */
+	uint8_t layer;        /* SMTPDIAG__LAYER_RULES or _WORDS */
+	uint8_t alone;        /* severity of its words alone, or SEVERITY_FROM_CODE */
 	uint16_t codes, ncodes;       /* smtpdiag__codes[codes ..] */
 	uint16_t statuses, nstatuses; /* smtpdiag__statuses[statuses ..] */
 	struct smtpdiag__advice advice;
@@ -44,6 +46,7 @@ struct smtpdiag__entry {
 	uint8_t category;
 	uint8_t who;          /* enum smtpdiag_who, or WHO_COUNT: the category's */
 	uint32_t meaning;     /* pool offset */
+	uint32_t yields;      /* a status's: bit c, words of category c decide */
 	struct smtpdiag__advice advice;
 };
 
@@ -80,6 +83,9 @@ extern const uint8_t smtpdiag__settings[];
 extern const uint16_t smtpdiag__codes[];
 extern const struct smtpdiag_status smtpdiag__statuses[];
 
+/* Rules [0, SMTPDIAG__NLISTED) are the knowledge base's rules and word
+ * families, sorted by id; the rest are further phrase combinations of a
+ * family (phrases with parts), under the same id. */
 extern const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES];
 extern const struct smtpdiag__entry smtpdiag__code_entries[SMTPDIAG__NCODES];
 extern const struct smtpdiag__entry smtpdiag__status_entries[SMTPDIAG__NSTATUSES];

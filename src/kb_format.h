@@ -15,4 +15,10 @@
 /* The most match lines a rule may have (all must be satisfied). */
 #define SMTPDIAG__MAX_SLOTS 8
 
+/* A rule's layer: a provider's or MTA's own reply, or the vocabulary of
+ * data/words/ (which decides only where no rule of the first layer does). */
+#define SMTPDIAG__LAYER_RULES 0
+#define SMTPDIAG__LAYER_WORDS 1
+#define SMTPDIAG__NLAYERS 2
+
 #endif

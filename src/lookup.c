@@ -143,7 +143,7 @@ size_t smtpdiag_entry_count(enum smtpdiag_kind kind)
 	switch (kind) {
 	case SMTPDIAG_KIND_CODE: return SMTPDIAG__NCODES;
 	case SMTPDIAG_KIND_STATUS: return SMTPDIAG__NSTATUSES;
-	case SMTPDIAG_KIND_RULE: return SMTPDIAG__NRULES;
+	case SMTPDIAG_KIND_RULE: return SMTPDIAG__NLISTED;
 	}
 	return 0;
 }

@@ -349,7 +349,9 @@ static void flatten_edges(void)
 
 struct rule_out {
 	struct smtpdiag__record *rec;
-	int provider, category, who, severity, nslots;
+	const char *id; /* the rule's id; a family's is "words." and its own */
+	int provider, category, who, severity, alone, layer, nslots;
+	struct smtpdiag__field *match[SMTPDIAG__MAX_SLOTS]; /* a rule's */
 	size_t codes, ncodes, statuses, nstatuses;
 	struct smtpdiag__advice_gen advice;
 };
@@ -359,12 +361,12 @@ struct entry_out {
 	int code;
 	struct smtpdiag_status st;
 	int category, who;
-	uint32_t meaning;
+	uint32_t meaning, yields;
 	struct smtpdiag__advice_gen advice;
 };
 
 static struct rule_out *rules;
-static size_t nrules;
+static size_t nrules, nlisted, rules_cap; /* [0, nlisted): rules and families */
 static struct entry_out *code_entries, *status_entries;
 static size_t ncode_entries, nstatus_entries;
 static struct smtpdiag__record **providers, **clients;
@@ -398,6 +400,17 @@ static struct smtpdiag__record **collect(const char *kind, size_t *n)
 	return v;
 }
 
+/* Every record of one kind, in the order read (ids may repeat). */
+static struct smtpdiag__record **collect_all(const char *kind, size_t *n)
+{
+	struct smtpdiag__record **v = xrealloc(NULL, (set.nrec + 1) * sizeof *v);
+	*n = 0;
+	for (size_t i = 0; i < set.nrec; i++)
+		if (!strcmp(set.rec[i].kind, kind))
+			v[(*n)++] = &set.rec[i];
+	return v;
+}
+
 static int find_provider(const char *id)
 {
 	for (size_t i = 0; i < nproviders; i++)
@@ -426,8 +439,10 @@ static void build_rule(struct smtpdiag__record *r, size_t index)
 		error_at(r->file, r->line, "rule id '%s' must be the file's name, "
 			 "a dot, and lower-case letters, digits, '-' or '.'", r->id);
 	smtpdiag__decode_rule(&set, r, &def);
-	*o = (struct rule_out){ .rec = r, .category = def.category, .who = def.who,
-				.severity = def.severity };
+	*o = (struct rule_out){ .rec = r, .id = r->id, .category = def.category,
+				.who = def.who, .severity = def.severity,
+				.alone = SMTPDIAG__SEVERITY_FROM_CODE,
+				.layer = SMTPDIAG__LAYER_RULES };
 	if (def.provider && (o->provider = find_provider(def.provider) + 1) == 0)
 		error_at(r->file, smtpdiag__get(r, "provider", NULL)->line,
 			 "unknown provider '%s'", def.provider);
@@ -443,9 +458,115 @@ static void build_rule(struct smtpdiag__record *r, size_t index)
 		statuses[nstatuses++] = def.statuses[i];
 	}
 	o->nstatuses = def.nstatuses;
-	for (size_t i = 0; i < def.nslots; i++)
-		add_alternatives(r, def.match[i], index, o->nslots++);
+	o->nslots = (int)def.nslots;
+	memcpy(o->match, def.match, sizeof o->match);
 	o->advice = advice_of(r);
+}
+
+/* ---- the vocabulary: word families ------------------------------------ */
+
+static int severity_field(struct smtpdiag__record *r, const char *field)
+{
+	struct smtpdiag__field *f = smtpdiag__get(r, field, NULL);
+	if (!f)
+		return SMTPDIAG__SEVERITY_FROM_CODE;
+	int v = smtpdiag__field_enum(&set, r, field, smtpdiag__severity_id,
+				     SMTPDIAG_SEVERITY_COUNT, "severity");
+	if (v == SMTPDIAG_SUCCESS)
+		error_at(r->file, f->line, "'%s' is transient or permanent", field);
+	return v;
+}
+
+static void build_family(struct smtpdiag__record *r, size_t index)
+{
+	struct rule_out *o = &rules[index];
+	char id[256];
+
+	if (!smtpdiag__valid_id(r->id) || snprintf(id, sizeof id, "words.%s", r->id) >= (int)sizeof id)
+		error_at(r->file, r->line, "family id '%s': lower-case letters, digits, "
+			 "'-', '.'", r->id);
+	*o = (struct rule_out){
+		.rec = r, .id = xstrndup(id, strlen(id)),
+		.category = smtpdiag__field_enum(&set, r, "category", smtpdiag__category_id,
+						 SMTPDIAG_CAT_COUNT, "category"),
+		.who = smtpdiag__field_enum(&set, r, "who", smtpdiag__who_id,
+					    SMTPDIAG_WHO_COUNT, "who"),
+		.severity = severity_field(r, "severity"),
+		.alone = severity_field(r, "alone"),
+		.layer = SMTPDIAG__LAYER_WORDS, .nslots = 1,
+	};
+	o->advice = advice_of(r);
+}
+
+/* A further rule of family `listed` for a phrase with parts. */
+static size_t add_variant(size_t listed)
+{
+	GROW(rules, nrules, rules_cap);
+	rules[nrules] = rules[listed];
+	rules[nrules].nslots = 0;
+	return nrules++;
+}
+
+/* Add the phrases of a words record to its family, the rule at `listed`: a
+ * plain phrase to its one slot, a phrase with parts ("relay ... denied") as
+ * a variant rule with a slot for each part. */
+static void add_words(struct smtpdiag__record *r, size_t listed)
+{
+	for (size_t i = 0; i < r->nfields; i++) {
+		struct smtpdiag__field *f = &r->fields[i];
+		if (strcmp(f->name, "phrase"))
+			continue;
+		size_t n = smtpdiag__fold_alternatives(&set, r, f);
+		for (char *alt = f->value; n--; alt += strlen(alt) + 1) {
+			if (!strstr(alt, " ... ")) {
+				add_phrase(alt, listed, 0);
+				continue;
+			}
+			size_t v = add_variant(listed);
+			for (char *part = alt, *end; part; part = end ? end + 5 : NULL) {
+				char buf[SMTPDIAG__MAX_TEXT_LEN + 1];
+				end = strstr(part, " ... ");
+				size_t len = end ? (size_t)(end - part) : strlen(part);
+				snprintf(buf, sizeof buf, "%.*s", (int)len, part);
+				if (len < SMTPDIAG__MIN_PHRASE_LEN || rules[v].nslots == SMTPDIAG__MAX_SLOTS)
+					error_at(r->file, f->line, "'%s': each part of a phrase has "
+						 "%d characters or more, and there are at most %d",
+						 alt, SMTPDIAG__MIN_PHRASE_LEN, SMTPDIAG__MAX_SLOTS);
+				else
+					add_phrase(buf, v, rules[v].nslots++);
+			}
+		}
+	}
+}
+
+static int cmp_rule_id(const void *a, const void *b)
+{
+	return strcmp(((const struct rule_out *)a)->id, ((const struct rule_out *)b)->id);
+}
+
+/* A status's `yields`: "any", or the categories whose words decide over it. */
+static uint32_t yields_of(struct smtpdiag__record *r, struct smtpdiag__field *f)
+{
+	uint32_t bits = 0;
+	for (const char *s = f->value; *s;) {
+		size_t n = strcspn(s, " ");
+		int c = -1;
+		for (int k = 0; k < SMTPDIAG_CAT_COUNT; k++)
+			if (strlen(smtpdiag__category_id(k)) == n &&
+			    !memcmp(s, smtpdiag__category_id(k), n))
+				c = k;
+		if (n == 3 && !memcmp(s, "any", 3))
+			bits = ((uint32_t)1 << SMTPDIAG_CAT_COUNT) - 1;
+		else if (c < 0)
+			error_at(r->file, f->line, "yields: '%.*s' is not a category or 'any'",
+				 (int)n, s);
+		else
+			bits |= (uint32_t)1 << c;
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	return bits;
 }
 
 static void build_entry(struct smtpdiag__record *r, struct entry_out *o, int is_code)
@@ -463,6 +584,8 @@ static void build_entry(struct smtpdiag__record *r, struct entry_out *o, int is_
 		o->who = smtpdiag__field_enum(&set, r, "who", smtpdiag__who_id, SMTPDIAG_WHO_COUNT, "who");
 	f = smtpdiag__get(r, "meaning", NULL);
 	o->meaning = f ? intern(f->value) : 0;
+	if ((f = smtpdiag__get(r, "yields", NULL)))
+		o->yields = yields_of(r, f);
 	o->advice = advice_of(r);
 }
 
@@ -500,15 +623,41 @@ static void build(void)
 		intern(smtpdiag__get(providers[i], "name", NULL) ? smtpdiag__get(providers[i], "name", NULL)->value : "");
 	}
 
-	v = collect("rule", &nrules);
-	if (nrules + nproviders >= 65535)
-		error_at(v[0]->file, 0, "too many rules and providers for the tables");
-	rules = xrealloc(NULL, (nrules + 1) * sizeof *rules);
-	for (size_t i = 0; i < nrules; i++) {
-		intern(v[i]->id);
+	size_t nrule_recs, nfamilies;
+	v = collect("rule", &nrule_recs);
+	struct smtpdiag__record **fam = collect("family", &nfamilies);
+	nlisted = nrules = nrule_recs + nfamilies;
+	rules_cap = nrules + 1;
+	rules = xrealloc(NULL, rules_cap * sizeof *rules);
+	for (size_t i = 0; i < nrule_recs; i++)
 		build_rule(v[i], i);
+	for (size_t i = 0; i < nfamilies; i++)
+		build_family(fam[i], nrule_recs + i);
+	free(v);
+	free(fam);
+	/* rules and families by id; then each takes its phrases by index */
+	qsort(rules, nlisted, sizeof *rules, cmp_rule_id);
+	for (size_t i = 0; i < nlisted; i++) {
+		intern(rules[i].id);
+		for (int j = 0; rules[i].layer == SMTPDIAG__LAYER_RULES && j < rules[i].nslots; j++)
+			add_alternatives(rules[i].rec, rules[i].match[j], i, j);
+	}
+	v = collect_all("words", &n);
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		for (k = 0; k < nlisted; k++)
+			if (rules[k].layer == SMTPDIAG__LAYER_WORDS &&
+			    !strcmp(rules[k].rec->id, v[i]->id))
+				break;
+		if (k == nlisted)
+			error_at(v[i]->file, v[i]->line, "words for '%s', which no family "
+				 "record defines", v[i]->id);
+		else
+			add_words(v[i], k);
 	}
 	free(v);
+	if (nrules + nproviders >= 65535)
+		error_at("data", 0, "too many rules and providers for the tables");
 	for (size_t i = 0; i < nproviders; i++)
 		for (size_t j = 0; j < providers[i]->nfields; j++)
 			if (!strcmp(providers[i]->fields[j].name, "marker"))
@@ -649,9 +798,9 @@ static void put_entries(const char *name, const struct entry_out *e, size_t n)
 	fprintf(out, "const struct smtpdiag__entry %s[%s] = {\n", name,
 		e == code_entries ? "SMTPDIAG__NCODES" : "SMTPDIAG__NSTATUSES");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "\t{ %d, { %u, %u, %u }, %d, %d, %u, ", e[i].code,
+		fprintf(out, "\t{ %d, { %u, %u, %u }, %d, %d, %u, %#x, ", e[i].code,
 			e[i].st.cls, e[i].st.subject, e[i].st.detail, e[i].category,
-			e[i].who, e[i].meaning);
+			e[i].who, e[i].meaning, e[i].yields);
 		put_advice(&e[i].advice);
 		fprintf(out, " }, /* %s */\n", e[i].rec->id);
 	}
@@ -693,10 +842,10 @@ static void emit_tables(const char *sources)
 	fputs("const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES] = {\n", out);
 	for (size_t i = 0; i < nrules; i++) {
 		const struct rule_out *r = &rules[i];
-		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
-			intern(r->rec->id), r->provider, r->category, r->who,
-			r->severity, r->nslots, r->codes, r->ncodes, r->statuses,
-			r->nstatuses);
+		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
+			intern(r->id), r->provider, r->category, r->who,
+			r->severity, r->nslots, r->layer, r->alone, r->codes, r->ncodes,
+			r->statuses, r->nstatuses);
 		put_advice(&r->advice);
 		fputs(" },\n", out);
 	}
@@ -763,10 +912,11 @@ static void emit_tables(const char *sources)
 static void emit_sizes(const char *sources)
 {
 	fprintf(out, "/* generated from %s by src/mktables.c, do not edit */\n"
-		"#define SMTPDIAG__NRULES %zu\n#define SMTPDIAG__NCODES %zu\n"
+		"#define SMTPDIAG__NRULES %zu\n#define SMTPDIAG__NLISTED %zu\n"
+		"#define SMTPDIAG__NCODES %zu\n"
 		"#define SMTPDIAG__NSTATUSES %zu\n#define SMTPDIAG__NPROVIDERS %zu\n"
 		"#define SMTPDIAG__NCLIENTS %zu\n#define SMTPDIAG__NPHRASES %zu\n"
-		"#define SMTPDIAG__NSTATES %zu\n", sources, nrules,
+		"#define SMTPDIAG__NSTATES %zu\n", sources, nrules, nlisted,
 		ncode_entries ? ncode_entries : 1, nstatus_entries ? nstatus_entries : 1,
 		nproviders, nclients, nphrases, nstates);
 }

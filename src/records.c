@@ -43,6 +43,17 @@ static const struct spec specs[] = {
 	{ "status", "fix", 0, SMTPDIAG_MAX_STEPS },
 	{ "status", "settings", 0, 1 },
 	{ "status", "ref", 1, SMTPDIAG_MAX_REFS },
+	{ "status", "yields", 0, 1 },
+	{ "family", "category", 1, 1 },
+	{ "family", "who", 1, 1 },
+	{ "family", "alone", 1, 1 },
+	{ "family", "severity", 0, 1 },
+	{ "family", "cause", 1, 1 },
+	{ "family", "fix", 1, SMTPDIAG_MAX_STEPS },
+	{ "family", "settings", 0, 1 },
+	{ "family", "ref", 1, SMTPDIAG_MAX_REFS },
+	{ "words", "phrase", 1, SMTPDIAG__MAX_PHRASE_LINES },
+	{ "words", "ref", 1, SMTPDIAG_MAX_REFS },
 	{ "category", "title", 1, 1 },
 	{ "category", "who", 1, 1 },
 	{ "category", "cause", 1, 1 },
@@ -56,7 +67,7 @@ static const struct spec specs[] = {
 };
 
 static const char *const kinds[] = { "rule", "code", "status", "category",
-				     "provider", "client" };
+				     "provider", "client", "family", "words" };
 
 void smtpdiag__record_error(struct smtpdiag__records *set, const char *file,
 			    int line, const char *fmt, ...)
@@ -178,7 +189,8 @@ int smtpdiag__read_records(struct smtpdiag__records *set, const char *file,
 			else
 				smtpdiag__record_error(set, file, line,
 						       "'%s' is not a record kind (rule, code, "
-						       "status, category, provider, client)", word);
+						       "status, category, provider, client, "
+						       "family, words)", word);
 			pos = next;
 			continue;
 		}
@@ -363,28 +375,20 @@ size_t smtpdiag__fold_alternatives(struct smtpdiag__records *set,
 	char *s = f->value, *w = f->value;
 	size_t n = 0;
 	for (;;) {
-		char *start = w;
-		const char *bar = strstr(s, " | ");
-		const char *end = bar ? bar : s + strlen(s);
-		for (; s < end; s++) {
-			unsigned char c = smtpdiag__fold[(unsigned char)*s];
-			if (c != ' ' || (w > start && w[-1] != ' '))
-				*w++ = (char)c;
-		}
-		while (w > start && w[-1] == ' ')
-			w--;
-		*w = '\0';
-		if (strlen(start) < SMTPDIAG__MIN_PHRASE_LEN) {
-			/* report the phrase as written, which folding overwrote */
+		char *bar = strstr(s, " | ");
+		size_t len = bar ? (size_t)(bar - s) : strlen(s);
+		/* folding never lengthens, so w stays at or behind s */
+		size_t k = smtpdiag__fold_text(s, len, w);
+		w[k] = '\0';
+		if (k < SMTPDIAG__MIN_PHRASE_LEN)
 			smtpdiag__record_error(set, r->file, f->line,
 					       "phrase '%s' is shorter than %d characters",
-					       start, SMTPDIAG__MIN_PHRASE_LEN);
-		}
-		w++;
+					       w, SMTPDIAG__MIN_PHRASE_LEN);
+		w += k + 1;
 		n++;
 		if (!bar)
 			return n;
-		s += 3;
+		s = bar + 3;
 	}
 }
 

@@ -191,35 +191,23 @@ int smtpdiag_rules_entry_at(const struct smtpdiag_rules *rules, size_t i,
 	return 0;
 }
 
-/* Does the folded phrase p occur in text as the matcher folds it: case, and
- * any run of white space for one space? */
-static int contains_folded(const char *text, size_t len, const char *p)
+/* Does p[0, n) occur in s[0, len)? */
+static int contains(const char *s, size_t len, const char *p, size_t n)
 {
-	for (size_t i = 0; i < len; i++) {
-		size_t k = i, j = 0;
-		while (p[j] && k < len) {
-			unsigned char c = smtpdiag__fold[(unsigned char)text[k]];
-			if (c != (unsigned char)p[j])
-				break;
-			k++;
-			if (p[j++] == ' ')
-				while (k < len && smtpdiag__is_space((unsigned char)text[k]))
-					k++;
-		}
-		if (!p[j])
+	for (size_t i = 0; i + n <= len; i++)
+		if (s[i] == p[0] && !memcmp(s + i, p, n))
 			return 1;
-	}
 	return 0;
 }
 
 size_t smtpdiag__line_match(const struct smtpdiag__phrase_lines *l, size_t i,
-			    const char *text, size_t len)
+			    const char *folded, size_t len)
 {
 	size_t best = 0;
 	const char *alt = l->line[i]->value;
 	for (size_t a = 0; a < l->nalts[i]; a++, alt += strlen(alt) + 1) {
 		size_t n = strlen(alt);
-		if (n > best && contains_folded(text, len, alt))
+		if (n > best && contains(folded, len, alt, n))
 			best = n;
 	}
 	return best;

@@ -38,8 +38,9 @@ struct smtpdiag_rules {
 	size_t nproviders;
 };
 
-/* The length of the longest phrase of line i found in text, or 0. */
+/* The length of the longest phrase of line i found in a text folded by
+ * smtpdiag__fold_text, or 0. */
 size_t smtpdiag__line_match(const struct smtpdiag__phrase_lines *l, size_t i,
-			    const char *text, size_t len);
+			    const char *folded, size_t len);
 
 #endif

@@ -250,7 +250,7 @@ static const struct mistake mistakes[] = {
 	{ "   match orphan\n", "site.rules:1: a continuation line, but no field above it" },
 	{ "match long enough\n",
 	  "site.rules:1: 'match' is not a record kind (rule, code, status, category, "
-	  "provider, client)" },
+	  "provider, client, family, words)" },
 	{ "rule a.b\nmatch long enough\nmatch more\0text\n" RULE_BODY,
 	  "site.rules:3: a NUL byte in the line" },
 	{ "rule a.b\nmatch long enough\ncode none\n" RULE_BODY,
