@@ -6,6 +6,7 @@
 #   make check-asan    the same under AddressSanitizer and UBSan, in build-asan/
 #   make check-valgrind  the command's tests with valgrind memcheck
 #   make e2e           real SMTP clients against a scripted server (make e2e-deps)
+#   make accuracy      how often the corpus is read right (ACCURACY_FLAGS=--misses)
 #   make bench         speed against baselines measured in the same run
 #   make fuzz          each fuzz target for FUZZ_SECONDS (clang, libFuzzer)
 #   make install       PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR, MANDIR,
@@ -113,6 +114,17 @@ $(B)/tests/%.o: tests/%.c $(B)/kb_size.h
 
 $(B)/tests/%: $(B)/tests/%.o $(B)/libsmtpdiag.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libsmtpdiag.a -lcmocka
+
+$(B)/tests/test_corpus: $(B)/tests/test_corpus.o $(B)/tests/corpus.o $(B)/libsmtpdiag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# The corpus's figures: agreement per file and category, the confusion
+# matrix, what decided. ACCURACY_FLAGS=--misses lists every disagreement.
+$(B)/accuracy: $(B)/tests/accuracy.o $(B)/tests/corpus.o $(B)/libsmtpdiag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+accuracy: $(B)/accuracy
+	$(B)/accuracy $(ACCURACY_FLAGS) tests/corpus
 
 # test_match and test_rules link a library built from the small knowledge
 # base of tests/fixture/ instead of data/.
@@ -269,7 +281,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc $(DESTDIR)$(MANDIR)/man1/smtpdiag.1 \
 		$(DESTDIR)$(MANDIR)/man3/libsmtpdiag.3 $(DESTDIR)$(COMPLETIONDIR)/smtpdiag
 
-.PHONY: all deps e2e e2e-deps pc bench fuzz check check-asan check-man check-valgrind header-check clean install uninstall
+.PHONY: all accuracy deps e2e e2e-deps pc bench fuzz check check-asan check-man check-valgrind header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)
