@@ -121,7 +121,10 @@ static int code_boundary(const char *b, size_t i, int has_status)
 	unsigned char p = (unsigned char)b[i - 1];
 	if (smtpdiag__is_alnum(p) || strchr(".#-_/+%&?@$\\", p))
 		return 0;
-	if (p == ':' && i >= 2 && smtpdiag__is_alnum((unsigned char)b[i - 2]))
+	/* "host:465" is a port; "RCPT TO:552 5.2.2" (qmail glues the reply
+	 * to the command it answered) is a reply, as its status shows */
+	if (p == ':' && i >= 2 && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
+	    (!has_status || smtpdiag__is_digit((unsigned char)b[i - 2])))
 		return 0;
 	if (has_status)
 		return 1;
