@@ -52,9 +52,14 @@ $(B)/mktables: src/mktables.c $(SHARED) src/internal.h src/records.h src/kb_form
 	@mkdir -p $(B)
 	$(HOSTCC) $(WARN) -O1 -Iinclude -Isrc -o $@ src/mktables.c $(SHARED)
 
-# One run writes both files; the header follows the table.
-$(B)/kb.c: $(B)/mktables $(DATA)
+# One run writes both files; the header follows the table. The list of data
+# files is a prerequisite too, so that a removed file rebuilds the tables.
+$(B)/kb.c: $(B)/mktables $(DATA) $(B)/data.list
 	$(B)/mktables $@ $(B)/kb_size.h $(DATA)
+$(B)/data.list: FORCE
+	@mkdir -p $(B)
+	@echo '$(DATA)' | cmp -s - $@ || echo '$(DATA)' > $@
+FORCE:
 $(B)/kb_size.h: $(B)/kb.c
 
 $(B)/%.o: src/%.c $(B)/kb_size.h
@@ -281,7 +286,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/smtpdiag.pc $(DESTDIR)$(MANDIR)/man1/smtpdiag.1 \
 		$(DESTDIR)$(MANDIR)/man3/libsmtpdiag.3 $(DESTDIR)$(COMPLETIONDIR)/smtpdiag
 
-.PHONY: all accuracy deps e2e e2e-deps pc bench fuzz check check-asan check-man check-valgrind header-check clean install uninstall
+.PHONY: FORCE all accuracy deps e2e e2e-deps pc bench fuzz check check-asan check-man check-valgrind header-check clean install uninstall
 .SECONDARY:
 
 -include $(wildcard $(B)/*.d $(B)/tests/*.d $(FIX)/*.d)
