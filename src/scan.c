@@ -425,6 +425,10 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 		exim_command(line, len, r->command, sizeof r->command);
 	if (!r->command[0])
 		program_command(line, len, r->command, sizeof r->command);
+	/* msmtp's recipients= are the message's; a refusal at MAIL FROM is
+	 * about the sender, not about them */
+	if (!strcmp(r->command, "MAIL FROM") && find(line, len, "recipients="))
+		f->recipient[0] = '\0';
 }
 
 /* ---- the reply of a line --------------------------------------------------- */
