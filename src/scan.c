@@ -252,8 +252,8 @@ static int transcript_line(const char *line, size_t len)
 }
 
 /* The command that programs name in their own words: Exim's "rejected
- * RCPT", Sendmail's "ruleset=check_rcpt", msmtp's errormsg, Python's
- * exception classes, PHPMailer's "RCPT TO command failed". */
+ * RCPT", Sendmail's "ruleset=check_rcpt", msmtp's errormsg, Python's and
+ * Java's exception classes, PHPMailer's "RCPT TO command failed". */
 static void program_command(const char *line, size_t len, char *dst, size_t cap)
 {
 	static const char *const says[][2] = {
@@ -268,6 +268,7 @@ static void program_command(const char *line, size_t len, char *dst, size_t cap)
 		{ "errormsg='authentication failed", "AUTH" }, { "SMTPDataError", "DATA" },
 		{ "errormsg='the server did not accept the mail", "DATA" },
 		{ "errormsg='the server does not support TLS", "STARTTLS" },
+		{ "Could not convert socket to TLS", "STARTTLS" }, /* JavaMail */
 		{ "Error: Invalid login:", "AUTH" },    { "Error: Mail command failed:", "MAIL FROM" },
 		{ "Error: Message failed:", "DATA" },   { "Error: Data command failed:", "DATA" },
 		{ "all recipients were rejected:", "RCPT TO" },
