@@ -52,15 +52,14 @@ $(B)/mktables: src/mktables.c $(SHARED) src/internal.h src/records.h src/kb_form
 	@mkdir -p $(B)
 	$(HOSTCC) $(WARN) -O1 -Iinclude -Isrc -o $@ src/mktables.c $(SHARED)
 
-# One run writes both files; the header follows the table. The list of data
+# One run writes both files (a grouped target). The list of data
 # files is a prerequisite too, so that a removed file rebuilds the tables.
-$(B)/kb.c: $(B)/mktables $(DATA) $(B)/data.list
-	$(B)/mktables $@ $(B)/kb_size.h $(DATA)
+$(B)/kb.c $(B)/kb_size.h &: $(B)/mktables $(DATA) $(B)/data.list
+	$(B)/mktables $(B)/kb.c $(B)/kb_size.h $(DATA)
 $(B)/data.list: FORCE
 	@mkdir -p $(B)
 	@echo '$(DATA)' | cmp -s - $@ || echo '$(DATA)' > $@
 FORCE:
-$(B)/kb_size.h: $(B)/kb.c
 
 $(B)/%.o: src/%.c $(B)/kb_size.h
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -136,10 +135,9 @@ accuracy: $(B)/accuracy
 FIX = $(B)/fixture
 FIX_OBJ = $(LIB_SRC:src/%.c=$(FIX)/%.o) $(FIX)/kb.o
 
-$(FIX)/kb.c: $(B)/mktables tests/fixture/t.txt
+$(FIX)/kb.c $(FIX)/kb_size.h &: $(B)/mktables tests/fixture/t.txt
 	@mkdir -p $(FIX)
-	$(B)/mktables $@ $(FIX)/kb_size.h tests/fixture/t.txt
-$(FIX)/kb_size.h: $(FIX)/kb.c
+	$(B)/mktables $(FIX)/kb.c $(FIX)/kb_size.h tests/fixture/t.txt
 
 $(FIX)/%.o: src/%.c $(FIX)/kb_size.h
 	$(CC) $(WARN) $(CFLAGS) -fPIC -Iinclude -Isrc -I$(FIX) -MMD -MP -c -o $@ $<

@@ -59,6 +59,33 @@ static const struct choice choices[] = {
 	/* a recognised provider breaks a tie in favour of its own rule */
 	{ "550 the server says no", 0, "t.a-no", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
 	{ "550 the server says no - acme.example", 0, "t.b-acme-no", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
+	/* words: whatever the case and accents, in Latin, Cyrillic and Greek */
+	{ "Boîte PLEINE", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "boite pleine", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "boi\xcc\x82te pleine", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "ПОЧТОВЫЙ ЯЩИК ПЕРЕПОЛНЕН", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "ΓΡΑΜΜΑΤΟΚΙΒΏΤΙΟ ΓΕΜΆΤΟ", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "\xef\xbc\xad\xef\xbc\xa1ILBOX\xe3\x80\x80" "FULL", 0, "words.full", SMTPDIAG_BY_TEXT,
+	  "mailbox", "transient", 0 },
+	/* words decide over a code, and over a status that yields to them */
+	{ "550 mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "452 mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "550 5.7.1 mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "550 5.2.1 mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "550 5.2.2 mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	/* a telling status of another category stands */
+	{ "550 5.1.3 mailbox full", 0, NULL, SMTPDIAG_BY_STATUS, "recipient", "permanent", 0 },
+	/* a phrase in parts needs every part, in any order */
+	{ "554 relay from here denied", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
+	{ "denied: no relay", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
+	{ "554 5.7.1 relay", 0, NULL, SMTPDIAG_BY_STATUS, "policy", "permanent", 0 },
+	/* a family's severity overrides the class, as a rule's does */
+	{ "550 sending allowance used up", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit",
+	  "transient", 1 },
+	/* a rule of the first layer beats every family */
+	{ "552 mailbox full over the brim", 0, "t.brim", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	/* a success stays a success */
+	{ "250 mailbox full", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
 	/* the first failure of a transcript decides */
 	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
