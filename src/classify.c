@@ -59,9 +59,10 @@ static uint32_t step(uint32_t s, unsigned char c)
 		if (s == 0)
 			return smtpdiag__ac_root[c];
 		for (uint32_t e = smtpdiag__ac_first[s]; e < smtpdiag__ac_first[s + 1]; e++) {
-			if (smtpdiag__ac_byte[e] == c)
-				return smtpdiag__ac_next[e];
-			if (smtpdiag__ac_byte[e] > c)
+			uint32_t edge = smtpdiag__ac_edge[e];
+			if (edge >> 24 == c)
+				return edge & 0xffffff;
+			if (edge >> 24 > c)
 				break;
 		}
 		s = smtpdiag__ac_fail[s];

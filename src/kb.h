@@ -99,14 +99,14 @@ extern const struct smtpdiag__use smtpdiag__uses[];
 /*
  * The Aho-Corasick automaton over all folded phrases. State 0 is the root;
  * smtpdiag__ac_root[b] is the root's transition on byte b. The edges of state
- * s > 0 are ac_byte/ac_next[ac_first[s] .. ac_first[s + 1]), sorted by byte.
+ * s > 0 are ac_edge[ac_first[s] .. ac_first[s + 1]), sorted by byte, each the
+ * byte << 24 | the next state: one load per edge tried.
  * ac_term[s] is the phrase that ends at s, plus one (0: none); ac_dict[s] is
  * the nearest state on s's failure chain where a phrase ends (0: none).
  */
 extern const uint32_t smtpdiag__ac_root[256];
 extern const uint32_t smtpdiag__ac_first[SMTPDIAG__NSTATES + 1];
-extern const uint8_t smtpdiag__ac_byte[];
-extern const uint32_t smtpdiag__ac_next[];
+extern const uint32_t smtpdiag__ac_edge[];
 extern const uint32_t smtpdiag__ac_fail[SMTPDIAG__NSTATES];
 extern const uint32_t smtpdiag__ac_term[SMTPDIAG__NSTATES];
 extern const uint32_t smtpdiag__ac_dict[SMTPDIAG__NSTATES];

@@ -740,6 +740,8 @@ static void build(void)
 		error_at("data", 0, "no rules");
 	if (!set.nerrors) {
 		build_automaton();
+		if (nstates >= (size_t)1 << 24)
+			error_at("data", 0, "too many automaton states for 24-bit edges");
 		flatten_edges();
 	}
 }
@@ -786,8 +788,7 @@ static unsigned long at_text(size_t i) { return texts[i]; }
 static unsigned long at_setting(size_t i) { return settings[i]; }
 static unsigned long at_code(size_t i) { return codes[i]; }
 static unsigned long at_first(size_t i) { return edge_first[i]; }
-static unsigned long at_byte(size_t i) { return edge_byte[i]; }
-static unsigned long at_next(size_t i) { return edge_next[i]; }
+static unsigned long at_edge(size_t i) { return edge_byte[i] << 24 | edge_next[i]; }
 static unsigned long at_fail(size_t i) { return states[i].fail; }
 static unsigned long at_term(size_t i) { return states[i].term; }
 static unsigned long at_dict(size_t i) { return states[i].dict; }
@@ -902,8 +903,7 @@ static void emit_tables(const char *sources)
 	put_numbers("const uint32_t smtpdiag__ac_root[256]", 256, at_root);
 	put_numbers("const uint32_t smtpdiag__ac_first[SMTPDIAG__NSTATES + 1]",
 		    nstates + 1, at_first);
-	put_numbers("const uint8_t smtpdiag__ac_byte[]", nedges, at_byte);
-	put_numbers("const uint32_t smtpdiag__ac_next[]", nedges, at_next);
+	put_numbers("const uint32_t smtpdiag__ac_edge[]", nedges, at_edge);
 	put_numbers("const uint32_t smtpdiag__ac_fail[SMTPDIAG__NSTATES]", nstates, at_fail);
 	put_numbers("const uint32_t smtpdiag__ac_term[SMTPDIAG__NSTATES]", nstates, at_term);
 	put_numbers("const uint32_t smtpdiag__ac_dict[SMTPDIAG__NSTATES]", nstates, at_dict);
