@@ -154,7 +154,7 @@ int cmd_explain(int argc, char **argv)
 	struct smtpdiag_reply r;
 	struct smtpdiag_diagnosis d;
 	if (smtpdiag_diagnose_with(rules, buf, len, &r, &d) == SMTPDIAG_ENOREPLY) {
-		warnx("no SMTP reply recognised in the input");
+		warnx("no SMTP reply or mail failure recognised in the input");
 		smtpdiag_rules_free(rules);
 		free(buf);
 		return EXIT_NO_REPLY;

@@ -81,7 +81,7 @@ static void explain__no_reply__says_so_on_stderr(void **state)
 {
 	(void)state;
 	assert_int_equal(run("explain 'hello there' 2>&1 >/dev/null"), 1);
-	assert_non_null(strstr(out, "no SMTP reply recognised"));
+	assert_non_null(strstr(out, "no SMTP reply or mail failure recognised"));
 }
 
 /* The keys of the top-level object, in order, comma separated. */
