@@ -58,14 +58,15 @@ static uint32_t step(uint32_t s, unsigned char c)
 	for (;;) {
 		if (s == 0)
 			return smtpdiag__ac_root[c];
-		for (uint32_t e = smtpdiag__ac_first[s]; e < smtpdiag__ac_first[s + 1]; e++) {
+		const struct smtpdiag__ac_state *st = &smtpdiag__ac_states[s];
+		for (uint32_t e = st->first; e < st[1].first; e++) {
 			uint32_t edge = smtpdiag__ac_edge[e];
 			if (edge >> 24 == c)
 				return edge & 0xffffff;
 			if (edge >> 24 > c)
 				break;
 		}
-		s = smtpdiag__ac_fail[s];
+		s = st->fail;
 	}
 }
 
@@ -100,9 +101,9 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 			if (m->folded)
 				m->folded[m->nfolded++] = (char)c;
 			s = step(s, c);
-			for (uint32_t t = smtpdiag__ac_term[s] ? s : smtpdiag__ac_dict[s]; t;
-			     t = smtpdiag__ac_dict[t]) {
-				uint32_t p = smtpdiag__ac_term[t] - 1;
+			for (uint32_t t = smtpdiag__ac_states[s].out; t;
+			     t = smtpdiag__ac_states[smtpdiag__ac_states[t].fail].out) {
+				uint32_t p = smtpdiag__ac_states[t].term - 1;
 				if (!has_bit(m->phrase, p))
 					saw_phrase(m, p);
 			}

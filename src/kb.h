@@ -98,18 +98,21 @@ extern const struct smtpdiag__use smtpdiag__uses[];
 
 /*
  * The Aho-Corasick automaton over all folded phrases. State 0 is the root;
- * smtpdiag__ac_root[b] is the root's transition on byte b. The edges of state
- * s > 0 are ac_edge[ac_first[s] .. ac_first[s + 1]), sorted by byte, each the
- * byte << 24 | the next state: one load per edge tried.
- * ac_term[s] is the phrase that ends at s, plus one (0: none); ac_dict[s] is
- * the nearest state on s's failure chain where a phrase ends (0: none).
+ * smtpdiag__ac_root[b] is the root's transition on byte b. What the matcher
+ * reads of a state is one record, so that a step touches one cache line:
+ * its edges are ac_edge[first .. the next state's first), sorted by byte,
+ * each the byte << 24 | the next state; fail is its failure link; term is
+ * the phrase that ends at it, plus one (0: none); out is the nearest state
+ * on its failure chain, itself included, where a phrase ends (0: none).
+ * The record past the last state only closes the last state's edges.
  */
+struct smtpdiag__ac_state {
+	uint32_t first, fail, out, term;
+};
+
 extern const uint32_t smtpdiag__ac_root[256];
-extern const uint32_t smtpdiag__ac_first[SMTPDIAG__NSTATES + 1];
 extern const uint32_t smtpdiag__ac_edge[];
-extern const uint32_t smtpdiag__ac_fail[SMTPDIAG__NSTATES];
-extern const uint32_t smtpdiag__ac_term[SMTPDIAG__NSTATES];
-extern const uint32_t smtpdiag__ac_dict[SMTPDIAG__NSTATES];
+extern const struct smtpdiag__ac_state smtpdiag__ac_states[SMTPDIAG__NSTATES + 1];
 
 /* lookup.c: the entry of a code (its class's when it has none), of a status
  * (class-specific first, then the registry's X.S.D); NULL when none. */

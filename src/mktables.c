@@ -787,11 +787,7 @@ static void put_numbers(const char *decl, size_t n, unsigned long (*at)(size_t))
 static unsigned long at_text(size_t i) { return texts[i]; }
 static unsigned long at_setting(size_t i) { return settings[i]; }
 static unsigned long at_code(size_t i) { return codes[i]; }
-static unsigned long at_first(size_t i) { return edge_first[i]; }
 static unsigned long at_edge(size_t i) { return edge_byte[i] << 24 | edge_next[i]; }
-static unsigned long at_fail(size_t i) { return states[i].fail; }
-static unsigned long at_term(size_t i) { return states[i].term; }
-static unsigned long at_dict(size_t i) { return states[i].dict; }
 static unsigned long at_root(size_t i) { return goto_state(0, (unsigned char)i); }
 
 static void put_entries(const char *name, const struct entry_out *e, size_t n)
@@ -901,12 +897,16 @@ static void emit_tables(const char *sources)
 	fputs("};\n\n", out);
 
 	put_numbers("const uint32_t smtpdiag__ac_root[256]", 256, at_root);
-	put_numbers("const uint32_t smtpdiag__ac_first[SMTPDIAG__NSTATES + 1]",
-		    nstates + 1, at_first);
 	put_numbers("const uint32_t smtpdiag__ac_edge[]", nedges, at_edge);
-	put_numbers("const uint32_t smtpdiag__ac_fail[SMTPDIAG__NSTATES]", nstates, at_fail);
-	put_numbers("const uint32_t smtpdiag__ac_term[SMTPDIAG__NSTATES]", nstates, at_term);
-	put_numbers("const uint32_t smtpdiag__ac_dict[SMTPDIAG__NSTATES]", nstates, at_dict);
+	/* out: the state itself when a phrase ends there, else its dict */
+	fputs("const struct smtpdiag__ac_state smtpdiag__ac_states[SMTPDIAG__NSTATES + 1] = {\n", out);
+	for (size_t i = 0; i <= nstates; i++)
+		if (i == nstates)
+			fprintf(out, "\t{ %lu, 0, 0, 0 },\n", edge_first[i]);
+		else
+			fprintf(out, "\t{ %lu, %u, %u, %u },\n", edge_first[i], states[i].fail,
+				states[i].term ? (uint32_t)i : states[i].dict, states[i].term);
+	fputs("};\n", out);
 }
 
 static void emit_sizes(const char *sources)
