@@ -119,6 +119,8 @@ static int code_boundary(const char *b, size_t i, int has_status)
 	if (at_line_start(b, i))
 		return 1;
 	unsigned char p = (unsigned char)b[i - 1];
+	if (p == '#' && has_status)
+		return 1; /* Exchange's "#550 5.1.1 RESOLVER.ADR.RecipNotFound ##" */
 	if (smtpdiag__is_alnum(p) || strchr(".#-_/+%&?@$\\", p))
 		return 0;
 	/* "host:465" is a port; "RCPT TO:552 5.2.2" (qmail glues the reply
@@ -292,7 +294,8 @@ static void cut(struct smtpdiag_reply *r, size_t at)
 }
 
 /* Drop what is not the server's: Postfix's "(in reply to RCPT TO command)"
- * (kept as the command), a desktop mailer's "Disconnected.", and take a
+ * (kept as the command), a desktop mailer's "Disconnected.", Exchange's
+ * closing "##", and take a
  * status written into the text, qmail style: "(#5.7.1)". */
 static void tidy(struct smtpdiag_reply *r)
 {
@@ -310,6 +313,8 @@ static void tidy(struct smtpdiag_reply *r)
 	}
 	if (ends_with(r, "Disconnected."))
 		cut(r, r->text_len - 13);
+	if (ends_with(r, " ##")) /* Exchange closes its "#550 ..." so */
+		cut(r, r->text_len - 3);
 	if (!r->status.cls)
 		for (size_t i = 0; i + 1 < r->text_len; i++)
 			if ((r->text[i] == '#' || r->text[i] == '(') &&

@@ -22,6 +22,11 @@ struct shape {
 
 static const struct shape shapes[] = {
 	{ "code status text", "550 5.1.1 User unknown", 550, "5.1.1", "User unknown" },
+	{ "glued to the command it answered (qmail)",
+	  "did not like our RCPT TO:552 5.2.2 <bob@example.org>... Mailbox full", 552, "5.2.2",
+	  "<bob@example.org>... Mailbox full" },
+	{ "Exchange's #code ... ##", "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", 550,
+	  "5.1.1", "RESOLVER.ADR.RecipNotFound; not found" },
 	{ "code dash status, two lines",
 	  "535-5.7.8 Username and Password not accepted. Learn more at\n"
 	  "535 5.7.8 https://support.google.com/mail/?p=BadCredentials x1sm - gsmtp",
