@@ -293,9 +293,10 @@ struct smtpdiag_scanner {
 	uint64_t line;
 	const struct smtpdiag_rules *rules; /* a user's rules, or NULL */
 	/* private: the last finding, to drop a program's echo of it */
-	uint64_t last_line;
+	uint64_t last_line, last_end; /* its first line, and the line after it */
 	uint32_t last_key;
 	int last_textual;
+	int last_closing; /* a 421: the server then closes the connection */
 };
 
 void smtpdiag_scanner_init(struct smtpdiag_scanner *s);

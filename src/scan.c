@@ -733,6 +733,9 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 		return (f->line - s->last_line <= 8 &&
 			(strstr(f->reply.text, "SMTP Error:") || strstr(f->reply.text, "Mailer Error:"))) ||
 		       (f->line - s->last_line <= 3 && nested_exception(line, len)) ||
+		       /* the connection lost after a 421 closed it (swaks) */
+		       (f->line - s->last_end <= 2 && s->last_closing &&
+			f->diagnosis.category == SMTPDIAG_CAT_NETWORK) ||
 		       (f->line - s->last_line <= 2 && s->last_textual && !f->recipient[0] &&
 			!f->time[0]);
 	/* the same reply again, where a program repeats it */
@@ -792,6 +795,8 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 				continue;
 			}
 			s->last_line = f->line;
+			s->last_end = s->line;
+			s->last_closing = f->reply.code == 421;
 			s->last_key = reply_key(f);
 			s->last_textual = !f->reply.code && !f->reply.status.cls && !f->recipient[0];
 			return 0;
