@@ -52,6 +52,10 @@ static const struct exit_case exits[] = {
 	{ "explain '550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown'", 3 },
 	{ "explain 535 5.7.8 Username and Password not accepted", 3 },
 	{ "explain 'nothing that looks like mail' 2>/dev/null", 1 },
+	/* words alone: the vocabulary's severity */
+	{ "explain 'Mailbox full'", 2 },
+	{ "explain 'No such domain'", 3 },
+	{ "explain 'dial tcp 192.0.2.1:587: i/o timeout'", 2 },
 	{ "explain '' 2>/dev/null", 1 },
 	{ "explain < /dev/null 2>/dev/null", 1 },
 	{ "explain --no-such-option 2>/dev/null", 64 },
@@ -75,6 +79,20 @@ static void explain__each_case__documented_exit_code(void **state)
 		print_message("smtpdiag %s\n", exits[i].args);
 		assert_int_equal(run("%s", exits[i].args), exits[i].status);
 	}
+}
+
+/* A failure in words alone: no code, no status, decided by the text. */
+static void explain__words_alone__json_nulls_and_text(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain --json 'Recipient address rejected: Access denied'"), 3);
+	assert_non_null(strstr(out, "\"code\":null,\"status\":null,"));
+	assert_non_null(strstr(out, "\"category\":\"recipient\""));
+	assert_non_null(strstr(out, "\"matched_by\":\"text\""));
+	/* Cyrillic in upper case, with 550: the code's class */
+	assert_int_equal(run("explain --json '550 ЯЩИК ПОЛУЧАТЕЛЯ ПЕРЕПОЛНЕН'"), 3);
+	assert_non_null(strstr(out, "\"category\":\"mailbox\""));
+	assert_non_null(strstr(out, "\"rule\":\"words.mailbox-full\""));
 }
 
 static void explain__no_reply__says_so_on_stderr(void **state)
@@ -600,6 +618,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(explain__each_case__documented_exit_code),
+		cmocka_unit_test(explain__words_alone__json_nulls_and_text),
 		cmocka_unit_test(explain__no_reply__says_so_on_stderr),
 		cmocka_unit_test(explain_json__google_credentials__design_fields),
 		cmocka_unit_test(explain_json__network_failure__nulls_where_unknown),
