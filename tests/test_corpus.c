@@ -21,7 +21,7 @@
 #define CORPUS_DIR "tests/corpus"
 
 /* Raise it as the vocabulary grows; never lower it to let a change pass. */
-#define ACCURACY_FLOOR 0.0
+#define ACCURACY_FLOOR 0.97
 
 struct tally {
 	size_t exact, exact_bad, open, open_right;
