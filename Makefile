@@ -129,6 +129,8 @@ $(B)/accuracy: $(B)/tests/accuracy.o $(B)/tests/corpus.o $(B)/libsmtpdiag.a
 
 accuracy: $(B)/accuracy
 	$(B)/accuracy $(ACCURACY_FLAGS) tests/corpus
+	@echo; echo 'tests/independent/ (labelled without seeing data/ or the answers):'
+	$(B)/accuracy $(ACCURACY_FLAGS) tests/independent
 
 # test_match and test_rules link a library built from the small knowledge
 # base of tests/fixture/ instead of data/.
