@@ -465,18 +465,6 @@ static void build_rule(struct smtpdiag__record *r, size_t index)
 
 /* ---- the vocabulary: word families ------------------------------------ */
 
-static int severity_field(struct smtpdiag__record *r, const char *field)
-{
-	struct smtpdiag__field *f = smtpdiag__get(r, field, NULL);
-	if (!f)
-		return SMTPDIAG__SEVERITY_FROM_CODE;
-	int v = smtpdiag__field_enum(&set, r, field, smtpdiag__severity_id,
-				     SMTPDIAG_SEVERITY_COUNT, "severity");
-	if (v == SMTPDIAG_SUCCESS)
-		error_at(r->file, f->line, "'%s' is transient or permanent", field);
-	return v;
-}
-
 static void build_family(struct smtpdiag__record *r, size_t index)
 {
 	struct rule_out *o = &rules[index];
@@ -491,8 +479,8 @@ static void build_family(struct smtpdiag__record *r, size_t index)
 						 SMTPDIAG_CAT_COUNT, "category"),
 		.who = smtpdiag__field_enum(&set, r, "who", smtpdiag__who_id,
 					    SMTPDIAG_WHO_COUNT, "who"),
-		.severity = severity_field(r, "severity"),
-		.alone = severity_field(r, "alone"),
+		.severity = smtpdiag__field_severity(&set, r, "severity"),
+		.alone = smtpdiag__field_severity(&set, r, "alone"),
 		.layer = SMTPDIAG__LAYER_WORDS, .nslots = 1,
 	};
 	o->advice = advice_of(r);

@@ -392,6 +392,20 @@ size_t smtpdiag__fold_alternatives(struct smtpdiag__records *set,
 	}
 }
 
+int smtpdiag__field_severity(struct smtpdiag__records *set, const struct smtpdiag__record *r,
+			     const char *field)
+{
+	struct smtpdiag__field *f = smtpdiag__get(r, field, NULL);
+	if (!f)
+		return SMTPDIAG__SEVERITY_FROM_CODE;
+	int v = smtpdiag__field_enum(set, r, field, smtpdiag__severity_id,
+				     SMTPDIAG_SEVERITY_COUNT, "severity");
+	if (v == SMTPDIAG_SUCCESS)
+		smtpdiag__record_error(set, r->file, f->line,
+				       "'%s' is transient or permanent", field);
+	return v;
+}
+
 void smtpdiag__decode_advice(struct smtpdiag__records *set,
 			     const struct smtpdiag__record *r,
 			     struct smtpdiag__advice_def *a)
@@ -454,13 +468,7 @@ void smtpdiag__decode_rule(struct smtpdiag__records *set,
 					     SMTPDIAG_CAT_COUNT, "category");
 	def->who = smtpdiag__field_enum(set, r, "who", smtpdiag__who_id,
 					SMTPDIAG_WHO_COUNT, "who");
-	if ((f = smtpdiag__get(r, "severity", NULL))) {
-		def->severity = smtpdiag__field_enum(set, r, "severity", smtpdiag__severity_id,
-						     SMTPDIAG_SEVERITY_COUNT, "severity");
-		if (def->severity == SMTPDIAG_SUCCESS)
-			smtpdiag__record_error(set, r->file, f->line,
-					       "a rule's severity is transient or permanent");
-	}
+	def->severity = smtpdiag__field_severity(set, r, "severity");
 	if ((f = smtpdiag__get(r, "provider", NULL)))
 		def->provider = f->value;
 

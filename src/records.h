@@ -83,6 +83,10 @@ int smtpdiag__parse_status(const char *s, int allow_x, struct smtpdiag_status *s
 int smtpdiag__field_enum(struct smtpdiag__records *set, const struct smtpdiag__record *r,
 			 const char *field, const char *(*name)(int), int count,
 			 const char *what);
+/* A severity field (severity, alone): transient or permanent; -1 when
+ * unknown (then reported), SMTPDIAG__SEVERITY_FROM_CODE when absent. */
+int smtpdiag__field_severity(struct smtpdiag__records *set, const struct smtpdiag__record *r,
+			     const char *field);
 const char *smtpdiag__category_id(int i);
 const char *smtpdiag__who_id(int i);
 const char *smtpdiag__severity_id(int i);
