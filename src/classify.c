@@ -468,6 +468,53 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 	return smtpdiag_classify_with(NULL, r, d);
 }
 
+/* A failure that carries nothing but its code ("got code \"550\", with
+ * message \"550 5.7.60 ...\"") stands for the same reply given in full later. */
+static int said_later(const char *buf, size_t len, struct smtpdiag_reply *r)
+{
+	struct smtpdiag_reply later;
+	size_t pos = r->end;
+	if (r->text_len || r->status.cls)
+		return 0;
+	while (smtpdiag_parse(buf, len, &pos, &later) == 0)
+		if (later.code == r->code && (later.text_len || later.status.cls)) {
+			*r = later;
+			return 1;
+		}
+	return 0;
+}
+
+/* The reply's own words told nothing (its code or status decided): the words
+ * around it may, as a bounce's "... because it's too large" around a bare
+ * "552". The reply keeps its code, status and text. */
+static void read_around(const struct smtpdiag_rules *rules, const char *buf,
+			size_t len, const struct smtpdiag_reply *r,
+			struct smtpdiag_diagnosis *d)
+{
+	struct smtpdiag_reply all;
+	struct smtpdiag_diagnosis around;
+	if (d->matched_by == SMTPDIAG_BY_TEXT || (r->start == 0 && r->end >= len))
+		return;
+	smtpdiag_reply_from_text(buf, len, &all);
+	all.code = r->code;
+	all.status = r->status;
+	memcpy(all.command, r->command, sizeof all.command);
+	if (smtpdiag_classify_with(rules, &all, &around) == 0 &&
+	    around.matched_by == SMTPDIAG_BY_TEXT)
+		*d = around;
+}
+
+static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
+			  size_t len, struct smtpdiag_reply *r,
+			  struct smtpdiag_diagnosis *d)
+{
+	said_later(buf, len, r);
+	int k = smtpdiag_classify_with(rules, r, d);
+	if (k == 0)
+		read_around(rules, buf, len, r, d);
+	return k;
+}
+
 int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 			   size_t len, struct smtpdiag_reply *r,
 			   struct smtpdiag_diagnosis *d)
@@ -479,7 +526,7 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 		return SMTPDIAG_EINVAL;
 	while (smtpdiag_parse(buf, len, &pos, r) == 0) {
 		if (smtpdiag__is_failure(r))
-			return smtpdiag_classify_with(rules, r, d);
+			return diagnose_reply(rules, buf, len, r, d);
 		if (!found++)
 			first = r->start;
 	}

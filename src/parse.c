@@ -135,7 +135,7 @@ static int code_boundary(const char *b, size_t i, int has_status)
 		k--;
 	if (at_line_start(b, k))
 		return 1;
-	return strchr(":=(\"'<>*[-", b[k - 1]) != NULL;
+	return strchr(":;=(\"'<>*[-", b[k - 1]) != NULL;
 }
 
 /* Skip spaces and tabs. */

@@ -89,6 +89,16 @@ static const struct choice choices[] = {
 	/* the first failure of a transcript decides */
 	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
+	/* a bare code stands for the same reply given in full later */
+	{ "got code \"552\", with message \"552 delta\"", 0, "t.alt", SMTPDIAG_BY_TEXT, "size",
+	  "permanent", 0 },
+	/* words around a reply that says nothing decide for it */
+	{ "Your mailbox full, it said:\n452 zzz", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
+	  "transient", 0 },
+	{ "Your mailbox full, it said:\n550 5.1.3 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "recipient",
+	  "permanent", 0 },
+	/* but never over the reply's own words */
+	{ "mailbox full\n552 delta", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 };
 
 static void smtpdiag_diagnose__fixture_cases__chosen_as_specified(void **state)
