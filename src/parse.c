@@ -135,6 +135,13 @@ static int code_boundary(const char *b, size_t i, int has_status)
 		k--;
 	if (at_line_start(b, k))
 		return 1;
+	/* "[SMTP Error Code 550]"; not "Expected response code 250" */
+	if (b[i] >= '4' && k >= 5 && k < i && !smtpdiag__is_alnum((unsigned char)b[k - 5]) &&
+	    smtpdiag__fold[(unsigned char)b[k - 4]] == 'c' &&
+	    smtpdiag__fold[(unsigned char)b[k - 3]] == 'o' &&
+	    smtpdiag__fold[(unsigned char)b[k - 2]] == 'd' &&
+	    smtpdiag__fold[(unsigned char)b[k - 1]] == 'e')
+		return 1;
 	return strchr(":;=(\"'<>*[-", b[k - 1]) != NULL;
 }
 
@@ -166,11 +173,14 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
 		h->quote = b[i - 1];
 
-	if (j == len || is_break(b, len, j) || b[j] == h->quote) {
-		h->text = j;
+	if (j == len || is_break(b, len, j) || b[j] == h->quote || b[j] == ']') {
+		h->text = j + (j < len && b[j] == ']');
 	} else if (b[j] == ' ' || b[j] == '\t' || b[j] == '-' || b[j] == ':') {
 		h->sep = b[j] == '-' ? '-' : ' ';
 		j = skip_blanks(b, len, j + 1);
+		if (j + 2 < len && b[j] == '-' && b[j + 1] == ' ' &&
+		    status_at(b, len, j + 2, &h->status)) /* "554 - 5.2.1 Text" */
+			j += 2;
 		if ((n = status_at(b, len, j, &h->status)))
 			j = skip_blanks(b, len, j + n);
 		h->text = j;
