@@ -90,8 +90,8 @@ static const struct choice choices[] = {
 	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
 	/* a bare code stands for the same reply given in full later */
-	{ "Expected response code 250 but got code \"552\", with message \"552 delta\"", 0, "t.alt", SMTPDIAG_BY_TEXT, "size",
-	  "permanent", 0 },
+	{ "Expected response code 250 but got code \"552\", with message \"552 delta\"", 0,
+	  "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	/* words around a reply that says nothing decide for it */
 	{ "Your mailbox full, it said:\n452 zzz", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
 	  "transient", 0 },
