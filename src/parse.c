@@ -334,11 +334,34 @@ static void tidy(struct smtpdiag_reply *r)
 
 /* ---- the reply ----------------------------------------------------------- */
 
+/* The blanks that indent the line holding i. */
+static size_t indent_of(const char *b, size_t i)
+{
+	while (i > 0 && !at_line_start(b, i))
+		i--;
+	size_t n = 0;
+	while (b[i + n] == ' ' || b[i + n] == '\t')
+		n++;
+	return n;
+}
+
+/* Is the line at `line` a folded part of the reply above it: indented deeper
+ * than the reply's first line, not blank, not a reply of its own? Bounces fold
+ * long replies so ("said: 550 5.1.1\n    <a@b>: Recipient address rejected"),
+ * as mail headers fold a long Diagnostic-Code. */
+static int folded_line(const char *b, size_t len, size_t line, size_t indent)
+{
+	size_t j = skip_blanks(b, len, line);
+	struct head h;
+	return j - line > indent && j < len && !is_break(b, len, j) &&
+	       !code_head(b, len, j, &h);
+}
+
 static size_t read_reply(const char *b, size_t len, size_t start,
 			 const struct head *h, struct smtpdiag_reply *r)
 {
 	struct text t = { r, 0 };
-	size_t p = h->text;
+	size_t p = h->text, indent = indent_of(b, start);
 	char sep = h->sep;
 
 	memset(r, 0, sizeof *r);
@@ -390,6 +413,11 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			t.space = r->text_len > 0;
 			p = next;
 			sep = nsep;
+			continue;
+		}
+		if (sep != '-' && folded_line(b, len, line, indent)) {
+			t.space = r->text_len > 0;
+			p = skip_blanks(b, len, line);
 			continue;
 		}
 		p = e;

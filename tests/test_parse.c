@@ -32,6 +32,18 @@ static const struct shape shapes[] = {
 	  "Requested action not taken: mailbox unavailable. [SMTP Error Code 550]", 550, "", "" },
 	{ "a dash between code and status", "ERROR CODE :554 - 5.2.1 Too many failures", 554,
 	  "5.2.1", "Too many failures" },
+	{ "folded onto deeper lines in a bounce",
+	  "<bob@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1\n"
+	  "    <bob@example.org>: Recipient address rejected: User unknown in virtual\n"
+	  "    mailbox table (in reply to RCPT TO\n    command)\n\nThe mail system\n",
+	  550, "5.1.1", "<bob@example.org>: Recipient address rejected: User unknown in virtual "
+	  "mailbox table" },
+	{ "a folded Diagnostic-Code header",
+	  "Diagnostic-Code: smtp; 552 5.2.2 <bob@example.org>: mailbox\n full\nLast-Attempt-Date: x",
+	  552, "5.2.2", "<bob@example.org>: mailbox full" },
+	{ "a line indented less is the next recipient (Exim)",
+	  "  bob@example.org\n    550 5.1.1 User unknown\n  carol@example.org\n", 550, "5.1.1",
+	  "User unknown" },
 	{ "Exchange's #code ... ##", "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", 550,
 	  "5.1.1", "RESOLVER.ADR.RecipNotFound; not found" },
 	{ "code dash status, two lines",
