@@ -80,7 +80,12 @@ static size_t line_end(const char *b, size_t len, size_t i, char quote)
 		/* most bytes are none of these: one compare rejects them */
 		if (c > '\\' || (c != '\n' && c != '\r' && c != '\\' && c != '"' && c != '\''))
 			continue;
-		if (is_break(b, len, i) || (quote && c == (unsigned char)quote))
+		if (is_break(b, len, i))
+			return i;
+		/* an apostrophe inside a word ("recipient's") does not close '...' */
+		if (quote && c == (unsigned char)quote &&
+		    !(c == '\'' && i > 0 && i + 1 < len && smtpdiag__is_alnum((unsigned char)b[i - 1]) &&
+		      smtpdiag__is_alnum((unsigned char)b[i + 1])))
 			return i;
 	}
 	return len;
