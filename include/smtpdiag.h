@@ -35,7 +35,7 @@ enum {
 	SMTPDIAG_ENOMATCH = -2, /* nothing in the knowledge base applies */
 	SMTPDIAG_EINVAL = -3,   /* an argument is out of range or unknown */
 	SMTPDIAG_EMORE = -4,    /* scan: more input is needed (see smtpdiag_scan) */
-	SMTPDIAG_ENOMEM = -5,   /* out of memory (smtpdiag_rules_load only) */
+	SMTPDIAG_ENOMEM = -5,   /* out of memory (loading rules, reading a message) */
 	SMTPDIAG_ESYNTAX = -6   /* a rules file has mistakes */
 };
 
@@ -284,6 +284,12 @@ struct smtpdiag_finding {
 	char time[40];       /* the log line's time stamp as written; or "" */
 	char recipient[256]; /* the address the failure is about; or "" */
 	char sender[256];    /* the envelope sender when the line says; or "" */
+	/* from a bounce message (smtpdiag_message_finding); else "" */
+	char action[16];               /* "failed", "delayed" or "complaint" */
+	char message_id[256];          /* the bounce's own Message-ID */
+	char original_message_id[256]; /* the returned message's */
+	char original_from[256];
+	char original_subject[256];
 };
 
 /* A scan's position in its stream: the number of the line at *pos; and the
@@ -340,6 +346,88 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
  * context: a transcript's command and server, a delivery report's recipient.
  * A caller that moves its buffer keeps this much before *pos. */
 #define SMTPDIAG_SCAN_LOOKBACK 8192
+
+/* ---- bounce messages ------------------------------------------------------ */
+
+enum smtpdiag_message_kind {
+	SMTPDIAG_MESSAGE_OTHER,     /* a message, but no report about delivery */
+	SMTPDIAG_MESSAGE_BOUNCE,    /* a delivery status notification, in any format */
+	SMTPDIAG_MESSAGE_AUTOREPLY, /* an automatic reply (RFC 3834): no failure */
+	SMTPDIAG_MESSAGE_COMPLAINT  /* an abuse report (RFC 5965, ARF) */
+};
+
+/* One recipient that a delivery report speaks of. */
+struct smtpdiag_bounced {
+	char recipient[256];           /* the final recipient; or "" when not said */
+	char action[16];               /* "failed", "delayed", "delivered", "relayed",
+					  "expanded"; "complaint" for an abuse report */
+	struct smtpdiag_status status; /* the report's Status; cls 0 when none */
+	char host[256];                /* the remote MTA that answered; or "" */
+	const char *diagnostic;        /* the server's reply or the report's words for
+					  this recipient, UTF-8, in the message's memory */
+	size_t diagnostic_len;         /* 0 when the report gives no reason */
+	size_t offset;                 /* where in the input the diagnostic (or, when
+					  it was encoded, its MIME part) starts */
+};
+
+/* A message read by smtpdiag_message_read. The strings are UTF-8 (decoded
+ * from RFC 2047 words and the parts' charsets), "" when the message does not
+ * say them. Owned by the caller; smtpdiag_message_free releases what the
+ * reader allocated. */
+struct smtpdiag_message {
+	enum smtpdiag_message_kind kind;
+	char message_id[256];          /* the report's own */
+	char subject[256];
+	char original_message_id[256]; /* of the returned message, when included */
+	char original_from[256];
+	char original_to[256];
+	char original_subject[256];
+	char feedback_type[32];        /* an abuse report's Feedback-Type */
+	size_t count;                  /* recipients */
+	struct smtpdiag_bounced *recipients;
+	const char *text;              /* the human-readable parts, decoded */
+	size_t text_len;
+	void *memory_;                 /* private */
+};
+
+/*
+ * Does buf[0, len) start with an RFC 5322 header block ("Name: value" lines
+ * with at least two of the usual fields, up to a blank line)? Returns 1 or 0.
+ * A log does not: its lines carry time stamps, not field names.
+ */
+int smtpdiag_message_detect(const char *buf, size_t len);
+
+/*
+ * Read the message buf[0, len): its header, its MIME structure (nested
+ * multipart, quoted-printable and base64 bodies, charsets), and, when it is a
+ * bounce, every recipient it reports: from a message/delivery-status part
+ * (RFC 3464), else from the human-readable text of the formats of qmail,
+ * Exim, Postfix, Sendmail, Exchange, Domino and others. A recipient named
+ * without a reason is kept, with diagnostic_len 0. Linear in len whatever the
+ * input; MIME nesting deeper than 32 levels is read as text.
+ *
+ * Returns 0 with *m filled, SMTPDIAG_ENOMEM, or SMTPDIAG_EINVAL for NULL
+ * arguments. Call smtpdiag_message_free(m) after a return of 0.
+ */
+int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *m);
+void smtpdiag_message_free(struct smtpdiag_message *m);
+
+/* Is the recipient's mail failed, delayed or complained of (not delivered,
+ * relayed or expanded, which RFC 3464 reports as successes)? 1 or 0. */
+int smtpdiag_bounced_failed(const struct smtpdiag_bounced *b);
+
+/*
+ * Recipient i of m as a finding, classified exactly as `explain` classifies
+ * its diagnostic (with the user's rules when not NULL); the report's Status
+ * stands in for a reply that gives none, an action "delayed" makes the failure
+ * transient, and a recipient without any reason is category unknown. line is
+ * 0 (the caller knows where the message starts); recipient, action,
+ * message_id and the original's fields are filled. Returns 0, or
+ * SMTPDIAG_EINVAL when i is out of range.
+ */
+int smtpdiag_message_finding(const struct smtpdiag_rules *rules,
+			     const struct smtpdiag_message *m, size_t i,
+			     struct smtpdiag_finding *f);
 
 /* The meaning of a basic reply code (a class's meaning for a code the RFCs do
  * not define), or NULL for a code outside 200..599. */

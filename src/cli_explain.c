@@ -85,6 +85,77 @@ static void list_others(FILE *f, const char *buf, size_t len, size_t chosen,
 	}
 }
 
+/* The first failed recipient of a message, or (size_t)-1. */
+static size_t first_failed(const struct smtpdiag_message *m)
+{
+	for (size_t i = 0; i < m->count; i++)
+		if (smtpdiag_bounced_failed(&m->recipients[i]))
+			return i;
+	return (size_t)-1;
+}
+
+/* A bounce message: its first failed recipient explained, the others listed.
+ * Returns the exit code, or -1 when the message reports no failure (then
+ * its text is explained as any paste is). */
+static int explain_message(const struct smtpdiag_rules *rules, const char *buf, size_t len,
+			   const struct style *style, int json)
+{
+	struct smtpdiag_message m;
+	struct smtpdiag_finding f;
+	if (smtpdiag_message_read(buf, len, &m) != 0) {
+		warnx("out of memory reading the message");
+		return EXIT_SOFTWARE;
+	}
+	size_t first = first_failed(&m);
+	if (m.kind == SMTPDIAG_MESSAGE_AUTOREPLY ||
+	    (m.kind == SMTPDIAG_MESSAGE_BOUNCE && m.count && first == (size_t)-1)) {
+		if (!json)
+			printf("ok: %s, not a delivery failure\n",
+			       m.kind == SMTPDIAG_MESSAGE_AUTOREPLY ? "an automatic reply"
+								   : "a report of delivery");
+		smtpdiag_message_free(&m);
+		return json ? -1 : finish_output() ? EXIT_IOERR : EXIT_SUCCESS_REPLY;
+	}
+	if (first == (size_t)-1) {
+		smtpdiag_message_free(&m);
+		return -1;
+	}
+	smtpdiag_message_finding(rules, &m, first, &f);
+	struct place at = { "-", &f };
+	if (style->redact)
+		redact_finding(style->redact, &f);
+	if (json) {
+		render_json(stdout, &f.reply, &f.diagnosis, style, &at);
+	} else {
+		printf("Recipient:  ");
+		put_text_str(stdout, f.recipient[0] ? f.recipient : "(not named)");
+		printf(" (%s)\n", f.action);
+		render_text(stdout, &f.reply, &f.diagnosis, style);
+		for (size_t i = first + 1, n = 0; i < m.count; i++) {
+			struct smtpdiag_finding o;
+			if (!smtpdiag_bounced_failed(&m.recipients[i]))
+				continue;
+			smtpdiag_message_finding(rules, &m, i, &o);
+			if (style->redact)
+				redact_finding(style->redact, &o);
+			fputs(n++ ? "            " : "Also failed: ", stdout);
+			put_text_str(stdout, o.recipient);
+			printf("  %s", smtpdiag_category_name(o.diagnosis.category));
+			if (o.reply.code)
+				printf(" %d", o.reply.code);
+			if (o.reply.status.cls)
+				printf(" %u.%u.%u", o.reply.status.cls, o.reply.status.subject,
+				       o.reply.status.detail);
+			putchar(' ');
+			put_text(stdout, o.reply.text, o.reply.text_len > 80 ? 80 : o.reply.text_len);
+			fputs(o.reply.text_len > 80 ? "...\n" : "\n", stdout);
+		}
+	}
+	smtpdiag_message_free(&m);
+	int status = finish_output();
+	return status ? status : severity_exit(&f.diagnosis);
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -151,6 +222,15 @@ int cmd_explain(int argc, char **argv)
 		return EXIT_IOERR;
 	}
 
+	if (smtpdiag_message_detect(buf, len)) {
+		int rc = explain_message(rules, buf, len, &style, json);
+		if (rc >= 0) {
+			redactor_free(style.redact);
+			free(buf);
+			smtpdiag_rules_free(rules);
+			return rc;
+		}
+	}
 	struct smtpdiag_reply r;
 	struct smtpdiag_diagnosis d;
 	if (smtpdiag_diagnose_with(rules, buf, len, &r, &d) == SMTPDIAG_ENOREPLY) {

@@ -11,20 +11,24 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "feed.h"
+#include "mailbox.h"
 
 #define BLOCK (1u << 20)
 
 static const char usage_text[] =
 	"usage: smtpdiag scan [--json | --tsv | --summary [--json]] [--redact]\n"
-	"                     [--client NAME] [--color WHEN] [--rules FILE] [FILE...]\n"
+	"                     [--client NAME] [--color WHEN] [--rules FILE] [FILE|DIR...]\n"
 	"\n"
 	"Find and classify every failed SMTP reply in send logs (Postfix, Exim,\n"
 	"Sendmail, msmtp, swaks, curl, program errors, delivery reports, ESP\n"
-	"events). Reads standard input when no FILE is given ('-' also means it).\n"
+	"events), and every failed recipient of bounce messages: a message file,\n"
+	"an mbox, or a DIR (a Maildir, any folder of messages, read recursively).\n"
+	"Reads standard input when no FILE is given ('-' also means it).\n"
 	"\n"
 	"  -j, --json          one JSON object per finding (with --summary: the\n"
 	"                      summary as JSON, which `smtpdiag merge` adds up)\n"
@@ -50,8 +54,11 @@ struct job {
 	struct summary *summary;
 	int worst; /* 0, EXIT_TRANSIENT or EXIT_PERMANENT */
 	char *buf;
+	char *head;         /* the first bytes of a stream (PEEK_MAX) */
 	const char *source; /* the stream being scanned */
 	struct smtpdiag_rules *rules;
+	int failed;         /* an error while scanning the stream */
+	int status;         /* the worst problem with an input so far */
 };
 
 static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
@@ -71,10 +78,24 @@ static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 	}
 }
 
-static long read_fd(void *ctx, char *dst, size_t n)
+/* A stream whose first bytes were read already to tell what it holds. */
+struct stream {
+	int fd;
+	const char *head;
+	size_t head_len, head_pos;
+};
+
+static long read_stream(void *ctx, char *dst, size_t n)
 {
+	struct stream *in = ctx;
+	if (in->head_pos < in->head_len) {
+		size_t k = in->head_len - in->head_pos < n ? in->head_len - in->head_pos : n;
+		memcpy(dst, in->head + in->head_pos, k);
+		in->head_pos += k;
+		return (long)k;
+	}
 	for (;;) {
-		ssize_t got = read(*(int *)ctx, dst, n);
+		ssize_t got = read(in->fd, dst, n);
 		if (got >= 0 || errno != EINTR)
 			return (long)got;
 	}
@@ -86,13 +107,71 @@ static void emit_finding(void *ctx, struct smtpdiag_finding *f)
 	emit(j, j->source, f);
 }
 
-/* Scan one stream; 0, or EXIT_IOERR / EXIT_SOFTWARE after a message. */
+/* The failed recipients of a message that starts on line `line` of the
+ * source; a message that is no report is read as a log (a forwarded bounce,
+ * a pasted transcript). */
+static void scan_message(void *ctx, const char *msg, size_t len, uint64_t line)
+{
+	struct job *j = ctx;
+	struct smtpdiag_message m;
+	struct smtpdiag_finding f;
+	if (smtpdiag_message_read(msg, len, &m) != 0) {
+		warnx("%s: out of memory reading a message", j->source);
+		j->failed = EXIT_SOFTWARE;
+		return;
+	}
+	if (m.kind == SMTPDIAG_MESSAGE_OTHER) {
+		struct smtpdiag_scanner s;
+		size_t pos = 0;
+		smtpdiag_scanner_init(&s);
+		s.rules = j->rules;
+		s.line = line;
+		while (smtpdiag_scan(&s, m.text, m.text_len, &pos, 1, &f) == 0)
+			emit(j, j->source, &f);
+	}
+	for (size_t i = 0; i < m.count; i++) {
+		if (!smtpdiag_bounced_failed(&m.recipients[i]))
+			continue;
+		smtpdiag_message_finding(j->rules, &m, i, &f);
+		f.line = line;
+		for (size_t k = 0; k < m.recipients[i].offset && k < len; k++)
+			f.line += msg[k] == '\n';
+		emit(j, j->source, &f);
+	}
+	smtpdiag_message_free(&m);
+}
+
+/* Scan one stream: a log, a message or an mbox, told by its first bytes.
+ * 0, or EXIT_IOERR / EXIT_SOFTWARE after a message. */
 static int scan_fd(struct job *j, int fd, const char *source)
 {
-	struct feed feed = { j->buf, BLOCK, read_fd, &fd, emit_finding, j, j->rules };
-	uint64_t lines, bytes;
+	struct stream in = { fd, j->head, 0, 0 };
+	uint64_t lines = 0, bytes = 0;
+	int rc = 0;
 	j->source = source;
-	int rc = feed_scan(&feed, &lines, &bytes);
+	while (input_undecided(j->head, in.head_len)) {
+		long got = read_stream(&in, j->head + in.head_len, PEEK_MAX - in.head_len);
+		if (got <= 0) {
+			rc = (int)got;
+			break;
+		}
+		in.head_len += (size_t)got;
+	}
+	in.head_pos = 0;
+	if (rc == 0) {
+		switch (input_kind(j->head, in.head_len)) {
+		case INPUT_LOG: {
+			struct feed feed = { j->buf, BLOCK, read_stream, &in, emit_finding, j, j->rules };
+			rc = feed_scan(&feed, &lines, &bytes);
+			break;
+		}
+		case INPUT_MESSAGE:
+		case INPUT_MBOX:
+			rc = mbox_split(read_stream, &in, j->buf, BLOCK,
+					input_kind(j->head, in.head_len) == INPUT_MESSAGE, scan_message, j);
+			break;
+		}
+	}
 	if (rc == -1) {
 		warnx("%s: %s", source, strerror(errno));
 		return EXIT_IOERR;
@@ -103,6 +182,47 @@ static int scan_fd(struct job *j, int fd, const char *source)
 	}
 	if (j->summary)
 		summary_lines(j->summary, lines, bytes);
+	if (j->failed) {
+		int k = j->failed;
+		j->failed = 0;
+		return k;
+	}
+	return 0;
+}
+
+/* Scan a file or, recursively, a folder (a Maildir, a folder of messages);
+ * `err` is the errno of a folder that could not be read. Always 0, so that a
+ * folder walk goes on; the worst problem is kept in j->status. */
+static int scan_path(void *ctx, const char *name, int err)
+{
+	struct job *j = ctx;
+	struct stat st;
+	int fd = -1, rc = 0;
+	if (err) {
+		warnx("%s: %s", name, strerror(err));
+		if (j->status != EXIT_IOERR)
+			j->status = EXIT_NOINPUT;
+		return 0;
+	}
+	if (strcmp(name, "-") && stat(name, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (folder_each(name, scan_path, j, 0) < 0) {
+			warnx("%s: out of memory", name);
+			j->status = EXIT_SOFTWARE;
+		}
+		return 0;
+	}
+	fd = strcmp(name, "-") ? open(name, O_RDONLY) : STDIN_FILENO;
+	if (fd < 0) {
+		warnx("%s: %s", name, strerror(errno));
+		if (j->status != EXIT_IOERR)
+			j->status = EXIT_NOINPUT;
+		return 0;
+	}
+	rc = scan_fd(j, fd, name);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (rc && j->status != EXIT_IOERR)
+		j->status = rc;
 	return 0;
 }
 
@@ -147,9 +267,10 @@ int cmd_scan(int argc, char **argv)
 	if (k || (k = rules_choice(rules_file, &j.rules)) != 0)
 		return k;
 	j.buf = malloc(BLOCK);
+	j.head = malloc(PEEK_MAX);
 	j.summary = summary ? summary_new() : NULL;
 	j.style.redact = redacting ? redactor_new() : NULL;
-	if (!j.buf || (summary && !j.summary) || (redacting && !j.style.redact)) {
+	if (!j.buf || !j.head || (summary && !j.summary) || (redacting && !j.style.redact)) {
 		warnx("out of memory");
 		return EXIT_SOFTWARE;
 	}
@@ -157,22 +278,10 @@ int cmd_scan(int argc, char **argv)
 		render_tsv_header(stdout);
 
 	if (optind == argc)
-		status = scan_fd(&j, STDIN_FILENO, "-");
-	for (int i = optind; i < argc; i++) {
-		const char *name = argv[i];
-		int fd = strcmp(name, "-") ? open(name, O_RDONLY) : STDIN_FILENO;
-		if (fd < 0) {
-			warnx("%s: %s", name, strerror(errno));
-			if (status != EXIT_IOERR)
-				status = EXIT_NOINPUT;
-			continue;
-		}
-		int rc = scan_fd(&j, fd, name);
-		if (fd != STDIN_FILENO)
-			close(fd);
-		if (rc && status != EXIT_IOERR)
-			status = rc;
-	}
+		scan_path(&j, "-", 0);
+	for (int i = optind; i < argc; i++)
+		scan_path(&j, argv[i], 0);
+	status = j.status;
 	if (j.format == SUMMARY)
 		summary_text(stdout, j.summary, &j.style);
 	else if (j.format == SUMMARY_JSON)
@@ -182,5 +291,6 @@ int cmd_scan(int argc, char **argv)
 	redactor_free(j.style.redact);
 	smtpdiag_rules_free(j.rules);
 	free(j.buf);
+	free(j.head);
 	return out ? out : status ? status : j.worst;
 }

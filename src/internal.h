@@ -64,4 +64,36 @@ size_t smtpdiag__next_trigger(const char *buf, size_t from, size_t len,
 size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len,
 				uint64_t *newlines);
 
+/* mime.c */
+
+/* Where the body starts: after the first empty line (LF or CRLF), or len. */
+size_t smtpdiag__header_end(const char *buf, size_t len);
+/* Is buf a header block (see smtpdiag_message_detect)? */
+int smtpdiag__is_header_block(const char *buf, size_t len);
+/* Do a[0, n) and b[0, n) match, ASCII case folded? */
+int smtpdiag__equal_fold(const char *a, const char *b, size_t n);
+/* The raw value of the header field `name` in hdr[0, len) (folded lines
+ * included): its length, with *value pointing at it, or 0 and NULL. */
+size_t smtpdiag__header_field(const char *hdr, size_t len, const char *name,
+			      const char **value);
+/* The same value unfolded into out (cap > 0 bytes, NUL-terminated); its length. */
+size_t smtpdiag__header_copy(const char *hdr, size_t len, const char *name, char *out,
+			     size_t cap);
+/* The parameter `name` of a structured value ("multipart/report;
+ * boundary=\"x\""), unquoted, into out; its length, 0 when absent. */
+size_t smtpdiag__param(const char *value, const char *name, char *out, size_t cap);
+/* Decode quoted-printable (header: "_" is a space, RFC 2047) and base64 into
+ * out (room for n bytes); the decoded length. Garbage is skipped. */
+size_t smtpdiag__decode_qp(const char *in, size_t n, char *out, int header);
+size_t smtpdiag__decode_base64(const char *in, size_t n, char *out);
+/* A header value with RFC 2047 encoded words decoded to UTF-8, into out. */
+size_t smtpdiag__decode_words(const char *in, size_t n, char *out, size_t cap);
+
+/* charset.c */
+
+/* in[0, n) of `charset` as UTF-8 in out (cap > 0 bytes, NUL-terminated; cut
+ * when full); the length written. Unknown charsets are copied as they are. */
+size_t smtpdiag__to_utf8(const char *charset, const char *in, size_t n, char *out,
+			 size_t cap);
+
 #endif

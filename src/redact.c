@@ -204,4 +204,7 @@ void redact_finding(struct redactor *r, struct smtpdiag_finding *f)
 	redact_reply(r, &f->reply);
 	redact_field(r, f->recipient, sizeof f->recipient);
 	redact_field(r, f->sender, sizeof f->sender);
+	redact_field(r, f->message_id, sizeof f->message_id);
+	redact_field(r, f->original_message_id, sizeof f->original_message_id);
+	redact_field(r, f->original_from, sizeof f->original_from);
 }

@@ -212,6 +212,11 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 		json_opt(f, "sender", at->finding->sender);
 		json_opt(f, "command", r->command);
 		json_opt(f, "host", r->host);
+		json_opt(f, "action", at->finding->action);
+		json_opt(f, "message_id", at->finding->message_id);
+		json_opt(f, "original_message_id", at->finding->original_message_id);
+		json_opt(f, "original_from", at->finding->original_from);
+		json_opt(f, "original_subject", at->finding->original_subject);
 	}
 	fputs("}\n", f);
 }
@@ -263,7 +268,8 @@ static void tsv_field(FILE *f, const char *s)
 void render_tsv_header(FILE *f)
 {
 	fputs("source\tline\ttime\tcategory\tseverity\twho\tcode\tstatus\trule\t"
-	      "recipient\tsender\tcommand\thost\ttext\n", f);
+	      "recipient\tsender\tcommand\thost\ttext\taction\tmessage_id\t"
+	      "original_message_id\toriginal_from\toriginal_subject\n", f);
 }
 
 void render_tsv(FILE *f, const struct place *at)
@@ -291,5 +297,13 @@ void render_tsv(FILE *f, const struct place *at)
 	tsv_field(f, r->host);
 	fputc('\t', f);
 	tsv_field(f, r->text);
-	fputs(r->truncated ? CUT_MARK "\n" : "\n", f);
+	if (r->truncated)
+		fputs(CUT_MARK, f);
+	const char *more[] = { x->action, x->message_id, x->original_message_id,
+			       x->original_from, x->original_subject };
+	for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
+		fputc('\t', f);
+		tsv_field(f, more[i]);
+	}
+	fputc('\n', f);
 }

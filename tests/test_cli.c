@@ -380,13 +380,15 @@ static void scan_formats__transient_only__exit_2_and_fields(void **state)
 	(void)state;
 	assert_int_equal(run("scan --tsv tests/fixture/deferred.log"), 2);
 	assert_non_null(strstr(out, "source\tline\ttime\tcategory\tseverity\twho\tcode\t"
-				    "status\trule\trecipient\tsender\tcommand\thost\ttext\n"));
+				    "status\trule\trecipient\tsender\tcommand\thost\ttext\taction\t"
+				    "message_id\toriginal_message_id\toriginal_from\toriginal_subject\n"));
 	assert_non_null(strstr(out, "tests/fixture/deferred.log\t2\tMay  3 10:13:44\tgreylist\t"
 				    "transient\t"));
 	assert_int_equal(run("scan --json tests/fixture/deferred.log"), 2);
 	assert_non_null(strstr(out, "\"source\":\"tests/fixture/deferred.log\",\"line\":2,"
 				    "\"time\":\"May  3 10:13:44\",\"recipient\":\"ann@example.net\","));
-	assert_non_null(strstr(out, "\"command\":\"RCPT TO\",\"host\":\"mx.example.net\"}"));
+	assert_non_null(strstr(out, "\"command\":\"RCPT TO\",\"host\":\"mx.example.net\","
+				    "\"action\":null,\"message_id\":null,"));
 }
 
 /* A generated log of N megabytes in the temporary directory; its failure

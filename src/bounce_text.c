@@ -1,0 +1,301 @@
+/*
+ * bounce_text.c - the recipients of a report read from its human-readable
+ * text, for the formats that send no delivery-status part (qmail, Exim,
+ * older Exchange, Domino, many providers) and for a delivery-status part
+ * that gives no Diagnostic-Code.
+ *
+ * Every format names a failed recipient at the start of a line, alone or
+ * followed by its reason, and writes the reason on that line or the lines
+ * under it:
+ *
+ *   <bob@example.org>: host mx.example.org[192.0.2.1] said: 550 ...   Postfix
+ *   <bob@example.org>:\n192.0.2.1 does not like recipient.\n...       qmail
+ *     bob@example.org\n    host mx.example.org [192.0.2.1]\n    ...   Exim
+ *   bob@example.org\nRemote Server returned '550 5.1.1 ...'          Exchange
+ *
+ * So the text is cut into blocks at lines that start with an address, up to
+ * the line where the returned message begins; each block is its address's
+ * reason. The same address named twice (Exchange names it for the user and
+ * again for the administrator) gets both blocks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "message.h"
+
+struct block {
+	size_t addr, addr_len; /* the address, in the text */
+	size_t start, end;     /* its reason: the rest of its line and the lines below */
+};
+
+static int local_char(unsigned char c)
+{
+	return smtpdiag__is_alnum(c) || (c && strchr(".!#$%&'*+/=?^_`{|}~-", c)) || c >= 0x80;
+}
+
+static int domain_char(unsigned char c)
+{
+	return smtpdiag__is_alnum(c) || c == '.' || c == '-' || c >= 0x80;
+}
+
+/* An address (local@domain.tld) at s: its length, or 0. */
+static size_t address_at(const char *s, size_t n)
+{
+	size_t i = 0, at, dot = 0;
+	while (i < n && local_char((unsigned char)s[i]) && s[i] != '\'')
+		i++;
+	if (i == 0 || i >= n || s[i] != '@')
+		return 0;
+	at = i++;
+	while (i < n && domain_char((unsigned char)s[i])) {
+		if (s[i] == '.' && i > at + 1 && i + 1 < n && domain_char((unsigned char)s[i + 1]))
+			dot = i;
+		i++;
+	}
+	while (i > at + 1 && (s[i - 1] == '.' || s[i - 1] == '-'))
+		i--;
+	return dot && dot < i ? i : 0;
+}
+
+/* Addresses that are not a recipient whose mail failed. */
+static int not_a_recipient(const char *a, size_t n)
+{
+	static const char *const locals[] = { "mailer-daemon@", "postmaster@", "mailer_daemon@" };
+	for (size_t i = 0; i < sizeof locals / sizeof *locals; i++)
+		if (n > strlen(locals[i]) && smtpdiag__equal_fold(a, locals[i], strlen(locals[i])))
+			return 1;
+	return 0;
+}
+
+/* Does the line s[0, n) start the returned message, or a part of the report
+ * that no longer speaks of recipients? */
+static int stop_line(const char *s, size_t n)
+{
+	static const char *const rules[] = { "original", "copy of", "returned message",
+					     "below this line", "message follows",
+					     "header of the original", "undelivered message" };
+	static const char *const starts[] = { "Return-Path:", "Received: ", "Original message headers:",
+					      "Content-Type: message/rfc822" };
+	for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
+		if (n >= strlen(starts[i]) && !memcmp(s, starts[i], strlen(starts[i])))
+			return 1;
+	size_t j = 0;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	if (n - j < 3 || !strchr("-=_*", s[j]) || s[j + 1] != s[j] || s[j + 2] != s[j])
+		return 0;
+	char f[160];
+	size_t k = n - j < sizeof f - 1 ? n - j : sizeof f - 1;
+	for (size_t i = 0; i < k; i++)
+		f[i] = (char)smtpdiag__fold[(unsigned char)s[j + i]];
+	f[k] = '\0';
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		if (strstr(f, rules[i]))
+			return 1;
+	return 0;
+}
+
+/* A line that starts with an address: "  <a@b>: ...", "a@b", "'a@b' on ...".
+ * Returns the address's length with *addr its offset in the line. */
+static size_t address_line(const char *s, size_t n, size_t *addr)
+{
+	size_t i = 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < n && (s[i] == '<' || s[i] == '\'' || s[i] == '"'))
+		i++;
+	size_t k = address_at(s + i, n - i);
+	if (!k || not_a_recipient(s + i, k))
+		return 0;
+	/* "a@b wrote:" is a quotation, not a report */
+	*addr = i;
+	return k;
+}
+
+/* The host a block names: "host mx.example.org[192.0.2.1]", "host
+ * mx.example.org [192.0.2.1]", "Remote-MTA: dns; mx...", "while talking to
+ * mx.example.org.", "Connected to 192.0.2.1 but". */
+static void host_in(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char *const keys[] = { "host ", "Remote-MTA: dns; ", "while talking to ",
+					    "Connected to ", "Remote host ", "Remote Server at " };
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+		size_t kl = strlen(keys[k]);
+		for (size_t i = 0; i + kl < n; i++) {
+			if (!smtpdiag__equal_fold(s + i, keys[k], kl) ||
+			    (i > 0 && smtpdiag__is_alnum((unsigned char)s[i - 1])))
+				continue;
+			size_t j = i + kl, w = 0;
+			int dot = 0;
+			while (j < n && w + 1 < cap && domain_char((unsigned char)s[j]))
+				dot |= s[j] == '.', out[w++] = s[j++];
+			while (w > 0 && out[w - 1] == '.')
+				w--;
+			out[w] = '\0';
+			if (dot && w > 3 && !memchr(out, '@', w))
+				return;
+		}
+	}
+	out[0] = '\0';
+}
+
+static int contains_fold(const char *s, size_t n, const char *const *words, size_t nwords)
+{
+	for (size_t w = 0; w < nwords; w++) {
+		size_t k = strlen(words[w]);
+		for (size_t i = 0; i + k <= n; i++)
+			if (smtpdiag__equal_fold(s + i, words[w], k))
+				return 1;
+	}
+	return 0;
+}
+
+/* Does the report say the message is delayed, not failed? The MTAs' delay
+ * warnings without a delivery-status part (Exim's "has not yet been
+ * delivered", its "Warning: message ... delayed" subject). */
+static int delayed(const struct smtpdiag_message *m, const char *t, size_t n)
+{
+	static const char *const subjects[] = { "delayed", "delay)", "still being retried",
+						"warning: message" };
+	static const char *const texts[] = { "has not yet been delivered", "will continue trying",
+					     "not yet been able to deliver", "delay reason",
+					     "will retry", "still trying" };
+	return contains_fold(m->subject, strlen(m->subject), subjects, 4) ||
+	       contains_fold(t, n, texts, sizeof texts / sizeof *texts);
+}
+
+static int same_address(const char *a, const char *b, size_t n)
+{
+	return strlen(a) == n && smtpdiag__equal_fold(a, b, n);
+}
+
+/* The reason for a recipient: its block, or, when the block says nothing a
+ * reply or the words could be read from, the text before the first block too. */
+static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_build *b,
+			const char *t, const struct block *k, size_t preamble)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	size_t s = k->start;
+	if (smtpdiag_diagnose(t + k->start, k->end - k->start, &r, &d) == SMTPDIAG_ENOREPLY)
+		s = 0 < preamble ? 0 : k->start;
+	smtpdiag__set_diagnostic(rd, b, t + s, k->end - s, smtpdiag__input_offset(rd, k->start));
+	if (!b->host[0])
+		host_in(t + k->start, k->end - k->start, b->host, sizeof b->host);
+}
+
+/* The addresses of a header value: "a@b, Bob <c@d>". */
+static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *action,
+		       const char *t, size_t n)
+{
+	for (size_t i = 0; v[i];) {
+		size_t k = address_at(v + i, strlen(v + i));
+		if (!k || (i > 0 && local_char((unsigned char)v[i - 1]))) {
+			i++;
+			continue;
+		}
+		struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
+		if (!b)
+			return;
+		snprintf(b->recipient, sizeof b->recipient, "%.*s", (int)k, v + i);
+		snprintf(b->action, sizeof b->action, "%s", action);
+		if (n)
+			smtpdiag__set_diagnostic(rd, b, t, n, smtpdiag__input_offset(rd, 0));
+		host_in(t, n, b->host, sizeof b->host);
+		i += k;
+	}
+}
+
+/* The recipients from the blocks: reasons for those of the delivery-status
+ * part, else the blocks' own; else the header's list, or the original's To. */
+static void recipients_of(struct smtpdiag__reader *rd, const char *t, const struct block *blocks,
+			  size_t nblocks, size_t end, size_t header_end)
+{
+	struct smtpdiag_message *m = rd->m;
+	size_t preamble = nblocks ? blocks[0].addr : end;
+
+	if (rd->count) { /* a delivery-status part named them: the text adds reasons */
+		for (size_t r = 0; r < rd->count; r++) {
+			struct smtpdiag__bounced_build *b = &rd->list[r];
+			for (size_t i = 0; i < nblocks; i++)
+				if (same_address(b->recipient, t + blocks[i].addr, blocks[i].addr_len)) {
+					if (b->diag == (size_t)-1)
+						give_reason(rd, b, t, &blocks[i], 0);
+					else if (!b->host[0])
+						host_in(t + blocks[i].start,
+							blocks[i].end - blocks[i].start, b->host,
+							sizeof b->host);
+				}
+		}
+		return;
+	}
+
+	const char *action = delayed(m, t, end) ? "delayed" : "failed";
+	for (size_t i = 0; i < nblocks; i++) {
+		struct smtpdiag__bounced_build *b = NULL;
+		for (size_t r = 0; r < rd->count && !b; r++)
+			if (same_address(rd->list[r].recipient, t + blocks[i].addr, blocks[i].addr_len))
+				b = &rd->list[r];
+		if (!b) {
+			if (!(b = smtpdiag__add_recipient(rd)))
+				return;
+			snprintf(b->recipient, sizeof b->recipient, "%.*s", (int)blocks[i].addr_len,
+				 t + blocks[i].addr);
+			snprintf(b->action, sizeof b->action, "%s", action);
+		}
+		give_reason(rd, b, t, &blocks[i], preamble);
+	}
+	if (rd->count)
+		return;
+
+	/* no recipient in the text: the header's list, or the original's To */
+	char failed[1024];
+	smtpdiag__header_copy(rd->input, header_end, "X-Failed-Recipients", failed, sizeof failed);
+	add_listed(rd, failed, action, t, end);
+	if (!rd->count)
+		add_listed(rd, m->original_to, action, t, end);
+	if (!rd->count && end > 0) {
+		struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
+		if (!b)
+			return;
+		snprintf(b->action, sizeof b->action, "%s", action);
+		smtpdiag__set_diagnostic(rd, b, t, end, smtpdiag__input_offset(rd, 0));
+		host_in(t, end, b->host, sizeof b->host);
+	}
+}
+
+void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, size_t header_end)
+{
+	struct block *blocks = NULL;
+	const char *t = rd->text.buf ? rd->text.buf : "";
+	size_t n = rd->text.len, nblocks = 0, cap = 0, end = n;
+
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(t + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - t) : n, a, k;
+		if (stop_line(t + i, e - i)) {
+			end = i;
+			break;
+		}
+		if ((k = address_line(t + i, e - i, &a))) {
+			if (nblocks == cap) {
+				struct block *p = realloc(blocks, (cap = cap ? 2 * cap : 16) * sizeof *p);
+				if (!p) {
+					free(blocks);
+					rd->failed = 1;
+					return;
+				}
+				blocks = p;
+			}
+			if (nblocks)
+				blocks[nblocks - 1].end = i;
+			blocks[nblocks++] = (struct block){ i + a, k, i + a + k, n };
+		}
+		i = e + 1;
+	}
+	if (nblocks)
+		blocks[nblocks - 1].end = end;
+	recipients_of(rd, t, blocks, nblocks, end, header_end);
+	free(blocks);
+}

@@ -1,0 +1,133 @@
+/*
+ * dsn.c - the machine-readable parts of reports: message/delivery-status
+ * (RFC 3464: a group of per-message fields, then one group per recipient,
+ * groups parted by empty lines) and message/feedback-report (RFC 5965).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "message.h"
+
+/* The value of a typed field ("rfc822; <a@b>", "dns; mx.example.org",
+ * "smtp; 550 ...") without its type, unfolded, into out. */
+static size_t typed_value(const char *group, size_t n, const char *name, char *out, size_t cap)
+{
+	char raw[4096];
+	size_t k = smtpdiag__header_copy(group, n, name, raw, sizeof raw);
+	const char *v = raw, *semi = memchr(raw, ';', k);
+	if (semi) {
+		const char *p = raw;
+		while (p < semi && *p != ' ')
+			p++;
+		if (p == semi) /* the type is one word */
+			v = semi + 1;
+	}
+	while (*v == ' ')
+		v++;
+	size_t w = strlen(v);
+	if (w >= cap)
+		w = cap - 1;
+	memcpy(out, v, w);
+	out[w] = '\0';
+	return w;
+}
+
+/* An address without its angle brackets and blanks. */
+static void bare_address(char *a)
+{
+	size_t n = strlen(a), s = 0;
+	while (s < n && (a[s] == '<' || a[s] == ' ' || a[s] == '"'))
+		s++;
+	while (n > s && (a[n - 1] == '>' || a[n - 1] == ' ' || a[n - 1] == '"'))
+		n--;
+	memmove(a, a + s, n - s);
+	a[n - s] = '\0';
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)smtpdiag__fold[(unsigned char)*s];
+}
+
+/* One recipient's group. */
+static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n, size_t at,
+			    size_t part)
+{
+	char v[4096];
+	const char *p;
+	smtpdiag__header_field(g, n, "Final-Recipient", &p);
+	if (!p)
+		smtpdiag__header_field(g, n, "Original-Recipient", &p);
+	if (!p)
+		return;
+	struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
+	if (!b)
+		return;
+	if (!typed_value(g, n, "Final-Recipient", b->recipient, sizeof b->recipient))
+		typed_value(g, n, "Original-Recipient", b->recipient, sizeof b->recipient);
+	bare_address(b->recipient);
+	smtpdiag__header_copy(g, n, "Action", b->action, sizeof b->action);
+	lower(b->action);
+	if (!b->action[0])
+		strcpy(b->action, "failed");
+	smtpdiag__header_copy(g, n, "Status", v, sizeof v);
+	smtpdiag__status_scan(v, strlen(v), &b->status);
+	typed_value(g, n, "Remote-MTA", b->host, sizeof b->host);
+	bare_address(b->host);
+	size_t k = typed_value(g, n, "Diagnostic-Code", v, sizeof v);
+	if (k) {
+		smtpdiag__header_field(g, n, "Diagnostic-Code", &p);
+		smtpdiag__set_diagnostic(rd, b, v, k,
+					 at == (size_t)-1 ? part : at + (size_t)(p - g));
+	}
+}
+
+void smtpdiag__read_dsn(struct smtpdiag__reader *rd, const char *s, size_t n, size_t at,
+			size_t part)
+{
+	rd->dsn_seen = 1;
+	for (size_t i = 0; i < n;) {
+		/* a group runs to the next empty line */
+		size_t e = i;
+		while (e < n) {
+			const char *nl = memchr(s + e, '\n', n - e);
+			size_t next = nl ? (size_t)(nl - s) + 1 : n;
+			size_t line = next - e;
+			e = next;
+			if (line <= 2 && (line == 1 || s[next - 2] == '\r'))
+				break;
+		}
+		if (e > i)
+			recipient_group(rd, s + i, e - i, at == (size_t)-1 ? at : at + i, part);
+		i = e;
+	}
+}
+
+void smtpdiag__read_feedback(struct smtpdiag__reader *rd, const char *s, size_t n)
+{
+	struct smtpdiag_message *m = rd->m;
+	rd->feedback_seen = 1;
+	smtpdiag__header_copy(s, n, "Feedback-Type", m->feedback_type, sizeof m->feedback_type);
+	lower(m->feedback_type);
+	smtpdiag__header_copy(s, n, "Original-Rcpt-To", rd->feedback_rcpt,
+			      sizeof rd->feedback_rcpt);
+	bare_address(rd->feedback_rcpt);
+}
+
+void smtpdiag__complaint(struct smtpdiag__reader *rd)
+{
+	struct smtpdiag_message *m = rd->m;
+	struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
+	char words[64];
+	if (!b)
+		return;
+	memcpy(b->recipient, rd->feedback_rcpt[0] ? rd->feedback_rcpt : m->original_to,
+	       sizeof b->recipient);
+	bare_address(b->recipient);
+	strcpy(b->action, "complaint");
+	/* the words a rule of data/ reads as a recipient's complaint */
+	size_t k = (size_t)snprintf(words, sizeof words, "Feedback-Type: %s",
+				    m->feedback_type[0] ? m->feedback_type : "abuse");
+	smtpdiag__set_diagnostic(rd, b, words, k < sizeof words ? k : sizeof words - 1, 0);
+}

@@ -1,0 +1,117 @@
+/*
+ * html.c - the text of an HTML part, for reports that send no plain text:
+ * tags dropped (the ones that end a line or a cell leave a line break),
+ * script and style left out, the common entities and numeric references
+ * decoded. Works in place: the text never grows.
+ */
+#include <string.h>
+
+#include "message.h"
+
+/* Does the tag at s (after '<', maybe '/') end a line? */
+static int breaks_line(const char *s, size_t n)
+{
+	static const char *const tags[] = { "br", "p", "div", "tr", "td", "li", "h1", "h2", "h3",
+					    "h4", "table", "pre", "blockquote" };
+	if (n && *s == '/')
+		s++, n--;
+	for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+		size_t k = strlen(tags[i]);
+		if (n >= k && smtpdiag__equal_fold(s, tags[i], k) &&
+		    (n == k || !smtpdiag__is_alnum((unsigned char)s[k])))
+			return 1;
+	}
+	return 0;
+}
+
+/* Write code point c as UTF-8 at out; the bytes written. */
+static size_t utf8(unsigned long c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | c >> 18);
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* An entity at s ('&' ...): its length, with its text written to out (at
+ * most as long as the entity); 0 when it is none we know. */
+static size_t entity(const char *s, size_t n, char *out, size_t *w)
+{
+	static const char *const named[][2] = { { "amp;", "&" },  { "lt;", "<" },   { "gt;", ">" },
+						{ "quot;", "\"" }, { "apos;", "'" }, { "nbsp;", " " } };
+	for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+		size_t k = strlen(named[i][0]);
+		if (n > k && smtpdiag__equal_fold(s + 1, named[i][0], k)) {
+			*w = 1;
+			out[0] = named[i][1][0];
+			return k + 1;
+		}
+	}
+	if (n < 4 || s[1] != '#')
+		return 0;
+	size_t j = 2;
+	int hexa = s[j] == 'x' || s[j] == 'X';
+	unsigned long c = 0;
+	for (j += (size_t)hexa; j < n && j < 12; j++) {
+		int d = s[j] >= '0' && s[j] <= '9' ? s[j] - '0'
+			: hexa && (smtpdiag__fold[(unsigned char)s[j]] >= 'a' &&
+				   smtpdiag__fold[(unsigned char)s[j]] <= 'f')
+			? smtpdiag__fold[(unsigned char)s[j]] - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		c = c * (hexa ? 16 : 10) + (unsigned long)d;
+	}
+	if (j >= n || s[j] != ';' || c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*w = utf8(c, out);
+	return *w <= j + 1 ? j + 1 : 0;
+}
+
+size_t smtpdiag__strip_html(char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] == '<') {
+			const char *gt = memchr(s + i, '>', n - i);
+			size_t e = gt ? (size_t)(gt - s) : n;
+			int skip = 0;
+			if (e - i > 6 && (smtpdiag__equal_fold(s + i + 1, "script", 6) ||
+					  smtpdiag__equal_fold(s + i + 1, "style", 5)))
+				skip = smtpdiag__equal_fold(s + i + 1, "script", 6) ? 1 : 2;
+			if (breaks_line(s + i + 1, e - i - 1))
+				s[w++] = '\n';
+			i = e < n ? e + 1 : n;
+			if (skip) { /* up to the closing tag */
+				const char *close = skip == 1 ? "</script" : "</style";
+				size_t k = strlen(close);
+				while (i + k <= n && !smtpdiag__equal_fold(s + i, close, k))
+					i++;
+			}
+			continue;
+		}
+		size_t used, wrote;
+		if (s[i] == '&' && (used = entity(s + i, n - i, s + w, &wrote))) {
+			w += wrote;
+			i += used;
+			continue;
+		}
+		s[w++] = s[i++];
+	}
+	return w;
+}

@@ -1,0 +1,415 @@
+/*
+ * message.c - a whole message in, the recipients of its delivery report out.
+ *
+ * The MIME tree is walked once: the human-readable text parts are decoded
+ * into one UTF-8 text, a message/delivery-status part gives the recipients
+ * (dsn.c), a message/feedback-report part makes an abuse report, and the
+ * returned message (message/rfc822, text/rfc822-headers) gives the original's
+ * Message-ID, From, To and Subject. Reports without a delivery-status part
+ * are read from their text (bounce_text.c). What kind of message it is comes
+ * from its structure and its header: a report, a sender such as
+ * MAILER-DAEMON, X-Failed-Recipients, Auto-Submitted (RFC 3834).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "message.h"
+
+#define MAX_DEPTH 32
+#define MAX_TEXT (16u << 20) /* decoded human-readable text kept, at most */
+
+/* ---- growing memory -------------------------------------------------------- */
+
+/* Room for n more bytes (and a NUL) in the store; 0, or -1 when memory ran
+ * out (then rd->failed is set and nothing more is kept). */
+static int reserve(struct smtpdiag__reader *rd, struct smtpdiag__store *st, size_t n)
+{
+	if (rd->failed)
+		return -1;
+	if (st->len + n + 1 <= st->cap)
+		return 0;
+	size_t cap = st->cap ? st->cap : 4096;
+	while (cap < st->len + n + 1)
+		cap *= 2;
+	char *p = realloc(st->buf, cap);
+	if (!p) {
+		rd->failed = 1;
+		return -1;
+	}
+	st->buf = p;
+	st->cap = cap;
+	return 0;
+}
+
+/* Append s[0, n) (not inside the store) to it; its offset, or (size_t)-1. */
+static size_t keep(struct smtpdiag__reader *rd, struct smtpdiag__store *st, const char *s,
+		   size_t n)
+{
+	if (reserve(rd, st, n) < 0)
+		return (size_t)-1;
+	size_t at = st->len;
+	memcpy(st->buf + at, s, n);
+	st->len += n;
+	st->buf[st->len] = '\0';
+	return at;
+}
+
+struct smtpdiag__bounced_build *smtpdiag__add_recipient(struct smtpdiag__reader *rd)
+{
+	if (rd->failed)
+		return NULL;
+	if (rd->count == rd->cap) {
+		size_t cap = rd->cap ? rd->cap * 2 : 8;
+		struct smtpdiag__bounced_build *p = realloc(rd->list, cap * sizeof *p);
+		if (!p) {
+			rd->failed = 1;
+			return NULL;
+		}
+		rd->list = p;
+		rd->cap = cap;
+	}
+	struct smtpdiag__bounced_build *b = &rd->list[rd->count++];
+	memset(b, 0, sizeof *b);
+	b->diag = (size_t)-1;
+	return b;
+}
+
+void smtpdiag__set_diagnostic(struct smtpdiag__reader *rd, struct smtpdiag__bounced_build *b,
+			      const char *s, size_t n, size_t offset)
+{
+	size_t at;
+	if (b->diag != (size_t)-1) { /* a second mention: both texts count */
+		size_t k = b->diag_len;
+		if (reserve(rd, &rd->notes, k + 1 + n) < 0)
+			return;
+		at = rd->notes.len;
+		memmove(rd->notes.buf + at, rd->notes.buf + b->diag, k);
+		rd->notes.len += k;
+		keep(rd, &rd->notes, "\n", 1);
+		keep(rd, &rd->notes, s, n);
+		b->diag = at;
+		b->diag_len = k + 1 + n;
+		return;
+	}
+	if ((at = keep(rd, &rd->notes, s, n)) == (size_t)-1)
+		return;
+	b->diag = at;
+	b->diag_len = n;
+	b->offset = offset;
+}
+
+/* ---- parts ---------------------------------------------------------------- */
+
+/* The media type of a Content-Type value, lower case, into out. */
+static void media_type(const char *value, char *out, size_t cap)
+{
+	size_t w = 0;
+	while (*value == ' ')
+		value++;
+	for (; *value && *value != ';' && *value != ' ' && w + 1 < cap; value++)
+		out[w++] = (char)smtpdiag__fold[(unsigned char)*value];
+	out[w] = '\0';
+}
+
+/* A part's body decoded from its transfer encoding into a new buffer (*out,
+ * freed by the caller), or the body itself (*out NULL) when it needs no
+ * decoding. Returns the decoded length; *out NULL with 0 when memory ran out. */
+static size_t decode_body(const char *body, size_t n, const char *cte, char **out)
+{
+	int base64 = strlen(cte) == 6 && smtpdiag__equal_fold(cte, "base64", 6);
+	int qp = strlen(cte) >= 16 && smtpdiag__equal_fold(cte, "quoted-printable", 16);
+	*out = NULL;
+	if (!base64 && !qp)
+		return n;
+	if (!(*out = malloc(n + 1)))
+		return 0;
+	return base64 ? smtpdiag__decode_base64(body, n, *out) : smtpdiag__decode_qp(body, n, *out, 0);
+}
+
+/* Add a text part, decoded and converted to UTF-8, to the human text. */
+static void add_text(struct smtpdiag__reader *rd, const char *s, size_t n, const char *charset,
+		     size_t offset, int identity, int html)
+{
+	if (rd->text.len >= MAX_TEXT)
+		return;
+	if (n > MAX_TEXT - rd->text.len)
+		n = MAX_TEXT - rd->text.len;
+	char *utf = malloc(3 * n + 2);
+	if (!utf) {
+		rd->failed = 1;
+		return;
+	}
+	size_t u = smtpdiag__to_utf8(charset, s, n, utf, 3 * n + 2);
+	if (html)
+		u = smtpdiag__strip_html(utf, u);
+	identity = identity && !html && u == n && !memcmp(utf, s, n);
+	if (rd->nsegments < SMTPDIAG__MAX_SEGMENTS) {
+		struct smtpdiag__segment *g = &rd->segments[rd->nsegments++];
+		g->text = rd->text.len;
+		g->input = offset;
+		g->identity = identity;
+	}
+	keep(rd, &rd->text, utf, u);
+	keep(rd, &rd->text, "\n", 1);
+	free(utf);
+}
+
+/* The fields of a returned message's header (the first one only). */
+static void original_header(struct smtpdiag__reader *rd, const char *hdr, size_t n)
+{
+	struct smtpdiag_message *m = rd->m;
+	char raw[1024];
+	if (rd->original_seen++)
+		return;
+	n = smtpdiag__header_end(hdr, n);
+	smtpdiag__header_copy(hdr, n, "Message-ID", m->original_message_id,
+			      sizeof m->original_message_id);
+	smtpdiag__header_copy(hdr, n, "From", raw, sizeof raw);
+	smtpdiag__decode_words(raw, strlen(raw), m->original_from, sizeof m->original_from);
+	smtpdiag__header_copy(hdr, n, "To", raw, sizeof raw);
+	smtpdiag__decode_words(raw, strlen(raw), m->original_to, sizeof m->original_to);
+	smtpdiag__header_copy(hdr, n, "Subject", raw, sizeof raw);
+	smtpdiag__decode_words(raw, strlen(raw), m->original_subject, sizeof m->original_subject);
+}
+
+static void walk(struct smtpdiag__reader *rd, const char *part, size_t len, int depth,
+		 const char *default_type);
+
+/* The parts of a multipart body, between "--boundary" lines. */
+static void walk_multipart(struct smtpdiag__reader *rd, const char *body, size_t n,
+			   const char *boundary, int depth, const char *subtype)
+{
+	size_t k = strlen(boundary), start = (size_t)-1;
+	const char *inner = !strcmp(subtype, "multipart/digest") ? "message/rfc822" : "text/plain";
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(body + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - body) : n;
+		if (e - i >= k + 2 && body[i] == '-' && body[i + 1] == '-' &&
+		    !memcmp(body + i + 2, boundary, k)) {
+			if (start != (size_t)-1)
+				walk(rd, body + start, i > start ? i - start : 0, depth + 1, inner);
+			int closing = e - i >= k + 4 && body[i + k + 2] == '-' && body[i + k + 3] == '-';
+			if (closing)
+				return;
+			start = e < n ? e + 1 : n;
+		}
+		i = e + 1;
+	}
+	if (start != (size_t)-1 && start < n) /* a boundary that never closes */
+		walk(rd, body + start, n - start, depth + 1, inner);
+}
+
+static void walk(struct smtpdiag__reader *rd, const char *part, size_t len, int depth,
+		 const char *default_type)
+{
+	char ctype[512], type[128], cte[64], charset[64], param[256];
+	size_t hend = smtpdiag__header_end(part, len);
+	const char *body = part + hend;
+	size_t n = len - hend;
+
+	/* a part whose first line is empty has no header */
+	smtpdiag__header_copy(part, hend, "Content-Type", ctype, sizeof ctype);
+	smtpdiag__header_copy(part, hend, "Content-Transfer-Encoding", cte, sizeof cte);
+	if (ctype[0])
+		media_type(ctype, type, sizeof type);
+	else
+		snprintf(type, sizeof type, "%s", default_type);
+	smtpdiag__param(ctype, "charset", charset, sizeof charset);
+
+	if (!strncmp(type, "multipart/", 10) && depth < MAX_DEPTH &&
+	    smtpdiag__param(ctype, "boundary", param, sizeof param)) {
+		if (!strcmp(type, "multipart/report") &&
+		    smtpdiag__param(ctype, "report-type", param, sizeof param) &&
+		    smtpdiag__equal_fold(param, "feedback-report", 16))
+			rd->feedback = 1;
+		smtpdiag__param(ctype, "boundary", param, sizeof param);
+		walk_multipart(rd, body, n, param, depth, type);
+		return;
+	}
+	if (!strcmp(type, "message/rfc822") || !strcmp(type, "text/rfc822-headers") ||
+	    !strcmp(type, "message/global") || !strcmp(type, "message/global-headers") ||
+	    !strcmp(type, "message/partial")) {
+		char *decoded;
+		size_t k = decode_body(body, n, cte, &decoded);
+		original_header(rd, decoded ? decoded : body, k);
+		free(decoded);
+		return;
+	}
+	int dsn = !strcmp(type, "message/delivery-status") ||
+		  !strcmp(type, "message/global-delivery-status");
+	int feedback = !strcmp(type, "message/feedback-report");
+	int html = !strcmp(type, "text/html");
+	if (!dsn && !feedback && !html && strcmp(type, "text/plain") &&
+	    strncmp(type, "text/", 5) != 0)
+		return; /* images, attachments */
+	char *decoded;
+	size_t k = decode_body(body, n, cte, &decoded);
+	if (!decoded && k < n)
+		rd->failed = 1;
+	const char *text = decoded ? decoded : body;
+	size_t offset = (size_t)(body - rd->input);
+	if (dsn)
+		smtpdiag__read_dsn(rd, text, k, decoded ? offset : (size_t)-1, offset);
+	else if (feedback)
+		smtpdiag__read_feedback(rd, text, k);
+	else if (html && rd->text.len == 0)
+		add_text(rd, text, k, charset, offset, 0, 1);
+	else if (!html)
+		add_text(rd, text, k, charset, offset, !decoded, 0);
+	free(decoded);
+}
+
+/* ---- what kind of message ------------------------------------------------ */
+
+/* Does the (folded) value contain one of the words? */
+static int says(const char *value, const char *const *words)
+{
+	char f[512];
+	size_t n = strlen(value);
+	if (n >= sizeof f)
+		n = sizeof f - 1;
+	for (size_t i = 0; i < n; i++)
+		f[i] = (char)smtpdiag__fold[(unsigned char)value[i]];
+	f[n] = '\0';
+	for (; *words; words++)
+		if (strstr(f, *words))
+			return 1;
+	return 0;
+}
+
+/* The header's signs of a delivery report that has no delivery-status part:
+ * the senders and subjects MTAs give their reports. */
+static int reported_by_mta(const char *hdr, size_t n, const char *subject)
+{
+	static const char *const senders[] = { "mailer-daemon", "mailer_daemon", "postmaster@",
+					       "mail delivery", "mail administrator",
+					       "mail system", NULL };
+	static const char *const subjects[] = { "undeliver", "undelivered", "delivery status",
+						"delivery failure", "delivery failed",
+						"returned mail", "failure notice", "non-delivery",
+						"nondeliverable", "non remis", "unzustellbar",
+						"delivery notification", "could not be delivered",
+						"mail delivery", "returned to sender", "delivery problem",
+						"delayed mail", "warning: message", NULL };
+	char from[512];
+	const char *failed;
+	smtpdiag__header_field(hdr, n, "X-Failed-Recipients", &failed);
+	if (failed)
+		return 1;
+	smtpdiag__header_copy(hdr, n, "From", from, sizeof from);
+	return says(from, senders) || says(subject, subjects);
+}
+
+static int auto_reply(const char *hdr, size_t n, const char *subject)
+{
+	static const char *const subjects[] = { "automatic reply", "auto:", "autoreply",
+						"auto-reply", "out of office", "out of the office",
+						"vacation", "abwesenheit", "absence", NULL };
+	char v[256];
+	smtpdiag__header_copy(hdr, n, "Auto-Submitted", v, sizeof v);
+	if (v[0] && !smtpdiag__equal_fold(v, "no", 2))
+		return 1;
+	smtpdiag__header_copy(hdr, n, "Precedence", v, sizeof v);
+	if (smtpdiag__equal_fold(v, "auto_reply", 10))
+		return 1;
+	const char *p;
+	if (smtpdiag__header_field(hdr, n, "X-Autoreply", &p) ||
+	    smtpdiag__header_field(hdr, n, "X-Autorespond", &p))
+		return 1;
+	return says(subject, subjects);
+}
+
+/* ---- the reader ------------------------------------------------------------ */
+
+int smtpdiag_message_detect(const char *buf, size_t len)
+{
+	return buf && smtpdiag__is_header_block(buf, len);
+}
+
+int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *m)
+{
+	struct smtpdiag__reader *rd;
+	char raw[1024];
+	if (!m || (!buf && len))
+		return SMTPDIAG_EINVAL;
+	memset(m, 0, sizeof *m);
+	if (!(rd = calloc(1, sizeof *rd)))
+		return SMTPDIAG_ENOMEM;
+	rd->m = m;
+	rd->input = buf ? buf : "";
+	m->memory_ = rd;
+
+	size_t hend = smtpdiag__header_end(rd->input, len);
+	smtpdiag__header_copy(rd->input, hend, "Message-ID", m->message_id, sizeof m->message_id);
+	smtpdiag__header_copy(rd->input, hend, "Subject", raw, sizeof raw);
+	smtpdiag__decode_words(raw, strlen(raw), m->subject, sizeof m->subject);
+
+	walk(rd, rd->input, len, 0, "text/plain");
+
+	if (rd->feedback || rd->feedback_seen)
+		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
+	else if (rd->dsn_seen || reported_by_mta(rd->input, hend, m->subject))
+		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
+	else if (auto_reply(rd->input, hend, m->subject))
+		m->kind = SMTPDIAG_MESSAGE_AUTOREPLY;
+	else
+		m->kind = SMTPDIAG_MESSAGE_OTHER;
+
+	if (m->kind == SMTPDIAG_MESSAGE_BOUNCE)
+		smtpdiag__read_bounce_text(rd, hend);
+	else if (m->kind == SMTPDIAG_MESSAGE_COMPLAINT)
+		smtpdiag__complaint(rd);
+	if (rd->failed) {
+		smtpdiag_message_free(m);
+		return SMTPDIAG_ENOMEM;
+	}
+
+	/* the public view: pointers, now that the memory no longer moves */
+	m->text = rd->text.buf ? rd->text.buf : "";
+	m->text_len = rd->text.len;
+	if (rd->count && !(m->recipients = calloc(rd->count, sizeof *m->recipients))) {
+		smtpdiag_message_free(m);
+		return SMTPDIAG_ENOMEM;
+	}
+	for (size_t i = 0; i < rd->count; i++) {
+		const struct smtpdiag__bounced_build *b = &rd->list[i];
+		struct smtpdiag_bounced *p = &m->recipients[i];
+		memcpy(p->recipient, b->recipient, sizeof p->recipient);
+		memcpy(p->action, b->action, sizeof p->action);
+		memcpy(p->host, b->host, sizeof p->host);
+		p->status = b->status;
+		p->diagnostic = b->diag == (size_t)-1 ? "" : rd->notes.buf + b->diag;
+		p->diagnostic_len = b->diag == (size_t)-1 ? 0 : b->diag_len;
+		p->offset = b->offset;
+	}
+	m->count = rd->count;
+	return 0;
+}
+
+void smtpdiag_message_free(struct smtpdiag_message *m)
+{
+	if (!m)
+		return;
+	struct smtpdiag__reader *rd = m->memory_;
+	if (rd) {
+		free(rd->text.buf);
+		free(rd->notes.buf);
+		free(rd->list);
+		free(rd);
+	}
+	free(m->recipients);
+	memset(m, 0, sizeof *m);
+}
+
+size_t smtpdiag__input_offset(const struct smtpdiag__reader *rd, size_t text_offset)
+{
+	const struct smtpdiag__segment *best = NULL;
+	for (size_t i = 0; i < rd->nsegments; i++)
+		if (rd->segments[i].text <= text_offset)
+			best = &rd->segments[i];
+	if (!best)
+		return 0;
+	return best->identity ? best->input + (text_offset - best->text) : best->input;
+}
