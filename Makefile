@@ -42,7 +42,8 @@ LIB_SRC = $(SHARED) src/parse.c src/classify.c src/rules.c src/lookup.c src/trig
 CLI_SRC = src/main.c src/cli_explain.c src/cli_rules.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
           src/strmap.c src/redact.c src/feed.c \
           src/render.c src/output.c src/mailbox.c
-TESTS   = test_parse test_match test_rules test_seed test_corpus test_kb test_mktables test_scan test_cli
+TESTS   = test_parse test_match test_rules test_seed test_corpus test_kb test_mktables test_scan test_cli \
+          test_bounces
 
 
 LIB_OBJ = $(LIB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o
@@ -175,7 +176,7 @@ $(B)/genlog: tests/bench/genlog.c
 # build-fuzz/; new inputs go to build-fuzz/corpus/, a crash to
 # build-fuzz/TARGET-crash-*. make check replays the seed corpus of each target
 # through tests/fuzz/replay.c, built with $(CC).
-FUZZ_TARGETS  = parse scan trigger rules
+FUZZ_TARGETS  = parse scan trigger rules message
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_B       ?= build-fuzz
@@ -252,8 +253,10 @@ $(B)/bench/mixed.log: $(B)/genlog
 	@mkdir -p $(B)/bench
 	$(B)/genlog $(BENCH_MB) > $@
 
-bench: all $(B)/bench/bench_classify $(B)/bench/bench_scan $(B)/bench/mixed.log
+bench: all $(B)/bench/bench_classify $(B)/bench/bench_scan $(B)/bench/bench_bounces \
+		$(B)/bench/mixed.log
 	$(B)/bench/bench_classify tests/corpus
+	$(B)/bench/bench_bounces tests/bounces
 	taskset -c 0 $(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11 2>/dev/null || \
 		$(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11
 

@@ -364,7 +364,8 @@ struct smtpdiag_bounced {
 	struct smtpdiag_status status; /* the report's Status; cls 0 when none */
 	char host[256];                /* the remote MTA that answered; or "" */
 	const char *diagnostic;        /* the server's reply or the report's words for
-					  this recipient, UTF-8, in the message's memory */
+					  this recipient: UTF-8, NUL-terminated, in the
+					  message's memory; "" when none */
 	size_t diagnostic_len;         /* 0 when the report gives no reason */
 	size_t offset;                 /* where in the input the diagnostic (or, when
 					  it was encoded, its MIME part) starts */

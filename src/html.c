@@ -83,6 +83,14 @@ static size_t entity(const char *s, size_t n, char *out, size_t *w)
 	return *w <= j + 1 ? j + 1 : 0;
 }
 
+/* Is the tag s[0, n) (after '<') an opening `name` tag? */
+static int opens(const char *s, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	return n >= k && smtpdiag__equal_fold(s, name, k) &&
+	       (n == k || s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '>');
+}
+
 size_t smtpdiag__strip_html(char *s, size_t n)
 {
 	size_t w = 0;
@@ -90,10 +98,8 @@ size_t smtpdiag__strip_html(char *s, size_t n)
 		if (s[i] == '<') {
 			const char *gt = memchr(s + i, '>', n - i);
 			size_t e = gt ? (size_t)(gt - s) : n;
-			int skip = 0;
-			if (e - i > 6 && (smtpdiag__equal_fold(s + i + 1, "script", 6) ||
-					  smtpdiag__equal_fold(s + i + 1, "style", 5)))
-				skip = smtpdiag__equal_fold(s + i + 1, "script", 6) ? 1 : 2;
+			int skip = opens(s + i + 1, e - i - 1, "script") ? 1
+				   : opens(s + i + 1, e - i - 1, "style") ? 2 : 0;
 			if (breaks_line(s + i + 1, e - i - 1))
 				s[w++] = '\n';
 			i = e < n ? e + 1 : n;

@@ -82,18 +82,20 @@ void smtpdiag__set_diagnostic(struct smtpdiag__reader *rd, struct smtpdiag__boun
 	size_t at;
 	if (b->diag != (size_t)-1) { /* a second mention: both texts count */
 		size_t k = b->diag_len;
-		if (reserve(rd, &rd->notes, k + 1 + n) < 0)
+		if (reserve(rd, &rd->notes, k + 2 + n) < 0)
 			return;
 		at = rd->notes.len;
 		memmove(rd->notes.buf + at, rd->notes.buf + b->diag, k);
 		rd->notes.len += k;
 		keep(rd, &rd->notes, "\n", 1);
 		keep(rd, &rd->notes, s, n);
+		keep(rd, &rd->notes, "", 1); /* each diagnostic is a string of its own */
 		b->diag = at;
 		b->diag_len = k + 1 + n;
 		return;
 	}
-	if ((at = keep(rd, &rd->notes, s, n)) == (size_t)-1)
+	if ((at = keep(rd, &rd->notes, s, n)) == (size_t)-1 ||
+	    keep(rd, &rd->notes, "", 1) == (size_t)-1)
 		return;
 	b->diag = at;
 	b->diag_len = n;

@@ -257,12 +257,13 @@ size_t smtpdiag__decode_words(const char *in, size_t n, char *out, size_t cap)
 			size_t cs = i + 2, q1 = cs;
 			while (q1 < n && in[q1] != '?' && q1 - cs < 64)
 				q1++;
-			size_t q2 = q1 + 2, end = q2;
+			size_t q2 = q1 + 3, end = q2; /* the text after "?B?" */
 			if (q1 + 2 < n && in[q1] == '?' && in[q1 + 2] == '?') {
 				while (end + 1 < n && !(in[end] == '?' && in[end + 1] == '='))
 					end++;
 			}
-			if (q1 + 2 < n && in[q1 + 2] == '?' && end + 1 < n && end - q2 < sizeof tmp) {
+			if (q1 + 2 < n && in[q1] == '?' && in[q1 + 2] == '?' && end + 1 < n &&
+			    end - q2 < sizeof tmp) {
 				char enc = (char)smtpdiag__fold[(unsigned char)in[q1 + 1]];
 				char charset[65];
 				memcpy(charset, in + cs, q1 - cs);

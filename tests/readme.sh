@@ -1,7 +1,8 @@
 #!/bin/sh
 # readme.sh - the README's examples, run, so that they never rot: each
 # "$ command" in a fenced block runs (with build/ first on PATH, in a
-# directory holding tests/fixture/mail.log as mail.log and the README's
+# directory holding tests/fixture/mail.log as mail.log, a bounce as
+# bounce.eml, and the README's
 # rules block as acme.rules), and must print the
 # line shown under it (up to a "(...)" or "..." where the README shortens
 # it); a "$ echo $?" must print the exit status shown.
@@ -11,6 +12,7 @@ top=$(pwd)
 work=$(mktemp -d /tmp/smtpdiag-readme-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp tests/fixture/mail.log "$work/mail.log"
+cp tests/fixture/bounce-postfix.eml "$work/bounce.eml"
 # the README's rules file, as the examples name it
 sed -n '/^```rules$/,/^```$/p' README.md | sed '1d;$d' > "$work/acme.rules"
 PATH="$top/build:$PATH"

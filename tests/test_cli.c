@@ -191,6 +191,66 @@ static void explain__stdin_transcript__first_failure_decides_others_listed(void 
 	assert_non_null(strstr(out, "503 sender not yet given"));
 }
 
+static void explain__bounce_message__first_recipient_others_listed(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain < tests/fixture/bounce-postfix.eml"), 3);
+	assert_non_null(strstr(out, "Recipient:  bob@example.org (failed)"));
+	assert_non_null(strstr(out, "recipient ("));
+	assert_non_null(strstr(out, "Also failed: carol@example.net  mailbox 552 5.2.2"));
+	assert_int_equal(run("explain --json < tests/fixture/bounce-postfix.eml"), 3);
+	assert_non_null(strstr(out, "\"category\":\"recipient\""));
+	assert_non_null(strstr(out, "\"recipient\":\"bob@example.org\""));
+	assert_non_null(strstr(out, "\"host\":\"mx.example.org\",\"action\":\"failed\","
+				    "\"message_id\":\"<20241202100000.3F2A1@mail.example.com>\","
+				    "\"original_message_id\":\"<orig-1@example.com>\","
+				    "\"original_from\":\"Alice <alice@example.com>\","
+				    "\"original_subject\":\"R\xc3\xa9union tomorrow\"}"));
+	assert_int_equal(run("explain < tests/fixture/autoreply.eml"), 0);
+	assert_non_null(strstr(out, "an automatic reply, not a delivery failure"));
+}
+
+/* The findings of every sample bounce, as "recipient category" rows, the
+ * same read from the folder, one file at a time, an mbox and a Maildir. */
+static void scan__bounces_as_files_mbox_and_maildir__same_findings(void **state)
+{
+	(void)state;
+	static char folder[1 << 16], mbox[1 << 16];
+	const char *rows = "| cut -f4,10 | sort";
+	assert_true(run("scan --tsv tests/bounces %s", rows) <= 3);
+	strcpy(folder, out);
+	assert_non_null(strchr(folder, '\n'));
+
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd,
+		 "for f in tests/bounces/*.eml; do printf 'From MAILER-DAEMON Mon Dec  2 10:00:00 2024\n';"
+		 " sed 's/^From />From /' \"$f\"; echo; done > %s/all.mbox", tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_true(run("scan --tsv %s/all.mbox %s", tmp, rows) <= 3);
+	strcpy(mbox, out);
+	assert_string_equal(mbox, folder);
+
+	snprintf(cmd, sizeof cmd,
+		 "mkdir -p %s/Maildir/cur %s/Maildir/new %s/Maildir/tmp && i=0 && "
+		 "for f in tests/bounces/*.eml; do i=$((i+1)); "
+		 "if [ $((i %% 2)) = 0 ]; then d=cur; else d=new; fi; "
+		 "cp \"$f\" %s/Maildir/$d/$i.host:2,S; done && "
+		 "cp tests/fixture/bounce-postfix.eml %s/Maildir/tmp/partial", tmp, tmp, tmp, tmp, tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_true(run("scan --tsv %s/Maildir %s", tmp, rows) <= 3);
+	assert_string_equal(out, folder);
+
+	/* a message on standard input; line numbers point into the mbox */
+	assert_int_equal(run("scan < tests/fixture/bounce-postfix.eml"), 3);
+	assert_non_null(strstr(out, "-:37: recipient permanent 550 5.1.1 <bob@example.org>"));
+	snprintf(cmd, sizeof cmd, "(printf 'From x\n'; cat tests/fixture/autoreply.eml; echo; "
+		 "printf 'From y\n'; cat tests/fixture/bounce-postfix.eml) > %s/two.mbox", tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run("scan %s/two.mbox", tmp), 3);
+	assert_non_null(strstr(out, "two.mbox:50: recipient permanent 550 5.1.1 <bob@example.org>"));
+	assert_null(strstr(out, "out of the office"));
+}
+
 static void explain__client_profile__its_settings_path(void **state)
 {
 	(void)state;
@@ -626,6 +686,8 @@ int main(void)
 		cmocka_unit_test(explain_json__network_failure__nulls_where_unknown),
 		cmocka_unit_test(explain_json__code_alone__matched_by_code),
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
+		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
+		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
 		cmocka_unit_test(explain__client_profile__its_settings_path),
 		cmocka_unit_test(rules__option_env_and_config__user_rule_decides),
 		cmocka_unit_test(rules__mistakes_or_missing_file__64_and_66),
