@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,6 +59,7 @@ struct job {
 	const char *source; /* the stream being scanned */
 	struct smtpdiag_rules *rules;
 	int failed;         /* an error while scanning the stream */
+	int live;           /* the stream is a pipe or a terminal */
 	int status;         /* the worst problem with an input so far */
 };
 
@@ -101,10 +103,20 @@ static long read_stream(void *ctx, char *dst, size_t n)
 	}
 }
 
+/* Is more of a live stream ready at once? */
+static int stream_ready(void *ctx)
+{
+	struct stream *in = ctx;
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+	return in->head_pos < in->head_len || poll(&p, 1, 0) > 0;
+}
+
 static void emit_finding(void *ctx, struct smtpdiag_finding *f)
 {
 	struct job *j = ctx;
 	emit(j, j->source, f);
+	if (j->live && j->format != SUMMARY && j->format != SUMMARY_JSON)
+		fflush(stdout); /* a watcher sees each failure as it happens */
 }
 
 /* The failed recipients of a message that starts on line `line` of the
@@ -147,8 +159,11 @@ static int scan_fd(struct job *j, int fd, const char *source)
 {
 	struct stream in = { fd, j->head, 0, 0 };
 	uint64_t lines = 0, bytes = 0;
+	struct stat st;
 	int rc = 0;
 	j->source = source;
+	/* a pipe, a FIFO, a terminal, a socket: lines are read as they come */
+	j->live = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 	while (input_undecided(j->head, in.head_len)) {
 		long got = read_stream(&in, j->head + in.head_len, PEEK_MAX - in.head_len);
 		if (got <= 0) {
@@ -161,7 +176,9 @@ static int scan_fd(struct job *j, int fd, const char *source)
 	if (rc == 0) {
 		switch (input_kind(j->head, in.head_len)) {
 		case INPUT_LOG: {
-			struct feed feed = { j->buf, BLOCK, read_stream, &in, emit_finding, j, j->rules };
+			struct feed feed = { .buf = j->buf, .cap = BLOCK, .read = read_stream,
+					     .read_ctx = &in, .ready = j->live ? stream_ready : NULL,
+					     .emit = emit_finding, .emit_ctx = j, .rules = j->rules };
 			rc = feed_scan(&feed, &lines, &bytes);
 			break;
 		}

@@ -6,7 +6,8 @@
  * SMTPDIAG_SCAN_LOOKBACK bytes) because a transcript's reply is explained by
  * the lines above it; and buf[start, fill): what is still to scan. Each block
  * ends at its last newline; a reply near a block's end waits for the next
- * block (SMTPDIAG_EMORE). A line longer than the buffer is scanned in its
+ * block (SMTPDIAG_EMORE), unless the input is live and paused: then the
+ * lines that arrived are scanned at once. A line longer than the buffer is scanned in its
  * first cap bytes and the rest of it is skipped, so the lines after it are
  * read as usual.
  */
@@ -65,9 +66,11 @@ int feed_scan(const struct feed *fd, uint64_t *lines, uint64_t *bytes)
 		int overlong = complete == start && !eof;
 		if (overlong)
 			complete = fill;
+		/* live input that paused: what has arrived is all there is, for now */
+		int paused = !eof && fd->ready && !fd->ready(fd->read_ctx);
 		size_t pos = start;
 		int rc;
-		while ((rc = smtpdiag_scan(&s, buf, complete, &pos, eof || overlong, &f)) == 0)
+		while ((rc = smtpdiag_scan(&s, buf, complete, &pos, eof || overlong || paused, &f)) == 0)
 			fd->emit(fd->emit_ctx, &f);
 		/* no room left to read the rest of a reply: take it as it is */
 		if (rc == SMTPDIAG_EMORE && pos == start && fill == fd->cap && start == 0)

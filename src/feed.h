@@ -17,6 +17,10 @@ struct feed {
 	 * (with errno). */
 	long (*read)(void *ctx, char *dst, size_t n);
 	void *read_ctx;
+	/* Live input (a pipe, a terminal): is more input ready at once? When
+	 * not, the complete lines read so far are scanned to their end, so that
+	 * a finding is reported as soon as its line arrives. NULL for files. */
+	int (*ready)(void *ctx);
 	/* Called for each finding, in order; it may change *f. */
 	void (*emit)(void *ctx, struct smtpdiag_finding *f);
 	void *emit_ctx;

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const char *bin;
 static const char *wrapper = ""; /* $SMTPDIAG_WRAPPER: "valgrind ..." */
@@ -208,6 +210,69 @@ static void explain__bounce_message__first_recipient_others_listed(void **state)
 				    "\"original_subject\":\"R\xc3\xa9union tomorrow\"}"));
 	assert_int_equal(run("explain < tests/fixture/autoreply.eml"), 0);
 	assert_non_null(strstr(out, "an automatic reply, not a delivery failure"));
+}
+
+/* Read from fd what arrives within 10 seconds, up to a newline. */
+static size_t read_within(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	while (n + 1 < cap) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 10000) != 1)
+			break;
+		ssize_t got = read(fd, buf + n, cap - 1 - n);
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		if (buf[n - 1] == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* Fed through a pipe, scan reports each failure as soon as its line has
+ * arrived, while the writer waits before the next one. */
+static void scan__live_pipe__each_finding_before_next_line(void **state)
+{
+	(void)state;
+	static const char *const lines[] = {
+		"May  3 10:12:01 mx postfix/smtp[1]: A1: to=<bob@example.org>, dsn=5.1.1, "
+		"status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown "
+		"(in reply to RCPT TO command))\n",
+		"May  3 10:12:02 mx postfix/smtp[1]: A2: to=<ann@example.net>, dsn=2.0.0, status=sent\n",
+		"May  3 10:12:03 mx postfix/smtp[1]: A3: to=<cy@example.net>, dsn=4.2.0, "
+		"status=deferred (host mx.example.net[192.0.2.2] said: 450 4.2.0 Greylisted)\n",
+	};
+	int in[2], out_[2];
+	char cmd[1024], got[4096];
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out_), 0);
+	snprintf(cmd, sizeof cmd, "%s %s scan", wrapper, bin);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out_[1], 1);
+		close(in[0]), close(in[1]), close(out_[0]), close(out_[1]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out_[1]);
+	assert_int_equal(write(in[1], lines[0], strlen(lines[0])), (ssize_t)strlen(lines[0]));
+	assert_true(read_within(out_[0], got, sizeof got) > 0);
+	assert_non_null(strstr(got, "-:1: recipient permanent 550 5.1.1 <bob@example.org>"));
+	assert_int_equal(write(in[1], lines[1], strlen(lines[1])), (ssize_t)strlen(lines[1]));
+	assert_int_equal(write(in[1], lines[2], strlen(lines[2])), (ssize_t)strlen(lines[2]));
+	assert_true(read_within(out_[0], got, sizeof got) > 0);
+	assert_non_null(strstr(got, "-:3: greylist transient 450 4.2.0 <cy@example.net>"));
+	close(in[1]);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	close(out_[0]);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 3);
 }
 
 /* The findings of every sample bounce, as "recipient category" rows, the
@@ -688,6 +753,7 @@ int main(void)
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
+		cmocka_unit_test(scan__live_pipe__each_finding_before_next_line),
 		cmocka_unit_test(explain__client_profile__its_settings_path),
 		cmocka_unit_test(rules__option_env_and_config__user_rule_decides),
 		cmocka_unit_test(rules__mistakes_or_missing_file__64_and_66),

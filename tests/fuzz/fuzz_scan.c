@@ -125,7 +125,8 @@ static void collect(void *ctx, struct smtpdiag_finding *f)
 static void blocks(const char *log, size_t len, size_t block, size_t chunk, struct run *run)
 {
 	struct stream st = { log, len, 0, chunk, run };
-	struct feed feed = { malloc(block), block, read_log, &st, collect, &st, NULL };
+	struct feed feed = { .buf = malloc(block), .cap = block, .read = read_log, .read_ctx = &st,
+			     .emit = collect, .emit_ctx = &st };
 	uint64_t lines, bytes;
 	FUZZ_CHECK(feed.buf != NULL);
 	FUZZ_CHECK(feed_scan(&feed, &lines, &bytes) == 0);
