@@ -64,6 +64,15 @@ size_t smtpdiag__next_trigger(const char *buf, size_t from, size_t len,
 size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len,
 				uint64_t *newlines);
 
+/* journal.c */
+
+/* A line of `journalctl -o json`: its MESSAGE (string or byte array) into
+ * out (cap > 0 bytes, NUL-terminated, cut when full), and its
+ * __REALTIME_TIMESTAMP as ISO 8601 UTC into when ("" when absent). Returns
+ * the message's length, or 0 when the line is no journal entry. */
+size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap, char *when,
+			      size_t when_cap);
+
 /* mime.c */
 
 /* Where the body starts: after the first empty line (LF or CRLF), or len. */

@@ -780,9 +780,20 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 			*pos = start;
 			return SMTPDIAG_EMORE;
 		}
-		size_t used = failure_of(s->rules, buf + start, end - start, len - start, f);
+		char message[SMTPDIAG_TEXT_MAX * 2], when[40];
+		size_t jn = smtpdiag__journal_line(buf + start, end - start, message, sizeof message,
+						   when, sizeof when);
+		size_t used = jn ? failure_of(s->rules, message, jn, jn, f)
+				 : failure_of(s->rules, buf + start, end - start, len - start, f);
 		if (used) {
-			context_of(buf, buf + start, end - start, len - start, f);
+			if (jn) { /* a journal entry: its message is its line */
+				context_of(message, message, jn, jn, f);
+				if (!f->time[0])
+					memcpy(f->time, when, sizeof f->time);
+				used = end - start;
+			} else {
+				context_of(buf, buf + start, end - start, len - start, f);
+			}
 			/* go on after the last line the reply took */
 			size_t last = start + used > end ? start + used : end;
 			const char *lnl = last < len ? memchr(buf + last, '\n', len - last) : NULL;

@@ -514,6 +514,10 @@ static void scan_formats__transient_only__exit_2_and_fields(void **state)
 				    "\"time\":\"May  3 10:13:44\",\"recipient\":\"ann@example.net\","));
 	assert_non_null(strstr(out, "\"command\":\"RCPT TO\",\"host\":\"mx.example.net\","
 				    "\"action\":null,\"message_id\":null,"));
+	/* journalctl -o json: the time is __REALTIME_TIMESTAMP's */
+	assert_int_equal(run("scan --tsv tests/logs/journal.log"), 3);
+	assert_non_null(strstr(out, "tests/logs/journal.log\t2\t2024-05-03T08:12:01.123456Z\t"
+				    "recipient\tpermanent\t"));
 }
 
 /* A generated log of N megabytes in the temporary directory; its failure

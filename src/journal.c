@@ -1,0 +1,155 @@
+/*
+ * journal.c - a line of `journalctl -o json`: the MESSAGE field (a JSON
+ * string, or an array of byte values when the message is not UTF-8) and
+ * __REALTIME_TIMESTAMP (microseconds since the epoch) as the time, so that
+ * systems without a syslog file are scanned as any log is:
+ *
+ *   journalctl -u postfix -f -o json | smtpdiag scan --json
+ *
+ * (`-o short-iso` lines are plain log lines with an ISO 8601 time stamp.)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+/* The value of "key": in line[0, n) (the position after the colon), or NULL. */
+static const char *value_of(const char *line, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+	for (size_t i = 0; i + k + 3 <= n; i++) {
+		if (line[i] != '"' || memcmp(line + i + 1, key, k) || line[i + 1 + k] != '"')
+			continue;
+		size_t j = i + k + 2;
+		while (j < n && line[j] == ' ')
+			j++;
+		if (j < n && line[j] == ':') {
+			j++;
+			while (j < n && line[j] == ' ')
+				j++;
+			return line + j;
+		}
+	}
+	return NULL;
+}
+
+static int hex4(const char *s, const char *end, unsigned long *v)
+{
+	*v = 0;
+	if (end - s < 4)
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int d = c >= '0' && c <= '9' ? c - '0'
+			: (smtpdiag__fold[c] >= 'a' && smtpdiag__fold[c] <= 'f')
+			? smtpdiag__fold[c] - 'a' + 10 : -1;
+		if (d < 0)
+			return 0;
+		*v = *v << 4 | (unsigned long)d;
+	}
+	return 1;
+}
+
+/* Append code point c as UTF-8 if it fits. */
+static void put_utf8(unsigned long c, char *out, size_t cap, size_t *w)
+{
+	char b[4];
+	size_t k;
+	if (c < 0x80) {
+		b[0] = (char)c, k = 1;
+	} else if (c < 0x800) {
+		b[0] = (char)(0xc0 | c >> 6), b[1] = (char)(0x80 | (c & 0x3f)), k = 2;
+	} else if (c < 0x10000) {
+		b[0] = (char)(0xe0 | c >> 12), b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (c & 0x3f)), k = 3;
+	} else {
+		b[0] = (char)(0xf0 | c >> 18), b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((c >> 6) & 0x3f)), b[3] = (char)(0x80 | (c & 0x3f)), k = 4;
+	}
+	if (*w + k < cap) {
+		memcpy(out + *w, b, k);
+		*w += k;
+	}
+}
+
+/* A JSON string at s (its opening quote), unescaped into out. */
+static size_t json_string(const char *s, const char *end, char *out, size_t cap)
+{
+	size_t w = 0;
+	for (s++; s < end && *s != '"' && w + 1 < cap; s++) {
+		if (*s != '\\' || s + 1 >= end) {
+			out[w++] = *s;
+			continue;
+		}
+		unsigned long c, lo;
+		switch (*++s) {
+		case 'n': out[w++] = '\n'; break;
+		case 't': out[w++] = '\t'; break;
+		case 'r': out[w++] = '\r'; break;
+		case 'b': case 'f': out[w++] = ' '; break;
+		case 'u':
+			if (!hex4(s + 1, end, &c))
+				break;
+			s += 4;
+			if (c >= 0xd800 && c < 0xdc00 && end - s > 6 && s[1] == '\\' && s[2] == 'u' &&
+			    hex4(s + 3, end, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				s += 6;
+			}
+			put_utf8(c, out, cap, &w);
+			break;
+		default: out[w++] = *s; break; /* \" \\ \/ */
+		}
+	}
+	out[w] = '\0';
+	return w;
+}
+
+/* A JSON array of byte values at s ('['), as bytes into out. */
+static size_t byte_array(const char *s, const char *end, char *out, size_t cap)
+{
+	size_t w = 0;
+	unsigned v = 0;
+	int digits = 0;
+	for (s++; s < end && *s != ']' && w + 1 < cap; s++) {
+		if (*s >= '0' && *s <= '9') {
+			v = v * 10 + (unsigned)(*s - '0');
+			digits = 1;
+		} else if (*s == ',') {
+			if (digits)
+				out[w++] = (char)(v & 0xff);
+			v = 0;
+			digits = 0;
+		}
+	}
+	if (digits && w + 1 < cap)
+		out[w++] = (char)(v & 0xff);
+	out[w] = '\0';
+	return w;
+}
+
+size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap, char *when,
+			      size_t when_cap)
+{
+	if (n < 12 || line[0] != '{')
+		return 0;
+	const char *end = line + n, *v = value_of(line, n, "MESSAGE");
+	if (!v || v >= end || (*v != '"' && *v != '['))
+		return 0;
+	size_t k = *v == '"' ? json_string(v, end, out, cap) : byte_array(v, end, out, cap);
+	when[0] = '\0';
+	const char *t = value_of(line, n, "__REALTIME_TIMESTAMP");
+	if (t && t < end && *t == '"')
+		t++;
+	unsigned long long us = 0;
+	for (; t && t < end && *t >= '0' && *t <= '9' && us < 1ULL << 60; t++)
+		us = us * 10 + (unsigned long long)(*t - '0');
+	struct tm tm;
+	time_t secs = (time_t)(us / 1000000);
+	if (us && gmtime_r(&secs, &tm))
+		snprintf(when, when_cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06lluZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1000000);
+	return k;
+}
