@@ -124,6 +124,8 @@ void summary_lines(struct summary *s, uint64_t lines, uint64_t bytes);
 int summary_merge(struct summary *s, const char *json, size_t len);
 void summary_json(FILE *f, const struct summary *s);
 void summary_text(FILE *f, const struct summary *s, const struct style *st);
+/* The counts as counters of the Prometheus text format, or of OpenMetrics. */
+void summary_metrics(FILE *f, const struct summary *s, int openmetrics);
 /* 0 no failure, EXIT_TRANSIENT, EXIT_PERMANENT. */
 int summary_exit(const struct summary *s);
 int cmd_merge(int argc, char **argv);

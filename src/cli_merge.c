@@ -11,13 +11,14 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"usage: smtpdiag merge [--json] [--color WHEN] [FILE...]\n"
+	"usage: smtpdiag merge [--json | --format FORMAT] [--color WHEN] [FILE...]\n"
 	"\n"
 	"Add up summaries written by `smtpdiag scan --summary --json` (one JSON\n"
 	"object per line, from the FILEs or standard input) and print the total\n"
 	"as `scan --summary` would, or with --json as JSON.\n"
 	"\n"
 	"  -j, --json          the total as JSON (to merge again)\n"
+	"      --format FORMAT the total as counters: openmetrics or prometheus\n"
 	"      --color WHEN    auto (default), always or never; NO_COLOR is honoured\n"
 	"  -h, --help          this text\n"
 	"\n"
@@ -53,22 +54,34 @@ int cmd_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct style style = { 0 };
 	const char *color = NULL;
-	int json = 0, c, status = 0;
+	int json = 0, c, status = 0, openmetrics = -1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 'F':
+			if (strcmp(optarg, "openmetrics") && strcmp(optarg, "prometheus")) {
+				warnx("--format: '%s' is neither openmetrics nor prometheus", optarg);
+				return EXIT_USAGE;
+			}
+			openmetrics = optarg[0] == 'o';
+			break;
 		case 'C': color = optarg; break;
 		case 'h': fputs(usage_text, stdout); return finish_output();
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
+	}
+	if (json && openmetrics >= 0) {
+		warnx("--format goes without --json");
+		return EXIT_USAGE;
 	}
 	if ((style.color = color_choice(color, stdout)) < 0)
 		return EXIT_USAGE;
@@ -99,6 +112,8 @@ int cmd_merge(int argc, char **argv)
 	}
 	if (json)
 		summary_json(stdout, s);
+	else if (openmetrics >= 0)
+		summary_metrics(stdout, s, openmetrics);
 	else
 		summary_text(stdout, s, &style);
 	int worst = summary_exit(s);

@@ -22,7 +22,8 @@
 #define BLOCK (1u << 20)
 
 static const char usage_text[] =
-	"usage: smtpdiag scan [--json | --tsv | --summary [--json]] [--redact]\n"
+	"usage: smtpdiag scan [--json | --tsv | --summary [--json | --format FORMAT]]\n"
+	"                     [--redact]\n"
 	"                     [--client NAME] [--color WHEN] [--rules FILE] [FILE|DIR...]\n"
 	"\n"
 	"Find and classify every failed SMTP reply in send logs (Postfix, Exim,\n"
@@ -35,6 +36,8 @@ static const char usage_text[] =
 	"                      summary as JSON, which `smtpdiag merge` adds up)\n"
 	"  -t, --tsv           tab-separated rows under a header row\n"
 	"  -s, --summary       counts by category and severity, and the top rules\n"
+	"      --format FORMAT the summary as counters: openmetrics, or prometheus\n"
+	"                      (the text format of node_exporter's textfile collector)\n"
 	"      --redact        addresses, IPs and host names as placeholders\n"
 	"  -c, --client NAME   settings paths in --json for this program\n"
 	"                      (SMTPDIAG_CLIENT; `smtpdiag clients` lists them)\n"
@@ -47,7 +50,7 @@ static const char usage_text[] =
 	"failure, 64 usage error, 66 a file cannot be opened (the others are still\n"
 	"scanned), 70 internal error, 74 read or write error.\n";
 
-enum format { LINES, JSON, TSV, SUMMARY, SUMMARY_JSON };
+enum format { LINES, JSON, TSV, SUMMARY, SUMMARY_JSON, SUMMARY_METRICS };
 
 struct job {
 	enum format format;
@@ -66,7 +69,7 @@ struct job {
 static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 {
 	struct place at = { source, f };
-	if (j->style.redact && j->format != SUMMARY && j->format != SUMMARY_JSON)
+	if (j->style.redact && !j->summary)
 		redact_finding(j->style.redact, f);
 	int sev = f->diagnosis.severity == SMTPDIAG_PERMANENT ? EXIT_PERMANENT : EXIT_TRANSIENT;
 	if (sev > j->worst)
@@ -76,7 +79,8 @@ static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 	case JSON: render_json(stdout, &f->reply, &f->diagnosis, &j->style, &at); break;
 	case TSV: render_tsv(stdout, &at); break;
 	case SUMMARY:
-	case SUMMARY_JSON: summary_add(j->summary, f); break;
+	case SUMMARY_JSON:
+	case SUMMARY_METRICS: summary_add(j->summary, f); break;
 	}
 }
 
@@ -115,7 +119,7 @@ static void emit_finding(void *ctx, struct smtpdiag_finding *f)
 {
 	struct job *j = ctx;
 	emit(j, j->source, f);
-	if (j->live && j->format != SUMMARY && j->format != SUMMARY_JSON)
+	if (j->live && !j->summary)
 		fflush(stdout); /* a watcher sees each failure as it happens */
 }
 
@@ -249,6 +253,7 @@ int cmd_scan(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "summary", no_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "redact", no_argument, NULL, 'r' },
@@ -259,7 +264,7 @@ int cmd_scan(int argc, char **argv)
 	struct job j = { 0 };
 	int redacting = 0;
 	const char *client = NULL, *color = NULL, *rules_file = NULL;
-	int json = 0, tsv = 0, summary = 0, c, status = 0;
+	int json = 0, tsv = 0, summary = 0, c, status = 0, openmetrics = -1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jtsc:h", longopts, NULL)) != -1) {
@@ -267,6 +272,13 @@ int cmd_scan(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 't': tsv = 1; break;
 		case 's': summary = 1; break;
+		case 'F':
+			if (!strcmp(optarg, "openmetrics") || !strcmp(optarg, "prometheus")) {
+				openmetrics = optarg[0] == 'o';
+				break;
+			}
+			warnx("--format: '%s' is neither openmetrics nor prometheus", optarg);
+			return EXIT_USAGE;
 		case 'c': client = optarg; break;
 		case 'C': color = optarg; break;
 		case 'r': redacting = 1; break;
@@ -275,11 +287,16 @@ int cmd_scan(int argc, char **argv)
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
 	}
+	if (openmetrics >= 0 && (!summary || json || tsv)) {
+		warnx("--format goes with --summary alone");
+		return EXIT_USAGE;
+	}
 	if (tsv && (json || summary)) {
 		warnx("--tsv goes with neither --json nor --summary");
 		return EXIT_USAGE;
 	}
-	j.format = summary ? (json ? SUMMARY_JSON : SUMMARY) : json ? JSON : tsv ? TSV : LINES;
+	j.format = openmetrics >= 0 ? SUMMARY_METRICS
+		   : summary ? (json ? SUMMARY_JSON : SUMMARY) : json ? JSON : tsv ? TSV : LINES;
 	int k = style_choice(&j.style, client, color, json || tsv);
 	if (k || (k = rules_choice(rules_file, &j.rules)) != 0)
 		return k;
@@ -303,6 +320,8 @@ int cmd_scan(int argc, char **argv)
 		summary_text(stdout, j.summary, &j.style);
 	else if (j.format == SUMMARY_JSON)
 		summary_json(stdout, j.summary);
+	else if (j.format == SUMMARY_METRICS)
+		summary_metrics(stdout, j.summary, openmetrics);
 	int out = finish_output();
 	summary_free(j.summary);
 	redactor_free(j.style.redact);

@@ -1,6 +1,6 @@
 /*
- * summary.c - counts of scan's findings: by category and severity, and by
- * the rule (or code) that decided. A summary written as JSON can be read back
+ * summary.c - counts of scan's findings: by category and severity, by the
+ * rule (or code) that decided, and by provider. A summary written as JSON can be read back
  * and added to another, so a log scanned in pieces (on several cores or
  * machines) sums to exactly what one pass gives.
  */
@@ -12,14 +12,15 @@
 struct summary {
 	uint64_t lines, bytes, findings;
 	uint64_t by[SMTPDIAG_CAT_COUNT][SMTPDIAG_SEVERITY_COUNT];
-	struct strmap *rules; /* a rule id, "code 550" or "status 5.1.1": a count */
+	struct strmap *rules;     /* a rule id, "code 550" or "status 5.1.1": a count */
+	struct strmap *providers; /* a provider id: a count */
 };
 
 struct summary *summary_new(void)
 {
 	struct summary *s = calloc(1, sizeof *s);
-	if (s && !(s->rules = strmap_new())) {
-		free(s);
+	if (s && (!(s->rules = strmap_new()) || !(s->providers = strmap_new()))) {
+		summary_free(s);
 		s = NULL;
 	}
 	return s;
@@ -29,14 +30,15 @@ void summary_free(struct summary *s)
 {
 	if (s) {
 		strmap_free(s->rules);
+		strmap_free(s->providers);
 		free(s);
 	}
 }
 
-/* Add n to key's count; -1 when out of memory. */
-static int bump(struct summary *s, const char *key, uint64_t n)
+/* Add n to key's count in m; -1 when out of memory. */
+static int bump(struct strmap *m, const char *key, uint64_t n)
 {
-	uint64_t *v = strmap_value(s->rules, key);
+	uint64_t *v = strmap_value(m, key);
 	if (!v)
 		return -1;
 	*v += n;
@@ -57,7 +59,9 @@ void summary_add(struct summary *s, const struct smtpdiag_finding *f)
 			 r->status.detail);
 	else
 		snprintf(key, sizeof key, "code %d", r->code);
-	bump(s, key, 1);
+	bump(s->rules, key, 1);
+	if (d->provider)
+		bump(s->providers, d->provider, 1);
 }
 
 void summary_lines(struct summary *s, uint64_t lines, uint64_t bytes)
@@ -86,19 +90,32 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static struct strmap_entry *sorted(const struct summary *s, size_t *n)
+static struct strmap_entry *sorted(const struct strmap *m, size_t *n)
 {
-	struct strmap_entry *v = malloc((strmap_size(s->rules) + 1) * sizeof *v);
-	*n = v ? strmap_entries(s->rules, v) : 0;
+	struct strmap_entry *v = malloc((strmap_size(m) + 1) * sizeof *v);
+	*n = v ? strmap_entries(m, v) : 0;
 	if (v)
 		qsort(v, *n, sizeof *v, by_count);
 	return v;
 }
 
-void summary_json(FILE *f, const struct summary *s)
+/* A JSON object of a map's counts, most first. */
+static void json_counts(FILE *f, const struct strmap *m)
 {
 	size_t nv;
-	struct strmap_entry *v = sorted(s, &nv);
+	struct strmap_entry *v = sorted(m, &nv);
+	fputc('{', f);
+	for (size_t i = 0; i < nv; i++) {
+		fputs(i ? "," : "", f);
+		put_json_string(f, v[i].key);
+		fprintf(f, ":%llu", (unsigned long long)v[i].value);
+	}
+	fputc('}', f);
+	free(v);
+}
+
+void summary_json(FILE *f, const struct summary *s)
+{
 	int first = 1;
 	fprintf(f, "{\"smtpdiag_summary\":1,\"lines\":%llu,\"bytes\":%llu,\"findings\":%llu,"
 		"\"categories\":{", (unsigned long long)s->lines, (unsigned long long)s->bytes,
@@ -113,14 +130,71 @@ void summary_json(FILE *f, const struct summary *s)
 			(unsigned long long)n[SMTPDIAG_PERMANENT]);
 		first = 0;
 	}
-	fputs("},\"rules\":{", f);
-	for (size_t i = 0; i < nv; i++) {
-		fputs(i ? "," : "", f);
-		put_json_string(f, v[i].key);
-		fprintf(f, ":%llu", (unsigned long long)v[i].value);
+	fputs("},\"rules\":", f);
+	json_counts(f, s->rules);
+	fputs(",\"providers\":", f);
+	json_counts(f, s->providers);
+	fputs("}\n", f);
+}
+
+/* A label value of the text exposition: \\, \" and \n escaped. */
+static void label_value(FILE *f, const char *v)
+{
+	fputc('"', f);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
 	}
-	fputs("}}\n", f);
+	fputc('"', f);
+}
+
+/* One counter family: OpenMetrics names the family without "_total" and ends
+ * the exposition with "# EOF"; Prometheus's text format (node_exporter's
+ * textfile collector) names it as its samples. */
+static void family(FILE *f, const char *name, const char *help, int openmetrics)
+{
+	const char *suffix = openmetrics ? "" : "_total";
+	fprintf(f, "# HELP smtpdiag_%s%s %s\n# TYPE smtpdiag_%s%s counter\n", name, suffix, help,
+		name, suffix);
+}
+
+static void counts(FILE *f, const char *name, const char *label, const struct strmap *m)
+{
+	size_t nv;
+	struct strmap_entry *v = sorted(m, &nv);
+	for (size_t i = 0; i < nv; i++) {
+		fprintf(f, "smtpdiag_%s_total{%s=", name, label);
+		label_value(f, v[i].key);
+		fprintf(f, "} %llu\n", (unsigned long long)v[i].value);
+	}
 	free(v);
+}
+
+void summary_metrics(FILE *f, const struct summary *s, int openmetrics)
+{
+	family(f, "failures", "Failed replies found, by category and severity.", openmetrics);
+	for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++)
+		for (int v = SMTPDIAG_TRANSIENT; c != SMTPDIAG_CAT_OK && v <= SMTPDIAG_PERMANENT; v++)
+			fprintf(f, "smtpdiag_failures_total{category=\"%s\",severity=\"%s\"} %llu\n",
+				smtpdiag_category_name((enum smtpdiag_category)c),
+				smtpdiag_severity_name((enum smtpdiag_severity)v),
+				(unsigned long long)s->by[c][v]);
+	family(f, "provider_failures", "Failed replies found, by the provider that sent them.",
+	       openmetrics);
+	counts(f, "provider_failures", "provider", s->providers);
+	family(f, "rule_failures", "Failed replies found, by the rule (or code) that decided.",
+	       openmetrics);
+	counts(f, "rule_failures", "rule", s->rules);
+	family(f, "lines", "Lines scanned.", openmetrics);
+	fprintf(f, "smtpdiag_lines_total %llu\n", (unsigned long long)s->lines);
+	family(f, "bytes", "Bytes scanned.", openmetrics);
+	fprintf(f, "smtpdiag_bytes_total %llu\n", (unsigned long long)s->bytes);
+	if (openmetrics)
+		fputs("# EOF\n", f);
 }
 
 void summary_text(FILE *f, const struct summary *s, const struct style *st)
@@ -159,7 +233,7 @@ void summary_text(FILE *f, const struct summary *s, const struct style *st)
 		total[best] = 0;
 	}
 	size_t nv;
-	struct strmap_entry *v = sorted(s, &nv);
+	struct strmap_entry *v = sorted(s->rules, &nv);
 	fprintf(f, "\n%10s  %s\n", "count", "top rules (or codes)");
 	for (size_t i = 0; i < nv && i < 10; i++) {
 		fprintf(f, "%10llu  ", (unsigned long long)v[i].value);
@@ -228,8 +302,9 @@ int summary_merge(struct summary *s, const char *json, size_t len)
 	do {
 		if (!string(&r, key, sizeof key) || !expect(&r, ':'))
 			return -1;
-		if (!strcmp(key, "categories") || !strcmp(key, "rules")) {
+		if (!strcmp(key, "categories") || !strcmp(key, "rules") || !strcmp(key, "providers")) {
 			int cats = key[0] == 'c';
+			struct strmap *m = key[0] == 'r' ? s->rules : s->providers;
 			if (!expect(&r, '{'))
 				return -1;
 			if (expect(&r, '}'))
@@ -247,7 +322,7 @@ int summary_merge(struct summary *s, const char *json, size_t len)
 						return -1;
 					s->by[c][SMTPDIAG_TRANSIENT] += a;
 					s->by[c][SMTPDIAG_PERMANENT] += b;
-				} else if (!number(&r, &v) || bump(s, key, v) < 0) {
+				} else if (!number(&r, &v) || bump(m, key, v) < 0) {
 					return -1;
 				}
 			} while (expect(&r, ','));

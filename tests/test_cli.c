@@ -212,6 +212,105 @@ static void explain__bounce_message__first_recipient_others_listed(void **state)
 	assert_non_null(strstr(out, "an automatic reply, not a delivery failure"));
 }
 
+/* Check the counters in out against the text format's grammar (OpenMetrics
+ * when om): every sample belongs to the family its HELP and TYPE lines
+ * declared just before, as a counter; names and labels are well formed;
+ * OpenMetrics ends with "# EOF". Returns the sum of smtpdiag_failures_total. */
+static unsigned long long check_metrics(const char *text, int om)
+{
+	char family[128] = "";
+	unsigned long long failures = 0;
+	int eof = 0, help = 0;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		assert_non_null(nl);
+		char line[1024];
+		size_t n = (size_t)(nl - p);
+		assert_true(n < sizeof line);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl + 1;
+		assert_false(eof); /* nothing after # EOF */
+		char name[128], type[32];
+		if (!strcmp(line, "# EOF")) {
+			eof = 1;
+		} else if (sscanf(line, "# HELP %127s", name) == 1) {
+			snprintf(family, sizeof family, "%s", name);
+			help = 1;
+		} else if (sscanf(line, "# TYPE %127s %31s", name, type) == 2) {
+			assert_true(help);
+			assert_string_equal(name, family);
+			assert_string_equal(type, "counter");
+			assert_int_equal(strlen(name) > 6 && !strcmp(name + strlen(name) - 6, "_total"),
+					 !om);
+			help = 0;
+		} else {
+			/* name{label="value",...} number */
+			size_t k = strspn(line, "abcdefghijklmnopqrstuvwxyz_");
+			char sample[128];
+			memcpy(sample, line, k);
+			sample[k] = '\0';
+			char want[140];
+			snprintf(want, sizeof want, om ? "%s_total" : "%s", family);
+			assert_string_equal(sample, want);
+			const char *q = line + k;
+			if (*q == '{') {
+				for (q++; *q != '}';) {
+					q += strspn(q, "abcdefghijklmnopqrstuvwxyz_");
+					assert_true(q[0] == '=' && q[1] == '"');
+					for (q += 2; *q != '"'; q++) {
+						assert_true(*q != '\0');
+						if (*q == '\\')
+							q++;
+					}
+					q++;
+					if (*q == ',')
+						q++;
+					else
+						assert_int_equal(*q, '}');
+				}
+				q++;
+			}
+			assert_int_equal(*q, ' ');
+			char *end;
+			unsigned long long v = strtoull(q + 1, &end, 10);
+			assert_int_equal(*end, '\0');
+			if (!strcmp(sample, "smtpdiag_failures_total"))
+				failures += v;
+		}
+	}
+	assert_int_equal(eof, om);
+	return failures;
+}
+
+static void scan__summary_as_counters__well_formed_and_exact(void **state)
+{
+	(void)state;
+	assert_int_equal(run("scan tests/logs/postfix.log | wc -l"), 0);
+	unsigned long long findings = strtoull(out, NULL, 10);
+	assert_true(findings > 5);
+	assert_int_equal(run("scan --summary --format=openmetrics tests/logs/postfix.log"), 3);
+	assert_int_equal(check_metrics(out, 1), findings);
+	assert_non_null(strstr(out, "smtpdiag_failures_total{category=\"recipient\","
+				    "severity=\"permanent\"} "));
+	assert_non_null(strstr(out, "smtpdiag_provider_failures_total{provider=\"google\"} "));
+	assert_int_equal(run("scan --summary --format=prometheus tests/logs/postfix.log"), 3);
+	assert_int_equal(check_metrics(out, 0), findings);
+	/* the counters of a merge are those of one pass */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "for l in tests/logs/postfix.log tests/logs/exim.log; do %s scan "
+		 "--summary --json $l; done > %s/parts.json; true", bin, tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run("merge --format=openmetrics %s/parts.json", tmp), 3);
+	static char merged[1 << 16];
+	strcpy(merged, out);
+	assert_int_equal(run("scan --summary --format=openmetrics tests/logs/postfix.log "
+			     "tests/logs/exim.log"), 3);
+	assert_string_equal(merged, out);
+	assert_int_equal(run("scan --format=openmetrics tests/logs/postfix.log 2>/dev/null"), 64);
+	assert_int_equal(run("scan --summary --format=xml tests/logs/postfix.log 2>/dev/null"), 64);
+}
+
 /* Read from fd what arrives within 10 seconds, up to a newline. */
 static size_t read_within(int fd, char *buf, size_t cap)
 {
@@ -758,6 +857,7 @@ int main(void)
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
 		cmocka_unit_test(scan__live_pipe__each_finding_before_next_line),
+		cmocka_unit_test(scan__summary_as_counters__well_formed_and_exact),
 		cmocka_unit_test(explain__client_profile__its_settings_path),
 		cmocka_unit_test(rules__option_env_and_config__user_rule_decides),
 		cmocka_unit_test(rules__mistakes_or_missing_file__64_and_66),
