@@ -41,7 +41,7 @@ LIB_SRC = $(SHARED) src/parse.c src/classify.c src/rules.c src/lookup.c src/trig
           src/bounce.c src/journal.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_rules.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
           src/strmap.c src/redact.c src/feed.c \
-          src/render.c src/output.c src/mailbox.c
+          src/render.c src/output.c src/mailbox.c src/cli_jobs.c
 TESTS   = test_parse test_match test_rules test_seed test_corpus test_kb test_mktables test_scan test_cli \
           test_bounces
 
@@ -90,7 +90,7 @@ $(B)/smtpdiag.pc: src/smtpdiag.pc.in Makefile
 	$(MAKE) -s --no-print-directory pc > $@
 
 $(B)/smtpdiag: $(CLI_OBJ) $(B)/libsmtpdiag.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libsmtpdiag.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(CLI_OBJ) $(B)/libsmtpdiag.a
 
 # ---- tests ---------------------------------------------------------------
 

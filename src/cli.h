@@ -120,6 +120,8 @@ struct summary *summary_new(void);
 void summary_free(struct summary *s);
 void summary_add(struct summary *s, const struct smtpdiag_finding *f);
 void summary_lines(struct summary *s, uint64_t lines, uint64_t bytes);
+/* Add another summary's counts. */
+void summary_add_summary(struct summary *s, const struct summary *other);
 /* Add a summary written by summary_json; 0, or -1 when it is not one. */
 int summary_merge(struct summary *s, const char *json, size_t len);
 void summary_json(FILE *f, const struct summary *s);

@@ -15,16 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "feed.h"
 #include "mailbox.h"
+#include "scanjob.h"
 
-#define BLOCK (1u << 20)
 
 static const char usage_text[] =
 	"usage: smtpdiag scan [--json | --tsv | --summary [--json | --format FORMAT]]\n"
-	"                     [--redact]\n"
-	"                     [--client NAME] [--color WHEN] [--rules FILE] [FILE|DIR...]\n"
+	"                     [--jobs N] [--redact] [--client NAME] [--color WHEN]\n"
+	"                     [--rules FILE] [FILE|DIR...]\n"
 	"\n"
 	"Find and classify every failed SMTP reply in send logs (Postfix, Exim,\n"
 	"Sendmail, msmtp, swaks, curl, program errors, delivery reports, ESP\n"
@@ -37,6 +36,8 @@ static const char usage_text[] =
 	"  -t, --tsv           tab-separated rows under a header row\n"
 	"  -s, --summary       counts by category and severity, and the top rules\n"
 	"      --format FORMAT the summary as counters: openmetrics, or prometheus\n"
+	"  -P, --jobs N        scan a log file on N threads (0: one per core), with\n"
+	"                      the output of one\n"
 	"                      (the text format of node_exporter's textfile collector)\n"
 	"      --redact        addresses, IPs and host names as placeholders\n"
 	"  -c, --client NAME   settings paths in --json for this program\n"
@@ -50,23 +51,7 @@ static const char usage_text[] =
 	"failure, 64 usage error, 66 a file cannot be opened (the others are still\n"
 	"scanned), 70 internal error, 74 read or write error.\n";
 
-enum format { LINES, JSON, TSV, SUMMARY, SUMMARY_JSON, SUMMARY_METRICS };
-
-struct job {
-	enum format format;
-	struct style style;
-	struct summary *summary;
-	int worst; /* 0, EXIT_TRANSIENT or EXIT_PERMANENT */
-	char *buf;
-	char *head;         /* the first bytes of a stream (PEEK_MAX) */
-	const char *source; /* the stream being scanned */
-	struct smtpdiag_rules *rules;
-	int failed;         /* an error while scanning the stream */
-	int live;           /* the stream is a pipe or a terminal */
-	int status;         /* the worst problem with an input so far */
-};
-
-static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
+void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 {
 	struct place at = { source, f };
 	if (j->style.redact && !j->summary)
@@ -75,9 +60,9 @@ static void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 	if (sev > j->worst)
 		j->worst = sev;
 	switch (j->format) {
-	case LINES: render_line(stdout, &at, &j->style); break;
-	case JSON: render_json(stdout, &f->reply, &f->diagnosis, &j->style, &at); break;
-	case TSV: render_tsv(stdout, &at); break;
+	case LINES: render_line(j->out, &at, &j->style); break;
+	case JSON: render_json(j->out, &f->reply, &f->diagnosis, &j->style, &at); break;
+	case TSV: render_tsv(j->out, &at); break;
 	case SUMMARY:
 	case SUMMARY_JSON:
 	case SUMMARY_METRICS: summary_add(j->summary, f); break;
@@ -169,6 +154,7 @@ static int scan_fd(struct job *j, int fd, const char *source)
 	/* a pipe, a FIFO, a terminal, a socket: lines are read as they come */
 	j->live = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
 	while (input_undecided(j->head, in.head_len)) {
+		in.head_pos = in.head_len; /* what is read goes after the head */
 		long got = read_stream(&in, j->head + in.head_len, PEEK_MAX - in.head_len);
 		if (got <= 0) {
 			rc = (int)got;
@@ -177,8 +163,12 @@ static int scan_fd(struct job *j, int fd, const char *source)
 		in.head_len += (size_t)got;
 	}
 	in.head_pos = 0;
+	enum input_kind kind = input_kind(j->head, in.head_len);
+	if (rc == 0 && kind == INPUT_LOG && j->jobs > 1 && !j->style.redact &&
+	    S_ISREG(st.st_mode))
+		return scan_parallel(j, fd, st.st_size, source);
 	if (rc == 0) {
-		switch (input_kind(j->head, in.head_len)) {
+		switch (kind) {
 		case INPUT_LOG: {
 			struct feed feed = { .buf = j->buf, .cap = BLOCK, .read = read_stream,
 					     .read_ctx = &in, .ready = j->live ? stream_ready : NULL,
@@ -188,8 +178,8 @@ static int scan_fd(struct job *j, int fd, const char *source)
 		}
 		case INPUT_MESSAGE:
 		case INPUT_MBOX:
-			rc = mbox_split(read_stream, &in, j->buf, BLOCK,
-					input_kind(j->head, in.head_len) == INPUT_MESSAGE, scan_message, j);
+			rc = mbox_split(read_stream, &in, j->buf, BLOCK, kind == INPUT_MESSAGE,
+					scan_message, j);
 			break;
 		}
 	}
@@ -254,6 +244,7 @@ int cmd_scan(int argc, char **argv)
 		{ "tsv", no_argument, NULL, 't' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "jobs", required_argument, NULL, 'P' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "redact", no_argument, NULL, 'r' },
@@ -267,11 +258,24 @@ int cmd_scan(int argc, char **argv)
 	int json = 0, tsv = 0, summary = 0, c, status = 0, openmetrics = -1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jtsc:h", longopts, NULL)) != -1) {
+	j.jobs = 1;
+	while ((c = getopt_long(argc, argv, "jtsc:P:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 't': tsv = 1; break;
 		case 's': summary = 1; break;
+		case 'P': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || n > 1024) {
+				warnx("--jobs: '%s' is not a number of threads (0: one per core)", optarg);
+				return EXIT_USAGE;
+			}
+			j.jobs = n ? (int)n : (int)sysconf(_SC_NPROCESSORS_ONLN);
+			if (j.jobs < 1)
+				j.jobs = 1;
+			break;
+		}
 		case 'F':
 			if (!strcmp(optarg, "openmetrics") || !strcmp(optarg, "prometheus")) {
 				openmetrics = optarg[0] == 'o';
@@ -300,6 +304,7 @@ int cmd_scan(int argc, char **argv)
 	int k = style_choice(&j.style, client, color, json || tsv);
 	if (k || (k = rules_choice(rules_file, &j.rules)) != 0)
 		return k;
+	j.out = stdout;
 	j.buf = malloc(BLOCK);
 	j.head = malloc(PEEK_MAX);
 	j.summary = summary ? summary_new() : NULL;

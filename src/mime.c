@@ -214,22 +214,26 @@ size_t smtpdiag__decode_qp(const char *in, size_t n, char *out, int header)
 	return w;
 }
 
+/* The value of a base64 digit, or -1 (no table to build: the reader may run
+ * on several threads at once). */
+static int b64(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
 size_t smtpdiag__decode_base64(const char *in, size_t n, char *out)
 {
-	static signed char value[256];
-	static int ready;
-	if (!ready) {
-		memset(value, -1, sizeof value);
-		for (int i = 0; i < 64; i++)
-			value[(unsigned char)"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i]] =
-				(signed char)i;
-		ready = 1;
-	}
 	unsigned long acc = 0;
 	int bits = 0;
 	size_t w = 0;
 	for (size_t i = 0; i < n; i++) {
-		int v = value[(unsigned char)in[i]];
+		int v = b64((unsigned char)in[i]);
 		if (in[i] == '=')
 			bits = 0; /* padding ends a group */
 		if (v < 0)

@@ -666,6 +666,8 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 {
 	struct smtpdiag_reply *r = &f->reply;
 	f->time[0] = f->recipient[0] = f->sender[0] = '\0';
+	f->action[0] = f->message_id[0] = f->original_message_id[0] = '\0';
+	f->original_from[0] = f->original_subject[0] = '\0';
 	metadata(buf, len, f);
 	int client_side = transcript_line(buf, len);
 	if (client_side || !r->host[0])

@@ -35,6 +35,8 @@ void summary_free(struct summary *s)
 	}
 }
 
+static struct strmap_entry *sorted(const struct strmap *m, size_t *n);
+
 /* Add n to key's count in m; -1 when out of memory. */
 static int bump(struct strmap *m, const char *key, uint64_t n)
 {
@@ -62,6 +64,25 @@ void summary_add(struct summary *s, const struct smtpdiag_finding *f)
 	bump(s->rules, key, 1);
 	if (d->provider)
 		bump(s->providers, d->provider, 1);
+}
+
+void summary_add_summary(struct summary *s, const struct summary *other)
+{
+	const struct strmap *maps[2] = { other->rules, other->providers };
+	struct strmap *into[2] = { s->rules, s->providers };
+	s->lines += other->lines;
+	s->bytes += other->bytes;
+	s->findings += other->findings;
+	for (int c = 0; c < SMTPDIAG_CAT_COUNT; c++)
+		for (int v = 0; v < SMTPDIAG_SEVERITY_COUNT; v++)
+			s->by[c][v] += other->by[c][v];
+	for (int m = 0; m < 2; m++) {
+		size_t n;
+		struct strmap_entry *e = sorted(maps[m], &n);
+		for (size_t i = 0; i < n; i++)
+			bump(into[m], e[i].key, e[i].value);
+		free(e);
+	}
 }
 
 void summary_lines(struct summary *s, uint64_t lines, uint64_t bytes)

@@ -650,6 +650,44 @@ static void scan__large_mixed_log__every_failure_no_success(void **state)
 	assert_non_null(strstr(out, "same"));
 }
 
+/* --jobs: the same bytes as one thread, on the sample logs (each giving
+ * the findings its .expect file counts) and on generated logs of 3% and
+ * 30% failures, in every output format. */
+static void scan__jobs__same_output_as_one_thread(void **state)
+{
+	(void)state;
+	static const char *const formats[] = { "", "--json", "--tsv", "--summary --json",
+					       "--summary --format=openmetrics" };
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+		 "%s 8 3 30 > %s/heavy.log 2>/dev/null && cp %s/mixed.log %s/light.log 2>/dev/null || "
+		 "%s 8 > %s/light.log 2>/dev/null", genlog, tmp, tmp, tmp, genlog, tmp);
+	assert_int_equal(system(cmd), 0);
+	for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
+		snprintf(cmd, sizeof cmd,
+			 "for l in tests/logs/*.log %s/heavy.log %s/light.log; do "
+			 "%s scan %s $l > %s/one 2>&1; for n in 2 3 8 0; do "
+			 "%s scan %s --jobs $n $l > %s/many 2>&1; cmp -s %s/one %s/many || "
+			 "echo \"differs: $l --jobs $n\"; done; done; echo done",
+			 tmp, tmp, bin, formats[f], tmp, bin, formats[f], tmp, tmp, tmp);
+		FILE *p = popen(cmd, "r");
+		assert_non_null(p);
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		pclose(p);
+		print_message("scan %s: %s", formats[f], out);
+		assert_string_equal(out, "done\n");
+	}
+	/* each sample log, through the command, gives what its .expect counts */
+	assert_int_equal(run("-h >/dev/null; for l in tests/logs/*.log; do "
+			     "a=$(%s scan --tsv $l | tail -n +2 | wc -l); "
+			     "b=$(grep -c '^[0-9]' ${l%%.log}.expect); "
+			     "[ $a = $b ] || echo \"$l: $a findings, $b expected\"; done; echo done", bin),
+			 0);
+	assert_string_equal(out, "done\n");
+	assert_int_equal(run("scan --jobs x tests/logs/postfix.log 2>/dev/null"), 64);
+}
+
 static void merge__summaries_of_8_pieces__equal_one_pass(void **state)
 {
 	unsigned long failures;
@@ -867,6 +905,7 @@ int main(void)
 		cmocka_unit_test(scan__each_case__documented_exit_code),
 		cmocka_unit_test(scan_formats__transient_only__exit_2_and_fields),
 		cmocka_unit_test(scan__large_mixed_log__every_failure_no_success),
+		cmocka_unit_test(scan__jobs__same_output_as_one_thread),
 		cmocka_unit_test(merge__summaries_of_8_pieces__equal_one_pass),
 		cmocka_unit_test(scan__100mb_line__lines_after_it_found_memory_flat),
 		cmocka_unit_test(scan__closed_pipe__ends_quietly),

@@ -3,8 +3,9 @@
  * benchmark: Postfix and Exim lines interleaved as a busy relay logs them,
  * about 3% failures with replies from real providers.
  *
- *   genlog MEGABYTES [SEED] > log
+ *   genlog MEGABYTES [SEED [PERCENT]] > log
  *
+ * PERCENT sets the share of failures (default: about 3).
  * Deterministic for a seed. Prints to stderr how many failures it wrote, so
  * a test can check that scan finds every one.
  */
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
 	unsigned long failures = 0;
 	unsigned t = 36000;
 	char ts[32];
+	double percent = argc > 3 ? atof(argv[3]) : -1;
 	if (argc > 2)
 		rng ^= strtoull(argv[2], NULL, 10) * 0x9e3779b97f4a7c15ULL;
 	while (written < want) {
@@ -60,7 +62,11 @@ int main(int argc, char **argv)
 		int n;
 		t += (r >> 9) % 3;
 		stamp(ts, sizeof ts, t);
-		switch ((r >> 12) % 100) {
+		unsigned kind = (r >> 12) % 100;
+		if (percent >= 0) /* failures (kinds 0-2) at the share asked for */
+			kind = next() % 10000 < (unsigned)(percent * 100) ? (r >> 12) % 3
+									 : 3 + (r >> 12) % 97;
+		switch (kind) {
 		case 0: case 1: { /* a Postfix failure */
 			unsigned k = (r >> 20) % (sizeof postfix_fail / sizeof *postfix_fail);
 			n = printf("%s mx1 postfix/smtp[%u]: 4V%05XZk: to=<%s@%s>, relay=%s[192.0.2.27]:25, "

@@ -54,6 +54,7 @@ static void append(struct run *run, const struct smtpdiag_finding *f)
 	FUZZ_TERMINATED(f->time);
 	FUZZ_TERMINATED(f->recipient);
 	FUZZ_TERMINATED(f->sender);
+	FUZZ_CHECK(!f->action[0] && !f->message_id[0] && !f->original_subject[0]); /* a log's */
 	FUZZ_CHECK(f->line >= 1 && f->line <= total_lines);
 	if (run->n > 0)
 		FUZZ_CHECK(f->line >= run->line[run->n - 1]);
