@@ -251,14 +251,22 @@ $(B)/bench/%: tests/bench/%.c $(B)/libsmtpdiag.a
 
 $(B)/bench/mixed.log: $(B)/genlog
 	@mkdir -p $(B)/bench
-	$(B)/genlog $(BENCH_MB) > $@
+	$(B)/genlog $(BENCH_MB) > $@ 2> $@.count
+
+# Logs of a mailing with 1%, 3%, 10% and 30% of failures (BENCH_FAIL_MB each).
+BENCH_FAIL_MB ?= 64
+BENCH_SHARES   = 1 3 10 30
+BENCH_FAIL_LOGS = $(BENCH_SHARES:%=$(B)/bench/fail-%.log)
+$(B)/bench/fail-%.log: $(B)/genlog
+	@mkdir -p $(B)/bench
+	$(B)/genlog $(BENCH_FAIL_MB) 1 $* > $@ 2> $@.count
 
 bench: all $(B)/bench/bench_classify $(B)/bench/bench_scan $(B)/bench/bench_bounces \
-		$(B)/bench/mixed.log
+		$(B)/bench/mixed.log $(BENCH_FAIL_LOGS)
 	$(B)/bench/bench_classify tests/corpus
 	$(B)/bench/bench_bounces tests/bounces
-	taskset -c 0 $(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11 2>/dev/null || \
-		$(B)/bench/bench_scan $(B)/smtpdiag $(B)/bench/mixed.log 11
+	taskset -c 0,1 $(B)/bench/bench_scan $(B)/smtpdiag 5 \
+		$(foreach l,$(B)/bench/mixed.log $(BENCH_FAIL_LOGS),$(l)=$$(cut -d' ' -f1 $(l).count))
 
 # The command's tests again, every run of the binary under valgrind memcheck.
 check-valgrind: all $(B)/tests/test_cli $(B)/genlog

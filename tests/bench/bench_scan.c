@@ -1,12 +1,15 @@
 /*
  * bench_scan.c - `smtpdiag scan` against `LC_ALL=C grep -c -F 'said:'` on the
- * same log, interleaved round by round so that both see the same machine.
+ * same logs, interleaved round by round so that all see the same machine.
  *
- *   bench_scan SMTPDIAG LOG [ROUNDS]
+ *   bench_scan SMTPDIAG ROUNDS LOG=FAILURES...
  *
- * Each command's output goes to a file (grep given /dev/null would stop at the
- * first match). Prints the median time, MB/s and peak memory of each, and the
- * median of the per-round ratios scan/grep.
+ * For each log (with the number of failures it holds): grep, `scan --json`,
+ * `scan --summary` and `scan --json --jobs 2`, each command's output to a
+ * file (grep given /dev/null would stop at the first match). Prints a table:
+ * the size and share of failures, grep's median time, the medians of the
+ * per-round ratios to grep, the microseconds each failure costs (the time
+ * beyond grep's, divided by the failures), and the peak memory.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* wait4 */
@@ -65,50 +68,63 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+struct log {
+	char *path;
+	double mb, failures, percent;
+};
+
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fputs("usage: bench_scan SMTPDIAG LOG [ROUNDS]\n", stderr);
+	if (argc < 4) {
+		fputs("usage: bench_scan SMTPDIAG ROUNDS LOG=FAILURES...\n", stderr);
 		return 2;
 	}
-	int rounds = argc > 3 ? atoi(argv[3]) : 11;
+	int rounds = atoi(argv[2]);
 	if (rounds < 1 || rounds > MAX_ROUNDS)
-		rounds = 11;
-	struct stat st;
-	if (stat(argv[2], &st) < 0) {
-		perror(argv[2]);
-		return 1;
+		rounds = 5;
+	printf("scan against grep -c -F said:, %d rounds interleaved (medians)\n", rounds);
+	printf("  %-16s %6s %5s %8s %7s %9s %10s %9s %9s %8s\n", "log", "MB", "fail", "grep s",
+	       "--json", "--summary", "--json -P2", "us/fail j", "us/fail s", "peak KiB");
+	for (int a = 3; a < argc; a++) {
+		struct log l = { argv[a], 0, 0, 0 };
+		char *eq = strrchr(argv[a], '=');
+		struct stat st;
+		if (eq) {
+			*eq = '\0';
+			l.failures = atof(eq + 1);
+		}
+		if (stat(l.path, &st) < 0) {
+			perror(l.path);
+			return 1;
+		}
+		l.mb = (double)st.st_size / 1e6;
+		char *grep[] = { "grep", "-c", "-F", "said:", l.path, NULL };
+		char *json[] = { argv[1], "scan", "--json", l.path, NULL };
+		char *summary[] = { argv[1], "scan", "--summary", l.path, NULL };
+		char *jobs[] = { argv[1], "scan", "--json", "--jobs", "2", l.path, NULL };
+		double tg[MAX_ROUNDS], tj[MAX_ROUNDS], ts[MAX_ROUNDS];
+		double rj[MAX_ROUNDS], rs[MAX_ROUNDS], rp[MAX_ROUNDS];
+		long rss = 0;
+		timed(grep); /* warm the page cache */
+		for (int i = 0; i < rounds; i++) {
+			struct run g = timed(grep), j = timed(json), s = timed(summary), p = timed(jobs);
+			tg[i] = g.seconds;
+			tj[i] = j.seconds;
+			ts[i] = s.seconds;
+			rj[i] = j.seconds / g.seconds;
+			rs[i] = s.seconds / g.seconds;
+			rp[i] = p.seconds / g.seconds;
+			long peak = j.max_rss_kib > s.max_rss_kib ? j.max_rss_kib : s.max_rss_kib;
+			if (peak > rss)
+				rss = peak;
+		}
+		double g = median(tg, rounds), j = median(tj, rounds), s = median(ts, rounds);
+		double n = l.failures > 0 ? l.failures : 1;
+		const char *name = strrchr(l.path, '/') ? strrchr(l.path, '/') + 1 : l.path;
+		printf("  %-16s %6.0f %5.0f %8.3f %6.2fx %8.2fx %9.2fx %9.2f %9.2f %8ld\n", name,
+		       l.mb, l.failures, g, median(rj, rounds), median(rs, rounds),
+		       median(rp, rounds), (j - g) / n * 1e6, (s - g) / n * 1e6, rss);
 	}
-	double mb = (double)st.st_size / 1e6;
-	char *grep[] = { "grep", "-c", "-F", "said:", argv[2], NULL };
-	char *scan[] = { argv[1], "scan", argv[2], NULL };
-	char *summary[] = { argv[1], "scan", "--summary", argv[2], NULL };
-	double tg[MAX_ROUNDS], ts[MAX_ROUNDS], tm[MAX_ROUNDS], ratio[MAX_ROUNDS], rsum[MAX_ROUNDS];
-	long rss_grep = 0, rss_scan = 0;
-
-	timed(grep); /* warm the page cache */
-	for (int i = 0; i < rounds; i++) {
-		struct run g = timed(grep), s = timed(scan), m = timed(summary);
-		tg[i] = g.seconds;
-		ts[i] = s.seconds;
-		tm[i] = m.seconds;
-		ratio[i] = s.seconds / g.seconds;
-		rsum[i] = m.seconds / g.seconds;
-		if (g.max_rss_kib > rss_grep)
-			rss_grep = g.max_rss_kib;
-		if (s.max_rss_kib > rss_scan)
-			rss_scan = s.max_rss_kib;
-		if (m.max_rss_kib > rss_scan)
-			rss_scan = m.max_rss_kib;
-	}
-	double g = median(tg, rounds), s = median(ts, rounds), m = median(tm, rounds);
-	printf("scan: %.0f MB log, %d rounds interleaved (medians)\n", mb, rounds);
-	printf("  grep -c -F said:     %6.3f s  %7.0f MB/s  peak %ld KiB\n", g, mb / g, rss_grep);
-	printf("  smtpdiag scan        %6.3f s  %7.0f MB/s  peak %ld KiB (largest of both)\n", s,
-	       mb / s, rss_scan);
-	printf("  smtpdiag scan --summary %3.3f s  %7.0f MB/s\n", m, mb / m);
-	printf("  ratio scan/grep: %.2f   (--summary: %.2f)\n", median(ratio, rounds),
-	       median(rsum, rounds));
 	unlink("/tmp/smtpdiag-bench.out");
 	return 0;
 }
