@@ -22,7 +22,8 @@
 
 static const char usage_text[] =
 	"usage: smtpdiag scan [--json | --tsv | --summary [--json | --format FORMAT]]\n"
-	"                     [--jobs N] [--redact] [--client NAME] [--color WHEN]\n"
+	"                     [--jobs N | --follow [--from-start]] [--redact]\n"
+	"                     [--client NAME] [--color WHEN]\n"
 	"                     [--rules FILE] [FILE|DIR...]\n"
 	"\n"
 	"Find and classify every failed SMTP reply in send logs (Postfix, Exim,\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
 	"  -t, --tsv           tab-separated rows under a header row\n"
 	"  -s, --summary       counts by category and severity, and the top rules\n"
 	"      --format FORMAT the summary as counters: openmetrics, or prometheus\n"
+	"  -F, --follow        follow each FILE as it grows, across rotation, like\n"
+	"                      tail -F, until interrupted (SIGINT or SIGTERM)\n"
+	"      --from-start    with --follow, read the files from their start\n"
 	"  -P, --jobs N        scan a log file on N threads (0: one per core), with\n"
 	"                      the output of one\n"
 	"                      (the text format of node_exporter's textfile collector)\n"
@@ -243,8 +247,10 @@ int cmd_scan(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "summary", no_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'O' },
 		{ "jobs", required_argument, NULL, 'P' },
+		{ "follow", no_argument, NULL, 'F' },
+		{ "from-start", no_argument, NULL, 'S' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "redact", no_argument, NULL, 'r' },
@@ -256,14 +262,17 @@ int cmd_scan(int argc, char **argv)
 	int redacting = 0;
 	const char *client = NULL, *color = NULL, *rules_file = NULL;
 	int json = 0, tsv = 0, summary = 0, c, status = 0, openmetrics = -1;
+	int follow = 0, from_start = 0;
 
 	optind = 1;
 	j.jobs = 1;
-	while ((c = getopt_long(argc, argv, "jtsc:P:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jtsc:P:Fh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 't': tsv = 1; break;
 		case 's': summary = 1; break;
+		case 'F': follow = 1; break;
+		case 'S': from_start = 1; break;
 		case 'P': {
 			char *end;
 			long n = strtol(optarg, &end, 10);
@@ -276,7 +285,7 @@ int cmd_scan(int argc, char **argv)
 				j.jobs = 1;
 			break;
 		}
-		case 'F':
+		case 'O':
 			if (!strcmp(optarg, "openmetrics") || !strcmp(optarg, "prometheus")) {
 				openmetrics = optarg[0] == 'o';
 				break;
@@ -290,6 +299,10 @@ int cmd_scan(int argc, char **argv)
 		case 'h': fputs(usage_text, stdout); return finish_output();
 		default: fputs(usage_text, stderr); return EXIT_USAGE;
 		}
+	}
+	if ((from_start && !follow) || (follow && optind == argc)) {
+		warnx(follow ? "--follow needs the files to follow" : "--from-start goes with --follow");
+		return EXIT_USAGE;
 	}
 	if (openmetrics >= 0 && (!summary || json || tsv)) {
 		warnx("--format goes with --summary alone");
@@ -316,9 +329,11 @@ int cmd_scan(int argc, char **argv)
 	if (j.format == TSV)
 		render_tsv_header(stdout);
 
-	if (optind == argc)
+	if (follow)
+		j.status = scan_follow(&j, argv + optind, argc - optind, from_start);
+	else if (optind == argc)
 		scan_path(&j, "-", 0);
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; i < argc && !follow; i++)
 		scan_path(&j, argv[i], 0);
 	status = j.status;
 	if (j.format == SUMMARY)

@@ -37,4 +37,8 @@ void emit(struct job *j, const char *source, struct smtpdiag_finding *f);
  * exit code after a message; adds the lines and bytes to j's summary. */
 int scan_parallel(struct job *j, int fd, off_t size, const char *source);
 
+/* cli_follow.c: follow the n files like `tail -F` (from their ends, or their
+ * starts) until SIGINT or SIGTERM. 0, or an exit code after a message. */
+int scan_follow(struct job *j, char **paths, int n, int from_start);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -372,6 +373,87 @@ static void scan__live_pipe__each_finding_before_next_line(void **state)
 	close(out_[0]);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 3);
+}
+
+/* Does the file hold needle within 10 seconds? */
+static int appears(const char *path, const char *needle)
+{
+	for (int i = 0; i < 200; i++) {
+		FILE *f = fopen(path, "r");
+		if (f) {
+			size_t n = fread(out, 1, sizeof out - 1, f);
+			out[n] = '\0';
+			fclose(f);
+			if (strstr(out, needle))
+				return 1;
+		}
+		usleep(50000);
+	}
+	return 0;
+}
+
+static void append(const char *path, const char *mode, const char *line)
+{
+	FILE *f = fopen(path, mode);
+	assert_non_null(f);
+	fputs(line, f);
+	fclose(f);
+}
+
+/* --follow: lines appended are reported; a file renamed and replaced, one
+ * truncated and written again, one created later are followed; SIGTERM ends
+ * it with the summary and the exit status of the worst failure. */
+static void scan__follow__growth_rotation_truncation_new_file(void **state)
+{
+	(void)state;
+	char log[512], later[512], rotated[512], output[512], cmd[2048], line[512];
+	snprintf(log, sizeof log, "%s/follow.log", tmp);
+	snprintf(later, sizeof later, "%s/later.log", tmp);
+	snprintf(rotated, sizeof rotated, "%s/follow.log.1", tmp);
+	snprintf(output, sizeof output, "%s/follow.out", tmp);
+	append(log, "w", "May  3 10:12:00 mx postfix/smtp[1]: A0: to=<old@example.org>, dsn=5.1.1, "
+			  "status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown)\n");
+	for (int summary = 0; summary < 2; summary++) {
+		unlink(later);
+		snprintf(cmd, sizeof cmd, "exec %s %s scan --follow %s %s %s > %s 2>&1", wrapper, bin,
+			 summary ? "--summary" : "", log, later, output);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		usleep(300000); /* started at the end: the old line is not reported */
+		const char *who[] = { "grow", "rot", "trunc", "new" };
+		for (int k = 0; k < 4; k++) {
+			snprintf(line, sizeof line,
+				 "May  3 10:12:0%d mx postfix/smtp[1]: A%d: to=<%s@example.org>, dsn=5.1.1, "
+				 "status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User "
+				 "unknown (in reply to RCPT TO command))\n", k + 1, k + 1, who[k]);
+			if (k == 1)
+				assert_int_equal(rename(log, rotated), 0);
+			if (k == 2)
+				append(log, "w", ""); /* truncated in place */
+			append(k == 3 ? later : log, k == 1 ? "w" : "a", line);
+			if (summary) {
+				usleep(300000);
+				continue;
+			}
+			char want[64];
+			snprintf(want, sizeof want, "<%s@example.org>", who[k]);
+			assert_true(appears(output, want));
+		}
+		kill(pid, SIGTERM);
+		int st;
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 3);
+		assert_true(appears(output, summary ? "4 failures (4 permanent" : "<new@example.org>"));
+		assert_null(strstr(out, "old@example.org"));
+		rename(rotated, log);
+	}
+	assert_int_equal(run("scan --from-start %s 2>/dev/null", log), 64);
+	assert_int_equal(run("scan --follow 2>/dev/null"), 64);
 }
 
 /* The findings of every sample bounce, as "recipient category" rows, the
@@ -896,6 +978,7 @@ int main(void)
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
 		cmocka_unit_test(scan__live_pipe__each_finding_before_next_line),
 		cmocka_unit_test(scan__summary_as_counters__well_formed_and_exact),
+		cmocka_unit_test(scan__follow__growth_rotation_truncation_new_file),
 		cmocka_unit_test(explain__client_profile__its_settings_path),
 		cmocka_unit_test(rules__option_env_and_config__user_rule_decides),
 		cmocka_unit_test(rules__mistakes_or_missing_file__64_and_66),
