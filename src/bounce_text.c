@@ -210,7 +210,7 @@ static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *a
 /* The recipients from the blocks: reasons for those of the delivery-status
  * part, else the blocks' own; else the header's list, or the original's To. */
 static void recipients_of(struct smtpdiag__reader *rd, const char *t, const struct block *blocks,
-			  size_t nblocks, size_t end, size_t header_end)
+			  size_t nblocks, size_t end, const char *header, size_t header_end)
 {
 	struct smtpdiag_message *m = rd->m;
 	size_t preamble = nblocks ? blocks[0].addr : end;
@@ -251,7 +251,7 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 
 	/* no recipient in the text: the header's list, or the original's To */
 	char failed[1024];
-	smtpdiag__header_copy(rd->input, header_end, "X-Failed-Recipients", failed, sizeof failed);
+	smtpdiag__header_copy(header, header_end, "X-Failed-Recipients", failed, sizeof failed);
 	add_listed(rd, failed, action, t, end);
 	if (!rd->count)
 		add_listed(rd, m->original_to, action, t, end);
@@ -265,7 +265,8 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 	}
 }
 
-void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, size_t header_end)
+void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
+				size_t header_end)
 {
 	struct block *blocks = NULL;
 	const char *t = rd->text.buf ? rd->text.buf : "";
@@ -296,6 +297,6 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, size_t header_end)
 	}
 	if (nblocks)
 		blocks[nblocks - 1].end = end;
-	recipients_of(rd, t, blocks, nblocks, end, header_end);
+	recipients_of(rd, t, blocks, nblocks, end, header, header_end);
 	free(blocks);
 }

@@ -77,6 +77,9 @@ size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap,
 
 /* Where the body starts: after the first empty line (LF or CRLF), or len. */
 size_t smtpdiag__header_end(const char *buf, size_t len);
+/* Where a message's header starts: after blank lines and an mbox's "From "
+ * line. */
+size_t smtpdiag__message_start(const char *buf, size_t len);
 /* Is buf a header block (see smtpdiag_message_detect)? */
 int smtpdiag__is_header_block(const char *buf, size_t len);
 /* Do a[0, n) and b[0, n) match, ASCII case folded? */

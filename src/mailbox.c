@@ -185,10 +185,11 @@ int folder_each(const char *dir, int (*each)(void *, const char *, int), void *c
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, by_name);
+	if (n)
+		qsort(names, n, sizeof *names, by_name);
 	/* a Maildir's tmp/ holds deliveries still being written */
-	int maildir = bsearch(&(const char *){ "cur" }, names, n, sizeof *names, by_name) ||
-		      bsearch(&(const char *){ "new" }, names, n, sizeof *names, by_name);
+	int maildir = n && (bsearch(&(const char *){ "cur" }, names, n, sizeof *names, by_name) ||
+			    bsearch(&(const char *){ "new" }, names, n, sizeof *names, by_name));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (maildir && !strcmp(names[i], "tmp"))
 			continue;

@@ -327,7 +327,10 @@ static int auto_reply(const char *hdr, size_t n, const char *subject)
 
 int smtpdiag_message_detect(const char *buf, size_t len)
 {
-	return buf && smtpdiag__is_header_block(buf, len);
+	if (!buf)
+		return 0;
+	size_t start = smtpdiag__message_start(buf, len);
+	return smtpdiag__is_header_block(buf + start, len - start);
 }
 
 int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *m)
@@ -340,27 +343,31 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	if (!(rd = calloc(1, sizeof *rd)))
 		return SMTPDIAG_ENOMEM;
 	rd->m = m;
-	rd->input = buf ? buf : "";
 	m->memory_ = rd;
+	/* offsets stay the input's: the reader starts where the header does */
+	size_t start = buf ? smtpdiag__message_start(buf, len) : 0;
+	rd->input = buf ? buf : "";
 
-	size_t hend = smtpdiag__header_end(rd->input, len);
-	smtpdiag__header_copy(rd->input, hend, "Message-ID", m->message_id, sizeof m->message_id);
-	smtpdiag__header_copy(rd->input, hend, "Subject", raw, sizeof raw);
+	const char *msg = rd->input + start;
+	len -= start;
+	size_t hend = smtpdiag__header_end(msg, len);
+	smtpdiag__header_copy(msg, hend, "Message-ID", m->message_id, sizeof m->message_id);
+	smtpdiag__header_copy(msg, hend, "Subject", raw, sizeof raw);
 	smtpdiag__decode_words(raw, strlen(raw), m->subject, sizeof m->subject);
 
-	walk(rd, rd->input, len, 0, "text/plain");
+	walk(rd, msg, len, 0, "text/plain");
 
 	if (rd->feedback || rd->feedback_seen)
 		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
-	else if (rd->dsn_seen || reported_by_mta(rd->input, hend, m->subject))
+	else if (rd->dsn_seen || reported_by_mta(msg, hend, m->subject))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
-	else if (auto_reply(rd->input, hend, m->subject))
+	else if (auto_reply(msg, hend, m->subject))
 		m->kind = SMTPDIAG_MESSAGE_AUTOREPLY;
 	else
 		m->kind = SMTPDIAG_MESSAGE_OTHER;
 
 	if (m->kind == SMTPDIAG_MESSAGE_BOUNCE)
-		smtpdiag__read_bounce_text(rd, hend);
+		smtpdiag__read_bounce_text(rd, msg, hend);
 	else if (m->kind == SMTPDIAG_MESSAGE_COMPLAINT)
 		smtpdiag__complaint(rd);
 	if (rd->failed) {

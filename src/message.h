@@ -61,8 +61,9 @@ void smtpdiag__read_feedback(struct smtpdiag__reader *rd, const char *s, size_t 
 void smtpdiag__complaint(struct smtpdiag__reader *rd);
 
 /* bounce_text.c: the recipients a report's text names, and their reasons;
- * header_end: where the report's own header ends in the input. */
-void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, size_t header_end);
+ * header[0, header_end) is the report's own header. */
+void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
+				size_t header_end);
 
 /* html.c: HTML as text, in place; the new length. */
 size_t smtpdiag__strip_html(char *s, size_t n);

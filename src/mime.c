@@ -40,6 +40,24 @@ size_t smtpdiag__header_end(const char *buf, size_t len)
 	return len;
 }
 
+size_t smtpdiag__message_start(const char *buf, size_t len)
+{
+	size_t i = 0;
+	for (;;) { /* blank lines, as a paste may begin */
+		size_t j = i;
+		while (j < len && (buf[j] == ' ' || buf[j] == '\t' || buf[j] == '\r'))
+			j++;
+		if (j >= len || buf[j] != '\n')
+			break;
+		i = j + 1;
+	}
+	if (len - i >= 5 && !memcmp(buf + i, "From ", 5)) { /* an mbox's separator */
+		const char *nl = memchr(buf + i, '\n', len - i);
+		i = nl ? (size_t)(nl - buf) + 1 : len;
+	}
+	return i;
+}
+
 int smtpdiag__is_header_block(const char *buf, size_t len)
 {
 	static const char *const common[] = { "from", "to", "subject", "date", "message-id",
