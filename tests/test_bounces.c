@@ -309,6 +309,18 @@ static void message_detect__message_log_and_empty(void **state)
 	assert_int_equal(smtpdiag_message_detect(msg, strlen(msg)), 1);
 	assert_int_equal(smtpdiag_message_detect(log, strlen(log)), 0);
 	assert_int_equal(smtpdiag_message_detect("", 0), 0);
+	/* a paste with blank lines first, a message saved from an mbox */
+	const char *pasted = "\n  \r\nFrom: a@example.com\nSubject: x\n\nbody\n";
+	const char *saved = "From MAILER-DAEMON Mon Dec  2 10:00:00 2024\nFrom: a@example.com\n"
+			    "Subject: Undelivered Mail\n\n<bob@example.org>: 550 5.1.1 no such user\n";
+	assert_int_equal(smtpdiag_message_detect(pasted, strlen(pasted)), 1);
+	assert_int_equal(smtpdiag_message_detect(saved, strlen(saved)), 1);
+	struct smtpdiag_message m;
+	read_one(saved, &m);
+	assert_int_equal(m.kind, SMTPDIAG_MESSAGE_BOUNCE);
+	assert_int_equal(m.count, 1);
+	assert_string_equal(m.recipients[0].recipient, "bob@example.org");
+	smtpdiag_message_free(&m);
 }
 
 int main(void)
