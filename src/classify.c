@@ -504,10 +504,27 @@ static void read_around(const struct smtpdiag_rules *rules, const char *buf,
 		*d = around;
 }
 
+/* A bare enhanced status ("Status: 5.0.0" of a report, "SMTP; 5.1.1 ...")
+ * followed by a reply with its code ("Diagnostic-Code: smtp; 550 ...") is
+ * the reporter's summary of that reply: the reply is the server's own. */
+static void coded_later(const char *buf, size_t len, struct smtpdiag_reply *r)
+{
+	struct smtpdiag_reply later;
+	size_t pos = r->start + 1; /* the reply may be inside the status's text */
+	if (r->code)
+		return;
+	while (smtpdiag_parse(buf, len, &pos, &later) == 0)
+		if (later.code && smtpdiag__is_failure(&later)) {
+			*r = later;
+			return;
+		}
+}
+
 static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 			  size_t len, struct smtpdiag_reply *r,
 			  struct smtpdiag_diagnosis *d)
 {
+	coded_later(buf, len, r);
 	said_later(buf, len, r);
 	int k = smtpdiag_classify_with(rules, r, d);
 	if (k == 0)

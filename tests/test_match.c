@@ -92,6 +92,11 @@ static const struct choice choices[] = {
 	/* a bare code stands for the same reply given in full later */
 	{ "Expected response code 250 but got code \"552\", with message \"552 delta\"", 0,
 	  "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	/* a report's bare status stands for the server's coded reply after it */
+	{ "Action: failed Status: 5.0.0 Diagnostic-Code: smtp; 552 delta", 0, "t.alt",
+	  SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	{ "Status: 5.2.2\nDiagnostic-Code: smtp; 552 zzz", 0, NULL, SMTPDIAG_BY_CODE, "unknown",
+	  "permanent", 0 },
 	/* words around a reply that says nothing decide for it */
 	{ "Your mailbox full, it said:\n452 zzz", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
 	  "transient", 0 },
