@@ -504,14 +504,16 @@ static void read_around(const struct smtpdiag_rules *rules, const char *buf,
 		*d = around;
 }
 
-/* A bare enhanced status ("Status: 5.0.0" of a report, "SMTP; 5.1.1 ...")
- * followed by a reply with its code ("Diagnostic-Code: smtp; 550 ...") is
- * the reporter's summary of that reply: the reply is the server's own. */
+/* A report's "Status: 5.0.0" followed by a reply with its code
+ * ("Diagnostic-Code: smtp; 550 ...") is the reporter's summary of that
+ * reply: the reply is the server's own. */
 static void coded_later(const char *buf, size_t len, struct smtpdiag_reply *r)
 {
 	struct smtpdiag_reply later;
-	size_t pos = r->start + 1; /* the reply may be inside the status's text */
-	if (r->code)
+	size_t pos = r->start + 1, k = r->start; /* the reply may be in the status's text */
+	while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
+		k--;
+	if (r->code || k < 7 || !smtpdiag__equal_fold(buf + k - 7, "status:", 7))
 		return;
 	while (smtpdiag_parse(buf, len, &pos, &later) == 0)
 		if (later.code && smtpdiag__is_failure(&later)) {
