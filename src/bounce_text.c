@@ -96,19 +96,56 @@ static int stop_line(const char *s, size_t n)
 	return 0;
 }
 
-/* A line that starts with an address: "  <a@b>: ...", "a@b", "'a@b' on ...".
- * Returns the address's length with *addr its offset in the line. */
+/* A short label before an address that names a recipient: "Recipient:",
+ * "Original recipient:", "Recipient address:", "Addressed To:", "To:", "RCPT
+ * TO:", "Final-Recipient: rfc822;". Its length with the blanks after it, or 0. */
+static size_t recipient_label(const char *s, size_t n)
+{
+	static const char *const words[] = { "recipient", "addressed to", "to", "rcpt to",
+					     "address", "destinataire", "empfanger",
+					     "empfaenger" };
+	size_t colon = 0;
+	while (colon < n && colon < 40 && s[colon] != ':' && s[colon] != '<')
+		colon++;
+	if (colon >= n || s[colon] != ':')
+		return 0;
+	char f[48];
+	size_t k = 0;
+	for (size_t i = 0; i < colon; i++) /* folded, ASCII: "Empfänger" has its ä */
+		if (smtpdiag__is_alnum((unsigned char)s[i]) || s[i] == ' ')
+			f[k++] = (char)smtpdiag__fold[(unsigned char)s[i]];
+	f[k] = '\0';
+	int named = 0;
+	for (size_t w = 0; w < sizeof words / sizeof *words && !named; w++)
+		named = strstr(f, words[w]) && (strcmp(words[w], "to") || !strcmp(f, "to") ||
+						!strcmp(f, "sent to") || !strcmp(f, "rcpt to"));
+	if (!named || strstr(f, "reply") || strstr(f, "sender") || strstr(f, "from"))
+		return 0;
+	size_t j = colon + 1;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	if (n - j > 7 && smtpdiag__equal_fold(s + j, "rfc822;", 7)) /* a report's field */
+		for (j += 7; j < n && s[j] == ' '; j++)
+			;
+	return j;
+}
+
+/* A line that names a recipient first: "  <a@b>: ...", "a@b", "'a@b' on ...",
+ * "Recipient: a@b". Returns the address's length with *addr its offset in the
+ * line. */
 static size_t address_line(const char *s, size_t n, size_t *addr)
 {
 	size_t i = 0;
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
+	if (i < n && !smtpdiag__is_digit((unsigned char)s[i]) && s[i] != '<' && s[i] != '\'' &&
+	    s[i] != '"' && !address_at(s + i, n - i))
+		i += recipient_label(s + i, n - i);
 	if (i < n && (s[i] == '<' || s[i] == '\'' || s[i] == '"'))
 		i++;
 	size_t k = address_at(s + i, n - i);
 	if (!k || not_a_recipient(s + i, k))
 		return 0;
-	/* "a@b wrote:" is a quotation, not a report */
 	*addr = i;
 	return k;
 }
@@ -265,12 +302,26 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 	}
 }
 
+/* Does a line of the text start with "Final-Recipient:"? Reports sent as
+ * plain text carry the fields of a delivery-status part in their body. */
+static int inline_report(const char *t, size_t n)
+{
+	static const char key[] = "final-recipient:";
+	for (size_t i = 0; i + sizeof key - 1 <= n; i++)
+		if ((i == 0 || t[i - 1] == '\n') && smtpdiag__equal_fold(t + i, key, sizeof key - 1))
+			return 1;
+	return 0;
+}
+
 void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 				size_t header_end)
 {
 	struct block *blocks = NULL;
 	const char *t = rd->text.buf ? rd->text.buf : "";
 	size_t n = rd->text.len, nblocks = 0, cap = 0, end = n;
+
+	if (!rd->count && inline_report(t, n))
+		smtpdiag__read_dsn(rd, t, n, (size_t)-1, smtpdiag__input_offset(rd, 0));
 
 	for (size_t i = 0; i < n;) {
 		const char *nl = memchr(t + i, '\n', n - i);

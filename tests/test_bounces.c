@@ -253,6 +253,36 @@ static void message_finding__dsn_without_diagnostic__status_decides(void **state
 	smtpdiag_message_free(&m);
 }
 
+/* Reports in plain text: the delivery-status fields in the body, and
+ * recipients named after a label. */
+static void message_read__plain_text_reports__recipients_found(void **state)
+{
+	(void)state;
+	struct smtpdiag_message m;
+	struct smtpdiag_finding f;
+	read_one("From: postmaster@example.net\nSubject: Delivery Status Notification\n\n"
+		 "This report relates to a message you sent.\n\n"
+		 "Final-Recipient: RFC822; <bob@example.org>\nAction: failed\nStatus: 5.2.2\n"
+		 "Diagnostic-Code: SMTP; 552 5.2.2 Mailbox full\n\n"
+		 "Final-Recipient: RFC822; carol@example.org\nAction: delayed\nStatus: 4.4.1\n", &m);
+	assert_int_equal(m.count, 2);
+	assert_string_equal(m.recipients[0].recipient, "bob@example.org");
+	assert_int_equal(smtpdiag_message_finding(NULL, &m, 0, &f), 0);
+	assert_string_equal(smtpdiag_category_name(f.diagnosis.category), "mailbox");
+	assert_string_equal(m.recipients[1].action, "delayed");
+	smtpdiag_message_free(&m);
+
+	read_one("From: MAILER-DAEMON@example.net\nSubject: Undeliverable mail\n\n"
+		 "Recipient address: bob@example.org\nReason: 550 5.1.1 User unknown\n\n"
+		 "Original recipient: <carol@example.org>\nReason: 552 5.2.2 Mailbox full\n", &m);
+	assert_int_equal(m.count, 2);
+	assert_string_equal(m.recipients[0].recipient, "bob@example.org");
+	assert_string_equal(m.recipients[1].recipient, "carol@example.org");
+	assert_int_equal(smtpdiag_message_finding(NULL, &m, 1, &f), 0);
+	assert_string_equal(smtpdiag_category_name(f.diagnosis.category), "mailbox");
+	smtpdiag_message_free(&m);
+}
+
 static void message_read__no_reason_given__recipient_kept_unknown(void **state)
 {
 	(void)state;
@@ -331,6 +361,7 @@ int main(void)
 		cmocka_unit_test(message_read__html_only__text_without_tags),
 		cmocka_unit_test(message_read__kinds__bounce_autoreply_complaint_other),
 		cmocka_unit_test(message_finding__dsn_without_diagnostic__status_decides),
+		cmocka_unit_test(message_read__plain_text_reports__recipients_found),
 		cmocka_unit_test(message_read__no_reason_given__recipient_kept_unknown),
 		cmocka_unit_test(message_read__hostile_mime__no_crash),
 		cmocka_unit_test(message_detect__message_log_and_empty),
