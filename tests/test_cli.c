@@ -814,6 +814,41 @@ static void scan__100mb_line__lines_after_it_found_memory_flat(void **state)
 #endif
 }
 
+/* An mbox of 200 MB is read one message at a time: every failed recipient
+ * counted, memory flat. */
+static void scan__large_mbox__every_recipient_memory_flat(void **state)
+{
+	(void)state;
+	char path[512], msg[8192];
+	FILE *in = fopen("tests/fixture/bounce-postfix.eml", "rb");
+	assert_non_null(in);
+	size_t n = fread(msg, 1, sizeof msg, in);
+	fclose(in);
+	assert_true(n > 0 && n < sizeof msg);
+	snprintf(path, sizeof path, "%s/big.mbox", tmp);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	long messages = 0;
+	for (long size = 0; size < 200000000; size += (long)n + 45, messages++) {
+		fputs("From MAILER-DAEMON Mon Dec  2 10:00:00 2024\n", f);
+		fwrite(msg, 1, n, f);
+		fputc('\n', f);
+	}
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(run("scan --summary %s", path), 3);
+	char want[64];
+	snprintf(want, sizeof want, "%ld failures (%ld permanent", 2 * messages, 2 * messages);
+	assert_non_null(strstr(out, want));
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	print_message("largest child so far: %ld KiB\n", ru.ru_maxrss);
+#ifndef __SANITIZE_ADDRESS__
+	if (!*wrapper)
+		assert_true(ru.ru_maxrss < 16 * 1024);
+#endif
+	unlink(path);
+}
+
 static void scan__closed_pipe__ends_quietly(void **state)
 {
 	(void)state;
@@ -991,6 +1026,7 @@ int main(void)
 		cmocka_unit_test(scan__jobs__same_output_as_one_thread),
 		cmocka_unit_test(merge__summaries_of_8_pieces__equal_one_pass),
 		cmocka_unit_test(scan__100mb_line__lines_after_it_found_memory_flat),
+		cmocka_unit_test(scan__large_mbox__every_recipient_memory_flat),
 		cmocka_unit_test(scan__closed_pipe__ends_quietly),
 		cmocka_unit_test(scan__binary_input__no_crash),
 		cmocka_unit_test(scan__small_file__transcript_context_kept),
