@@ -207,17 +207,18 @@ static int same_address(const char *a, const char *b, size_t n)
 	return strlen(a) == n && smtpdiag__equal_fold(a, b, n);
 }
 
-/* The reason for a recipient: its block, or, when the block says nothing a
- * reply or the words could be read from, the text before the first block too. */
+/* The reason for a recipient: its block, and, when the block says nothing a
+ * reply or the words could be read from, the text before the first block. */
 static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_build *b,
 			const char *t, const struct block *k, size_t preamble)
 {
 	struct smtpdiag_reply r;
 	struct smtpdiag_diagnosis d;
-	size_t s = k->start;
-	if (smtpdiag_diagnose(t + k->start, k->end - k->start, &r, &d) == SMTPDIAG_ENOREPLY)
-		s = 0 < preamble ? 0 : k->start;
-	smtpdiag__set_diagnostic(rd, b, t + s, k->end - s, smtpdiag__input_offset(rd, k->start));
+	smtpdiag__set_diagnostic(rd, b, t + k->start, k->end - k->start,
+				 smtpdiag__input_offset(rd, k->start));
+	if (preamble &&
+	    smtpdiag_diagnose(t + k->start, k->end - k->start, &r, &d) == SMTPDIAG_ENOREPLY)
+		smtpdiag__set_diagnostic(rd, b, t, preamble, 0);
 	if (!b->host[0])
 		host_in(t + k->start, k->end - k->start, b->host, sizeof b->host);
 }
