@@ -87,10 +87,11 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 	fputc('\n', f);
 	fputs("Reply:      ", f);
 	if (r->code)
-		fprintf(f, "%d ", r->code);
+		fprintf(f, "%d%s", r->code, r->status.cls || r->text_len ? " " : "");
 	if (r->status.cls) {
 		put_status(f, r->status);
-		fputc(' ', f);
+		if (r->text_len)
+			fputc(' ', f);
 	}
 	put_text(f, r->text, r->text_len);
 	fputs(r->truncated ? CUT_MARK "\n" : "\n", f);
@@ -115,6 +116,8 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 	fputs("Decided by: ", f);
 	if (d->rule)
 		fprintf(f, "text rule %s\n", d->rule);
+	else if (!r->code && !r->status.cls)
+		fputs("nothing: no code, status or known words were given\n", f);
 	else
 		fprintf(f, "the %s alone\n", d->matched_by == SMTPDIAG_BY_STATUS
 						     ? "enhanced status code"
