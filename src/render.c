@@ -41,9 +41,24 @@ static const char *who_says(enum smtpdiag_who w)
 	return "";
 }
 
+/* An unsigned number, without printf's parsing of a format. */
+static void put_number(FILE *f, unsigned long long v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fputs(p, f);
+}
+
 static void put_status(FILE *f, struct smtpdiag_status st)
 {
-	fprintf(f, "%u.%u.%u", st.cls, st.subject, st.detail);
+	put_number(f, st.cls);
+	fputc('.', f);
+	put_number(f, st.subject);
+	fputc('.', f);
+	put_number(f, st.detail);
 }
 
 void render_text(FILE *f, const struct smtpdiag_reply *r,
@@ -126,10 +141,15 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 		fprintf(f, "%s%s\n", i ? "            " : "See:        ", d->refs[i]);
 }
 
+/* (fputs, not fprintf: a finding writes some thirty keys, and scan --json
+ * writes a finding per failure.) */
 static void json_key(FILE *f, const char *key, int first)
 {
-	fprintf(f, "%s\"%s\":", first ? "{" : ",", key);
+	fputs(first ? "{\"" : ",\"", f);
+	fputs(key, f);
+	fputs("\":", f);
 }
+
 
 static void json_strings(FILE *f, const char *const *v, size_t n)
 {
@@ -155,7 +175,7 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 {
 	json_key(f, "code", 1);
 	if (r->code)
-		fprintf(f, "%d", r->code);
+		put_number(f, (unsigned)r->code);
 	else
 		fputs("null", f);
 	json_key(f, "status", 0);
@@ -193,7 +213,7 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 	json_key(f, "settings", 0);
 	fputc('[', f);
 	for (size_t i = 0; i < d->nsettings; i++) {
-		fprintf(f, "%s{\"key\":", i ? "," : "");
+		fputs(i ? ",{\"key\":" : "{\"key\":", f);
 		put_json_string(f, smtpdiag_setting_name(d->settings[i]));
 		fputs(",\"where\":", f);
 		put_json_string(f, smtpdiag_setting_where(st->client, d->settings[i]));
@@ -209,7 +229,7 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 	if (at) {
 		json_opt(f, "source", at->source);
 		json_key(f, "line", 0);
-		fprintf(f, "%llu", (unsigned long long)at->finding->line);
+		put_number(f, at->finding->line);
 		json_opt(f, "time", at->finding->time);
 		json_opt(f, "recipient", at->finding->recipient);
 		json_opt(f, "sender", at->finding->sender);
