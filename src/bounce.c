@@ -29,13 +29,14 @@ int smtpdiag_message_finding(const struct smtpdiag_rules *rules,
 	memset(f, 0, sizeof *f);
 	int rc = smtpdiag_diagnose_with(rules, b->diagnostic, b->diagnostic_len, r, d);
 	int failure = rc == 0 && d->severity != SMTPDIAG_SUCCESS;
-	if (!failure || (!r->status.cls && b->status.cls && d->matched_by != SMTPDIAG_BY_TEXT)) {
+	if (!failure || (!r->status.cls && b->status.cls)) {
 		/* the report's Status stands in for a reply that gives none */
 		if (!failure) {
 			smtpdiag_reply_from_text(b->diagnostic, b->diagnostic_len, r);
 			r->code = 0;
 		}
-		r->status = b->status;
+		if (!r->code || !b->status.cls || r->code / 100 == b->status.cls)
+			r->status = b->status;
 		if (smtpdiag_classify_with(rules, r, d) == SMTPDIAG_ENOMATCH)
 			d->severity = SMTPDIAG_PERMANENT; /* no reason given: unknown */
 	}

@@ -101,9 +101,9 @@ static int stop_line(const char *s, size_t n)
  * TO:", "Final-Recipient: rfc822;". Its length with the blanks after it, or 0. */
 static size_t recipient_label(const char *s, size_t n)
 {
-	static const char *const words[] = { "recipient", "addressed to", "to", "rcpt to",
-					     "address", "destinataire", "empfanger",
-					     "empfaenger" };
+	static const char *const words[] = { "recipient", "addressed to", "delivered to",
+					     "message to", "to", "rcpt to", "address",
+					     "destinataire", "empfanger", "empfaenger" };
 	size_t colon = 0;
 	while (colon < n && colon < 40 && s[colon] != ':' && s[colon] != '<')
 		colon++;
@@ -155,8 +155,10 @@ static size_t address_line(const char *s, size_t n, size_t *addr)
  * mx.example.org.", "Connected to 192.0.2.1 but". */
 static void host_in(const char *s, size_t n, char *out, size_t cap)
 {
-	static const char *const keys[] = { "host ", "Remote-MTA: dns; ", "while talking to ",
-					    "Connected to ", "Remote host ", "Remote Server at " };
+	static const char *const keys[] = { "host ", "host: ", "Remote-MTA: dns; ",
+					    "while talking to ", "Connected to ", "Giving up on ",
+					    "Remote host ", "Remote Server at ",
+					    "SMTP connection to [" };
 	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
 		size_t kl = strlen(keys[k]);
 		for (size_t i = 0; i + kl < n; i++) {
@@ -172,6 +174,20 @@ static void host_in(const char *s, size_t n, char *out, size_t cap)
 			out[w] = '\0';
 			if (dot && w > 3 && !memchr(out, '@', w))
 				return;
+		}
+	}
+	/* Gmail's "[mx.example.org. 192.0.2.1: timed out]" */
+	for (const char *p = memchr(s, '[', n); p; p = memchr(p + 1, '[', (size_t)(s + n - p - 1))) {
+		size_t j = (size_t)(p - s) + 1, w = 0;
+		int letter = 0;
+		while (j < n && w + 1 < cap && domain_char((unsigned char)s[j]))
+			letter |= smtpdiag__is_alnum((unsigned char)s[j]) &&
+				  !smtpdiag__is_digit((unsigned char)s[j]),
+			out[w++] = s[j++];
+		if (letter && w > 4 && out[w - 1] == '.' && j < n && s[j] == ' ' &&
+		    memchr(out, '.', w - 1)) {
+			out[w - 1] = '\0';
+			return;
 		}
 	}
 	out[0] = '\0';
@@ -265,6 +281,8 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 							blocks[i].end - blocks[i].start, b->host,
 							sizeof b->host);
 				}
+			if (!b->host[0] && b->diag != (size_t)-1) /* named in its diagnostic */
+				host_in(rd->notes.buf + b->diag, b->diag_len, b->host, sizeof b->host);
 		}
 		return;
 	}

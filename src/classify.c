@@ -504,20 +504,38 @@ static void read_around(const struct smtpdiag_rules *rules, const char *buf,
 		*d = around;
 }
 
-/* A report's "Status: 5.0.0" followed by a reply with its code
- * ("Diagnostic-Code: smtp; 550 ...") is the reporter's summary of that
- * reply: the reply is the server's own. */
+/* A report's "Status: 5.0.0", or a gateway's "5.1.0 - Unknown address
+ * error", followed by a reply with its code ("Diagnostic-Code: smtp; 550
+ * ...", "550-'5.1.1 ...'") is the reporter's summary of that reply: the reply
+ * is the server's own. */
 static void coded_later(const char *buf, size_t len, struct smtpdiag_reply *r)
 {
 	struct smtpdiag_reply later;
 	size_t pos = r->start + 1, k = r->start; /* the reply may be in the status's text */
 	while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
 		k--;
-	if (r->code || k < 7 || !smtpdiag__equal_fold(buf + k - 7, "status:", 7))
+	if (r->code || ((k < 7 || !smtpdiag__equal_fold(buf + k - 7, "status:", 7)) &&
+			(r->text_len < 2 || r->text[0] != '-' || r->text[1] != ' ')))
 		return;
 	while (smtpdiag_parse(buf, len, &pos, &later) == 0)
 		if (later.code && smtpdiag__is_failure(&later)) {
 			*r = later;
+			return;
+		}
+}
+
+/* A reply without a status followed by the same code with one ("550 Unknown
+ * user" ... "550 5.1.1 <a@b>... User unknown", a transcript and the MTA's
+ * own line for it): the status is that reply's. */
+static void status_later(const char *buf, size_t len, struct smtpdiag_reply *r)
+{
+	struct smtpdiag_reply later;
+	size_t pos = r->end;
+	if (!r->code || r->status.cls)
+		return;
+	while (smtpdiag_parse(buf, len, &pos, &later) == 0)
+		if (later.code == r->code && later.status.cls) {
+			r->status = later.status;
 			return;
 		}
 }
@@ -528,6 +546,7 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 {
 	coded_later(buf, len, r);
 	said_later(buf, len, r);
+	status_later(buf, len, r);
 	int k = smtpdiag_classify_with(rules, r, d);
 	if (k == 0)
 		read_around(rules, buf, len, r, d);

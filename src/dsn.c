@@ -44,6 +44,18 @@ static void bare_address(char *a)
 	a[n - s] = '\0';
 }
 
+/* A Remote-MTA's host name without what some reports add to it:
+ * "mx.example.org. (203.0.113.5, the server for ...)", "mx.example.org
+ * [203.0.113.5]", "mx.example.org (TCP|...)". */
+static void host_name(char *h)
+{
+	bare_address(h);
+	h[strcspn(h, " \t([")] = '\0';
+	size_t n = strlen(h);
+	while (n > 0 && h[n - 1] == '.')
+		h[--n] = '\0';
+}
+
 static void lower(char *s)
 {
 	for (; *s; s++)
@@ -74,11 +86,21 @@ static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n
 	smtpdiag__header_copy(g, n, "Status", v, sizeof v);
 	smtpdiag__status_scan(v, strlen(v), &b->status);
 	typed_value(g, n, "Remote-MTA", b->host, sizeof b->host);
-	bare_address(b->host);
+	host_name(b->host);
 	size_t k = typed_value(g, n, "Diagnostic-Code", v, sizeof v);
 	if (k) {
 		smtpdiag__header_field(g, n, "Diagnostic-Code", &p);
 		smtpdiag__set_diagnostic(rd, b, v, k,
+					 at == (size_t)-1 ? part : at + (size_t)(p - g));
+		return;
+	}
+	/* no Diagnostic-Code: the Status's comment is the report's own words,
+	 * "5.7.1 (Blocked by bulk email filter)" */
+	smtpdiag__header_copy(g, n, "Status", v, sizeof v);
+	const char *open = strchr(v, '('), *close = strrchr(v, ')');
+	if (open && close > open + 1) {
+		smtpdiag__header_field(g, n, "Status", &p);
+		smtpdiag__set_diagnostic(rd, b, open + 1, (size_t)(close - open - 1),
 					 at == (size_t)-1 ? part : at + (size_t)(p - g));
 	}
 }

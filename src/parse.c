@@ -186,6 +186,9 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 		if (j + 2 < len && b[j] == '-' && b[j + 1] == ' ' &&
 		    status_at(b, len, j + 2, &h->status)) /* "554 - 5.2.1 Text" */
 			j += 2;
+		if (j + 1 < len && (b[j] == '\'' || b[j] == '"') && !h->quote &&
+		    status_at(b, len, j + 1, &h->status)) /* Mimecast: 550-'5.1.1 Text' */
+			h->quote = b[j++];
 		if ((n = status_at(b, len, j, &h->status)))
 			j = skip_blanks(b, len, j + n);
 		h->text = j;

@@ -97,6 +97,12 @@ static const struct choice choices[] = {
 	  SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "Status: 5.2.2\nDiagnostic-Code: smtp; 552 zzz", 0, NULL, SMTPDIAG_BY_CODE, "unknown",
 	  "permanent", 0 },
+	/* so does a gateway's "5.1.0 - ..." summary */
+	{ "5.1.0 - Unknown address error 552-'5.2.2 delta'", 0, "t.alt", SMTPDIAG_BY_TEXT, "size",
+	  "permanent", 0 },
+	/* a reply's status given by a later line of the same code */
+	{ "<<< 550 zzz\n550 5.2.2 <a@b.example>... zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox",
+	  "permanent", 0 },
 	/* words around a reply that says nothing decide for it */
 	{ "Your mailbox full, it said:\n452 zzz", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
 	  "transient", 0 },
