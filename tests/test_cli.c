@@ -457,13 +457,13 @@ static void scan__follow__growth_rotation_truncation_new_file(void **state)
 }
 
 /* The findings of every sample bounce, as "recipient category" rows, the
- * same read from the folder, one file at a time, an mbox and a Maildir. */
+ * same read one file at a time, from an mbox and from a Maildir. */
 static void scan__bounces_as_files_mbox_and_maildir__same_findings(void **state)
 {
 	(void)state;
 	static char folder[1 << 16], mbox[1 << 16];
 	const char *rows = "| cut -f4,10 | sort";
-	assert_true(run("scan --tsv tests/bounces %s", rows) <= 3);
+	assert_true(run("scan --tsv tests/bounces/*.eml %s", rows) <= 3);
 	strcpy(folder, out);
 	assert_non_null(strchr(folder, '\n'));
 
