@@ -750,6 +750,19 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 
 /* ---- the block --------------------------------------------------------- */
 
+/* A program's words for a failure whose server reply comes on the next line
+ * (msmtp: "recipient address a@b not accepted by the server", then "server
+ * message: 550 ..."): the reply is the finding. */
+static int announces_reply(const struct smtpdiag_finding *f, const char *next, size_t avail)
+{
+	struct smtpdiag_reply r;
+	if (f->reply.code || f->reply.status.cls || !avail)
+		return 0;
+	const char *nl = memchr(next, '\n', avail);
+	size_t n = nl ? (size_t)(nl - next) : avail;
+	return find(next, n, "server message: ") && failed_reply(next, n, avail, &r);
+}
+
 static size_t count_lines(const char *b, size_t from, size_t to)
 {
 	size_t n = 0;
@@ -803,7 +816,8 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 			f->line = s->line;
 			s->line += count_lines(buf, start, next);
 			*pos = next;
-			if (echo(s, f, buf + start, end - start)) {
+			if (echo(s, f, buf + start, end - start) ||
+			    announces_reply(f, buf + next, len - next)) {
 				p = next;
 				continue;
 			}
