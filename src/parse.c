@@ -167,6 +167,21 @@ static int is_log_field(const char *b, size_t len, size_t i)
 	return j > i && j < len && b[j] == '=';
 }
 
+/* Is the code at i what a program expected, not what it got: "Expected
+ * response code \"220\" but got empty code"? */
+static int expected_code(const char *b, size_t i)
+{
+	size_t k = i;
+	if (k > 0 && (b[k - 1] == '"' || b[k - 1] == '\''))
+		k--;
+	if (k < 5 || !smtpdiag__equal_fold(b + k - 5, "code ", 5))
+		return 0;
+	for (size_t back = 5; back <= k && back < 48; back++)
+		if (back + 8 <= k && smtpdiag__equal_fold(b + k - back - 8, "expected", 8))
+			return 1;
+	return 0;
+}
+
 /* A reply that begins with a basic code at i. */
 static int code_head(const char *b, size_t len, size_t i, struct head *h)
 {
@@ -177,12 +192,22 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 				    (b[i + 2] - '0'), .sep = ' ' };
 	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
 		h->quote = b[i - 1];
+	if (expected_code(b, i))
+		return 0;
+	/* lettre's "permanent error (550): 5.7.1 Text" */
+	if (i > 0 && b[i - 1] == '(' && j + 1 < len && b[j] == ')' &&
+	    (b[j + 1] == ':' || b[j + 1] == ' '))
+		j++;
 
 	if (j == len || is_break(b, len, j) || b[j] == h->quote || b[j] == ']') {
 		h->text = j + (j < len && b[j] == ']');
 	} else if (b[j] == ' ' || b[j] == '\t' || b[j] == '-' || b[j] == ':') {
 		h->sep = b[j] == '-' ? '-' : ' ';
 		j = skip_blanks(b, len, j + 1);
+		/* Ruby's "(550: 550 5.7.1 Text)": the code said twice */
+		if (is_code_at(b, len, j) && !memcmp(b + j, b + i, 3) && j + 3 < len &&
+		    (b[j + 3] == ' ' || b[j + 3] == '-'))
+			j = skip_blanks(b, len, j + 4);
 		if (j + 2 < len && b[j] == '-' && b[j + 1] == ' ' &&
 		    status_at(b, len, j + 2, &h->status)) /* "554 - 5.2.1 Text" */
 			j += 2;

@@ -50,6 +50,10 @@ static const struct shape shapes[] = {
 	{ "a quote between the code's dash and the status (Mimecast)",
 	  "Unknown address error 550-'5.1.1 <bob@example.org>: User unknown' more", 550, "5.1.1",
 	  "<bob@example.org>: User unknown" },
+	{ "lettre's code in parentheses", "permanent error (550): 5.7.1 Relaying denied", 550,
+	  "5.7.1", "Relaying denied" },
+	{ "Ruby's code said twice", "could not get 3xx (550: 550 5.7.1 Relaying denied)", 550,
+	  "5.7.1", "Relaying denied)" },
 	{ "Exchange's #code ... ##", "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##", 550,
 	  "5.1.1", "RESOLVER.ADR.RecipNotFound; not found" },
 	{ "code dash status, two lines",
@@ -158,6 +162,7 @@ static const char *const not_replies[] = {
 	"version 5.7.1.2 of the tool",
 	"",
 	"   \n\t\n",
+	"Expected response code \"220\" but got empty code.", /* Symfony: what it wanted */
 };
 
 static void smtpdiag_parse__no_reply__enoreply(void **state)
