@@ -167,8 +167,8 @@ static long score(const struct smtpdiag_reply *r, long matched, const uint16_t *
 	       status_agrees * STATUS_AGREES + provider_seen * PROVIDER_AGREES;
 }
 
-/* The best matching rule of each layer (SMTPDIAG__LAYER_RULES, _WORDS): its
- * index in best[layer], or -1. */
+/* The best matching rule of each layer (SMTPDIAG__LAYER_RULES, _WORDS,
+ * _WRAPPERS): its index in best[layer], or -1. */
 static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		       int best[SMTPDIAG__NLAYERS])
 {
@@ -419,13 +419,18 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 		return 0;
 	}
 	/* A provider's or MTA's rule decides; else the words, where the
-	 * status yields to them; else the status, then the code. */
+	 * status yields to them; else a program's wrapper rule; else the
+	 * status, then the code. */
 	int best[SMTPDIAG__NLAYERS];
 	best_rules(r, &m, best);
 	int k = best[SMTPDIAG__LAYER_RULES];
 	if (k < 0 && best[SMTPDIAG__LAYER_WORDS] >= 0 &&
 	    status_yields(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WORDS]].category))
 		k = best[SMTPDIAG__LAYER_WORDS];
+	/* a program's wrapper decides when the words inside it do not */
+	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 &&
+	    status_yields(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]].category))
+		k = best[SMTPDIAG__LAYER_WRAPPERS];
 	if (k >= 0) {
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
 		put_rule(d, cls, smtpdiag__str(rule->id), rule->category, rule->who,

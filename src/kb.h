@@ -31,7 +31,7 @@ struct smtpdiag__rule {
 	uint8_t who;          /* enum smtpdiag_who */
 	uint8_t severity;     /* enum smtpdiag_severity or SEVERITY_FROM_CODE */
 	uint8_t nslots;       /* its match lines: all must be satisfied */
-	uint8_t layer;        /* SMTPDIAG__LAYER_RULES or _WORDS */
+	uint8_t layer;        /* SMTPDIAG__LAYER_RULES, _WORDS or _WRAPPERS */
 	uint8_t alone;        /* severity of its words alone, or SEVERITY_FROM_CODE */
 	uint16_t codes, ncodes;       /* smtpdiag__codes[codes ..] */
 	uint16_t statuses, nstatuses; /* smtpdiag__statuses[statuses ..] */

@@ -19,6 +19,7 @@
  * data/words/ (which decides only where no rule of the first layer does). */
 #define SMTPDIAG__LAYER_RULES 0
 #define SMTPDIAG__LAYER_WORDS 1
-#define SMTPDIAG__NLAYERS 2
+#define SMTPDIAG__LAYER_WRAPPERS 2 /* rules with `wrapper yes` */
+#define SMTPDIAG__NLAYERS 3
 
 #endif

@@ -442,7 +442,8 @@ static void build_rule(struct smtpdiag__record *r, size_t index)
 	*o = (struct rule_out){ .rec = r, .id = r->id, .category = def.category,
 				.who = def.who, .severity = def.severity,
 				.alone = SMTPDIAG__SEVERITY_FROM_CODE,
-				.layer = SMTPDIAG__LAYER_RULES };
+				.layer = def.wrapper ? SMTPDIAG__LAYER_WRAPPERS
+						     : SMTPDIAG__LAYER_RULES };
 	if (def.provider && (o->provider = find_provider(def.provider) + 1) == 0)
 		error_at(r->file, smtpdiag__get(r, "provider", NULL)->line,
 			 "unknown provider '%s'", def.provider);
@@ -627,7 +628,7 @@ static void build(void)
 	qsort(rules, nlisted, sizeof *rules, cmp_rule_id);
 	for (size_t i = 0; i < nlisted; i++) {
 		intern(rules[i].id);
-		for (int j = 0; rules[i].layer == SMTPDIAG__LAYER_RULES && j < rules[i].nslots; j++)
+		for (int j = 0; rules[i].layer != SMTPDIAG__LAYER_WORDS && j < rules[i].nslots; j++)
 			add_alternatives(rules[i].rec, rules[i].match[j], i, j);
 	}
 	v = collect_all("words", &n);

@@ -24,6 +24,7 @@ static const struct spec specs[] = {
 	{ "rule", "provider", 0, 1 },
 	{ "rule", "category", 1, 1 },
 	{ "rule", "severity", 0, 1 },
+	{ "rule", "wrapper", 0, 1 },
 	{ "rule", "who", 1, 1 },
 	{ "rule", "cause", 1, 1 },
 	{ "rule", "fix", 1, SMTPDIAG_MAX_STEPS },
@@ -471,6 +472,11 @@ void smtpdiag__decode_rule(struct smtpdiag__records *set,
 	def->severity = smtpdiag__field_severity(set, r, "severity");
 	if ((f = smtpdiag__get(r, "provider", NULL)))
 		def->provider = f->value;
+	if ((f = smtpdiag__get(r, "wrapper", NULL))) {
+		def->wrapper = !strcmp(f->value, "yes");
+		if (!def->wrapper)
+			smtpdiag__record_error(set, r->file, f->line, "'wrapper' is yes or absent");
+	}
 
 	if ((f = smtpdiag__get(r, "code", NULL))) {
 		size_t n = 0;

@@ -111,6 +111,7 @@ struct smtpdiag__advice_def {
 /* A rule record decoded and checked; its match fields are left as read. */
 struct smtpdiag__rule_def {
 	int category, who, severity; /* SMTPDIAG__SEVERITY_FROM_CODE: none */
+	int wrapper;                 /* `wrapper yes`: words decide first */
 	const char *provider;        /* the provider id it names, or NULL */
 	size_t ncodes, nstatuses, nslots;
 	uint16_t codes[SMTPDIAG__MAX_CODES];

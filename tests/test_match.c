@@ -82,6 +82,12 @@ static const struct choice choices[] = {
 	/* a family's severity overrides the class, as a rule's does */
 	{ "550 sending allowance used up", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit",
 	  "transient", 1 },
+	/* a program's wrapper gives way to the words inside it, and to a telling
+	 * status; it decides alone */
+	{ "wrapped failure: mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
+	  "transient", 0 },
+	{ "wrapped failure: zzz", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
+	{ "550 5.2.2 wrapped failure", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
 	/* a rule of the first layer beats every family */
 	{ "552 mailbox full over the brim", 0, "t.brim", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	/* a success stays a success */

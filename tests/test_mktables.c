@@ -37,6 +37,7 @@ static const struct broken cases[] = {
 	{ "rule t.x\nmatch some words\nwho you\ncause C.\nref R\ncategory auth\n",
 	  "t.txt:1: rule t.x: missing field 'fix'" },
 	{ RULE_HEAD "category auth\ncolour blue\n", "t.txt:8: unknown field 'colour' in a rule record" },
+	{ RULE_HEAD "category auth\nwrapper no\n", "t.txt:8: 'wrapper' is yes or absent" },
 	{ "  leading continuation\n", "t.txt:1: a continuation line, but no field above it" },
 	{ "words nope\nphrase some words\nref R\n",
 	  "t.txt:1: words for 'nope', which no family record defines" },
