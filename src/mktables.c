@@ -498,9 +498,20 @@ static size_t add_variant(size_t listed)
 
 /* Add the phrases of a words record to its family, the rule at `listed`: a
  * plain phrase to its one slot, a phrase with parts ("relay ... denied") as
- * a variant rule with a slot for each part. */
+ * a variant rule with a slot for each part. The phrases of a record with
+ * `wrapper yes` (a program's frame around the server's words) go to variants
+ * of the wrappers' layer. */
 static void add_words(struct smtpdiag__record *r, size_t listed)
 {
+	struct smtpdiag__field *w = smtpdiag__get(r, "wrapper", NULL);
+	size_t plain = listed;
+	if (w && strcmp(w->value, "yes"))
+		error_at(r->file, w->line, "'wrapper' is yes or absent");
+	if (w) {
+		plain = add_variant(listed);
+		rules[plain].layer = SMTPDIAG__LAYER_WRAPPERS;
+		rules[plain].nslots = 1;
+	}
 	for (size_t i = 0; i < r->nfields; i++) {
 		struct smtpdiag__field *f = &r->fields[i];
 		if (strcmp(f->name, "phrase"))
@@ -508,10 +519,12 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 		size_t n = smtpdiag__fold_alternatives(&set, r, f);
 		for (char *alt = f->value; n--; alt += strlen(alt) + 1) {
 			if (!strstr(alt, " ... ")) {
-				add_phrase(alt, listed, 0);
+				add_phrase(alt, plain, 0);
 				continue;
 			}
 			size_t v = add_variant(listed);
+			if (w)
+				rules[v].layer = SMTPDIAG__LAYER_WRAPPERS;
 			for (char *part = alt, *end; part; part = end ? end + 5 : NULL) {
 				char buf[SMTPDIAG__MAX_TEXT_LEN + 1];
 				end = strstr(part, " ... ");

@@ -54,6 +54,7 @@ static const struct spec specs[] = {
 	{ "family", "settings", 0, 1 },
 	{ "family", "ref", 1, SMTPDIAG_MAX_REFS },
 	{ "words", "phrase", 1, SMTPDIAG__MAX_PHRASE_LINES },
+	{ "words", "wrapper", 0, 1 },
 	{ "words", "ref", 1, SMTPDIAG_MAX_REFS },
 	{ "category", "title", 1, 1 },
 	{ "category", "who", 1, 1 },

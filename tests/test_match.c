@@ -88,6 +88,11 @@ static const struct choice choices[] = {
 	  "transient", 0 },
 	{ "wrapped failure: zzz", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
 	{ "550 5.2.2 wrapped failure", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
+	/* so do a family's wrapper words */
+	{ "could not relay for bob: mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
+	  "transient", 0 },
+	{ "could not relay for bob: zzz", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay",
+	  "permanent", 0 },
 	/* a rule of the first layer beats every family */
 	{ "552 mailbox full over the brim", 0, "t.brim", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	/* a success stays a success */
