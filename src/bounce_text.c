@@ -161,8 +161,10 @@ static void host_in(const char *s, size_t n, char *out, size_t cap)
 					    "SMTP connection to [" };
 	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
 		size_t kl = strlen(keys[k]);
+		unsigned char k0 = smtpdiag__fold[(unsigned char)keys[k][0]];
 		for (size_t i = 0; i + kl < n; i++) {
-			if (!smtpdiag__equal_fold(s + i, keys[k], kl) ||
+			if (smtpdiag__fold[(unsigned char)s[i]] != k0 ||
+			    !smtpdiag__equal_fold(s + i, keys[k], kl) ||
 			    (i > 0 && smtpdiag__is_alnum((unsigned char)s[i - 1])))
 				continue;
 			size_t j = i + kl, w = 0;
@@ -197,8 +199,10 @@ static int contains_fold(const char *s, size_t n, const char *const *words, size
 {
 	for (size_t w = 0; w < nwords; w++) {
 		size_t k = strlen(words[w]);
+		unsigned char w0 = smtpdiag__fold[(unsigned char)words[w][0]];
 		for (size_t i = 0; i + k <= n; i++)
-			if (smtpdiag__equal_fold(s + i, words[w], k))
+			if (smtpdiag__fold[(unsigned char)s[i]] == w0 &&
+			    smtpdiag__equal_fold(s + i, words[w], k))
 				return 1;
 	}
 	return 0;

@@ -28,10 +28,8 @@ size_t smtpdiag__header_end(const char *buf, size_t len)
 		return 1; /* no header at all */
 	if (len > 1 && buf[0] == '\r' && buf[1] == '\n')
 		return 2;
-	for (size_t i = 0; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		size_t j = i + 1;
+	for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))); p++) {
+		size_t j = (size_t)(p - buf) + 1;
 		if (j < len && buf[j] == '\r')
 			j++;
 		if (j >= len || buf[j] == '\n')
