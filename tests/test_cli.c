@@ -828,8 +828,8 @@ static void scan__large_mbox__every_recipient_memory_flat(void **state)
 	snprintf(path, sizeof path, "%s/big.mbox", tmp);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	long messages = 0, want = *wrapper ? 20000000 : 200000000; /* valgrind is slow */
-	for (long size = 0; size < want; size += (long)n + 45, messages++) {
+	long messages = 0, bytes = *wrapper ? 20000000 : 200000000; /* valgrind is slow */
+	for (long size = 0; size < bytes; size += (long)n + 45, messages++) {
 		fputs("From MAILER-DAEMON Mon Dec  2 10:00:00 2024\n", f);
 		fwrite(msg, 1, n, f);
 		fputc('\n', f);
