@@ -271,7 +271,8 @@ bench: all $(B)/bench/bench_classify $(B)/bench/bench_scan $(B)/bench/bench_boun
 # The command's tests again, every run of the binary under valgrind memcheck.
 check-valgrind: all $(B)/tests/test_cli $(B)/genlog
 	SMTPDIAG=$(B)/smtpdiag GENLOG=$(B)/genlog \
-	SMTPDIAG_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all" \
+	SMTPDIAG_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all \
+		--suppressions=$(CURDIR)/tests/valgrind.supp" \
 		$(B)/tests/test_cli
 
 clean:
