@@ -427,9 +427,9 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 	if (k < 0 && best[SMTPDIAG__LAYER_WORDS] >= 0 &&
 	    status_yields(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WORDS]].category))
 		k = best[SMTPDIAG__LAYER_WORDS];
-	/* a program's wrapper decides when the words inside it do not */
-	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 &&
-	    status_yields(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]].category))
+	/* a program's wrapper decides when the words inside it do not, and the
+	 * server gave no status (even a catch-all one says more than a frame) */
+	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 && !r->status.cls)
 		k = best[SMTPDIAG__LAYER_WRAPPERS];
 	if (k >= 0) {
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
