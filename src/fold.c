@@ -94,21 +94,36 @@ static long fold_point(unsigned long c, const char **two)
 	return (long)c;
 }
 
-static size_t put_point(unsigned long c, unsigned char *out)
+size_t smtpdiag__put_utf8(unsigned long c, char *out)
 {
 	if (c < 0x80) {
-		out[0] = (unsigned char)c;
+		out[0] = (char)c;
 		return 1;
 	}
 	if (c < 0x800) {
-		out[0] = (unsigned char)(0xc0 | c >> 6);
-		out[1] = (unsigned char)(0x80 | (c & 0x3f));
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
 		return 2;
 	}
-	out[0] = (unsigned char)(0xe0 | c >> 12);
-	out[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
-	out[2] = (unsigned char)(0x80 | (c & 0x3f));
-	return 3;
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | c >> 18);
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+int smtpdiag__hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = smtpdiag__fold[c];
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 size_t smtpdiag__fold_char(const unsigned char *s, size_t n, unsigned char *out,
@@ -144,7 +159,7 @@ size_t smtpdiag__fold_char(const unsigned char *s, size_t n, unsigned char *out,
 		out[1] = (unsigned char)two[1];
 		return 2;
 	}
-	return put_point((unsigned long)f, out);
+	return smtpdiag__put_utf8((unsigned long)f, (char *)out);
 as_is:
 	out[0] = s[0];
 	return 1;

@@ -24,31 +24,6 @@ static int breaks_line(const char *s, size_t n)
 	return 0;
 }
 
-/* Write code point c as UTF-8 at out; the bytes written. */
-static size_t utf8(unsigned long c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | c >> 18);
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /* An entity at s ('&' ...): its length, with its text written to out (at
  * most as long as the entity); 0 when it is none we know. */
 static size_t entity(const char *s, size_t n, char *out, size_t *w)
@@ -69,17 +44,14 @@ static size_t entity(const char *s, size_t n, char *out, size_t *w)
 	int hexa = s[j] == 'x' || s[j] == 'X';
 	unsigned long c = 0;
 	for (j += (size_t)hexa; j < n && j < 12; j++) {
-		int d = s[j] >= '0' && s[j] <= '9' ? s[j] - '0'
-			: hexa && (smtpdiag__fold[(unsigned char)s[j]] >= 'a' &&
-				   smtpdiag__fold[(unsigned char)s[j]] <= 'f')
-			? smtpdiag__fold[(unsigned char)s[j]] - 'a' + 10 : -1;
-		if (d < 0)
+		int d = smtpdiag__hex_value((unsigned char)s[j]);
+		if (d < 0 || (!hexa && d > 9))
 			break;
 		c = c * (hexa ? 16 : 10) + (unsigned long)d;
 	}
 	if (j >= n || s[j] != ';' || c == 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
 		return 0;
-	*w = utf8(c, out);
+	*w = smtpdiag__put_utf8(c, out);
 	return *w <= j + 1 ? j + 1 : 0;
 }
 

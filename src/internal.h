@@ -24,6 +24,12 @@ size_t smtpdiag__fold_char(const unsigned char *s, size_t n, unsigned char *out,
  * folded length. */
 size_t smtpdiag__fold_text(const char *s, size_t n, char *out);
 
+/* Write code point c (below 0x110000) as UTF-8 at out; the bytes written (1-4). */
+size_t smtpdiag__put_utf8(unsigned long c, char *out);
+
+/* The value of a hexadecimal digit, or -1. */
+int smtpdiag__hex_value(unsigned char c);
+
 static inline int smtpdiag__is_space(unsigned char c)
 {
 	return smtpdiag__fold[c] == ' ';

@@ -41,10 +41,7 @@ static int hex4(const char *s, const char *end, unsigned long *v)
 	if (end - s < 4)
 		return 0;
 	for (int i = 0; i < 4; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int d = c >= '0' && c <= '9' ? c - '0'
-			: (smtpdiag__fold[c] >= 'a' && smtpdiag__fold[c] <= 'f')
-			? smtpdiag__fold[c] - 'a' + 10 : -1;
+		int d = smtpdiag__hex_value((unsigned char)s[i]);
 		if (d < 0)
 			return 0;
 		*v = *v << 4 | (unsigned long)d;
@@ -56,18 +53,7 @@ static int hex4(const char *s, const char *end, unsigned long *v)
 static void put_utf8(unsigned long c, char *out, size_t cap, size_t *w)
 {
 	char b[4];
-	size_t k;
-	if (c < 0x80) {
-		b[0] = (char)c, k = 1;
-	} else if (c < 0x800) {
-		b[0] = (char)(0xc0 | c >> 6), b[1] = (char)(0x80 | (c & 0x3f)), k = 2;
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | c >> 12), b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f)), k = 3;
-	} else {
-		b[0] = (char)(0xf0 | c >> 18), b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3f)), b[3] = (char)(0x80 | (c & 0x3f)), k = 4;
-	}
+	size_t k = smtpdiag__put_utf8(c, b);
 	if (*w + k < cap) {
 		memcpy(out + *w, b, k);
 		*w += k;

@@ -193,14 +193,6 @@ size_t smtpdiag__param(const char *value, const char *name, char *out, size_t ca
 
 /* ---- transfer encodings ---------------------------------------------------- */
 
-static int hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = smtpdiag__fold[c];
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 size_t smtpdiag__decode_qp(const char *in, size_t n, char *out, int header)
 {
 	size_t w = 0;
@@ -210,10 +202,10 @@ size_t smtpdiag__decode_qp(const char *in, size_t n, char *out, int header)
 			out[w++] = ' ';
 		} else if (c != '=') {
 			out[w++] = (char)c;
-		} else if (i + 2 < n && hex((unsigned char)in[i + 1]) >= 0 &&
-			   hex((unsigned char)in[i + 2]) >= 0) {
-			out[w++] = (char)(hex((unsigned char)in[i + 1]) << 4 |
-					  hex((unsigned char)in[i + 2]));
+		} else if (i + 2 < n && smtpdiag__hex_value((unsigned char)in[i + 1]) >= 0 &&
+			   smtpdiag__hex_value((unsigned char)in[i + 2]) >= 0) {
+			out[w++] = (char)(smtpdiag__hex_value((unsigned char)in[i + 1]) << 4 |
+					  smtpdiag__hex_value((unsigned char)in[i + 2]));
 			i += 2;
 		} else if (i + 1 < n && (in[i + 1] == '\n' || in[i + 1] == '\r')) {
 			i += in[i + 1] == '\r' && i + 2 < n && in[i + 2] == '\n' ? 2 : 1;
