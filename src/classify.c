@@ -71,7 +71,7 @@ static uint32_t step(uint32_t s, unsigned char c)
 }
 
 /* Feed the text folded as the generator folded the phrases: case and accents
- * folded, white space runs as one space, leading white space skipped. */
+ * folded, white space, '-' and '_' runs as one space, leading ones skipped. */
 static void find_phrases(const char *text, size_t len, struct matches *m,
 			 char *folded_out)
 {
@@ -84,7 +84,7 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 	for (size_t i = 0, used; i < len; i += used) {
 		size_t n;
 		if (in[i] < 0x80) { /* most text is ASCII: one table look-up */
-			folded[0] = smtpdiag__fold[in[i]];
+			folded[0] = smtpdiag__fold_words[in[i]];
 			n = used = 1;
 		} else {
 			n = smtpdiag__fold_char(in + i, len - i, folded, &used);

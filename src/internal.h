@@ -11,11 +11,15 @@
 
 /* fold.c */
 extern const unsigned char smtpdiag__fold[256];
+/* smtpdiag__fold for phrase matching: '-' and '_' also fold to a space, so
+ * "Invalid-Recipient" and "mailbox_full" meet "invalid recipient" and
+ * "mailbox full". */
+extern const unsigned char smtpdiag__fold_words[256];
 
-/* Fold the character that starts s[0, n), n > 0, for matching: writes 0 to 3
- * bytes to out and returns how many, never more than it took; *used is the
- * number of bytes it took. An ASCII byte, or one not in valid UTF-8, folds
- * by smtpdiag__fold alone. */
+/* Fold the character that starts s[0, n), n > 0, for phrase matching:
+ * writes 0 to 3 bytes to out and returns how many, never more than it took;
+ * *used is the number of bytes it took. An ASCII byte, or one not in valid
+ * UTF-8, folds by smtpdiag__fold_words alone. */
 size_t smtpdiag__fold_char(const unsigned char *s, size_t n, unsigned char *out,
 			   size_t *used);
 

@@ -496,9 +496,37 @@ static size_t add_variant(size_t listed)
 	return nrules++;
 }
 
+/* Add a part of a phrase to the next slot of rule v: a text, or a set of
+ * texts in braces, any one of which stands for the part ("{user|mailbox}").
+ * 0 when a text is too short or a brace out of place. */
+static int add_part(char *part, size_t v)
+{
+	size_t len = strlen(part);
+	if (!strpbrk(part, "{}")) {
+		add_phrase(part, v, rules[v].nslots);
+		return len >= SMTPDIAG__MIN_PHRASE_LEN;
+	}
+	if (len < 2 || part[0] != '{' || part[len - 1] != '}' || strpbrk(part + 1, "{}") != part + len - 1)
+		return 0;
+	part[len - 1] = '\0';
+	for (char *t = part + 1, *bar; t; t = bar ? bar + 1 : NULL) {
+		if ((bar = strchr(t, '|')))
+			*bar = '\0';
+		while (*t == ' ')
+			t++;
+		for (size_t n = strlen(t); n && t[n - 1] == ' ';)
+			t[--n] = '\0';
+		if (strlen(t) < SMTPDIAG__MIN_PHRASE_LEN)
+			return 0;
+		add_phrase(t, v, rules[v].nslots);
+	}
+	return 1;
+}
+
 /* Add the phrases of a words record to its family, the rule at `listed`: a
- * plain phrase to its one slot, a phrase with parts ("relay ... denied") as
- * a variant rule with a slot for each part. The phrases of a record with
+ * plain phrase to its one slot, a phrase with parts ("relay ... denied",
+ * "{user|mailbox} ... {unknown|not found}") as a variant rule with a slot for
+ * each part. The phrases of a record with
  * `wrapper yes` (a program's frame around the server's words) go to variants
  * of the wrappers' layer. */
 static void add_words(struct smtpdiag__record *r, size_t listed)
@@ -530,12 +558,12 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 				end = strstr(part, " ... ");
 				size_t len = end ? (size_t)(end - part) : strlen(part);
 				snprintf(buf, sizeof buf, "%.*s", (int)len, part);
-				if (len < SMTPDIAG__MIN_PHRASE_LEN || rules[v].nslots == SMTPDIAG__MAX_SLOTS)
-					error_at(r->file, f->line, "'%s': each part of a phrase has "
-						 "%d characters or more, and there are at most %d",
+				if (rules[v].nslots == SMTPDIAG__MAX_SLOTS || !add_part(buf, v))
+					error_at(r->file, f->line, "'%s': each part of a phrase (and each "
+						 "text in its braces) has %d characters or more, and "
+						 "there are at most %d",
 						 alt, SMTPDIAG__MIN_PHRASE_LEN, SMTPDIAG__MAX_SLOTS);
-				else
-					add_phrase(buf, v, rules[v].nslots++);
+				rules[v].nslots++;
 			}
 		}
 	}

@@ -79,6 +79,14 @@ static const struct choice choices[] = {
 	{ "554 relay from here denied", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "denied: no relay", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "554 5.7.1 relay", 0, NULL, SMTPDIAG_BY_STATUS, "policy", "permanent", 0 },
+	/* a part in braces is any one of its texts */
+	{ "550 forwarding refused", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
+	{ "550 not allowed: passing on", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
+	{ "550 5.7.1 forwarding", 0, NULL, SMTPDIAG_BY_STATUS, "policy", "permanent", 0 },
+	/* '-' and '_' match a space */
+	{ "550 mailbox_full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "550 Mailbox - Full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "550 passing-on not-allowed", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	/* a family's severity overrides the class, as a rule's does */
 	{ "550 sending allowance used up", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit",
 	  "transient", 1 },

@@ -47,7 +47,15 @@ static const struct broken cases[] = {
 	  "t.txt:4: 'alone' is transient or permanent" },
 	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
 	  "words f\nphrase relay ... ab\nref R\n",
-	  "t.txt:9: 'relay ... ab': each part of a phrase has 4 characters or more" },
+	  "t.txt:9: 'relay ... ab': each part of a phrase (and each text in its braces) has 4 "
+	  "characters or more" },
+	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
+	  "words f\nphrase relay ... {denied|no}\nref R\n",
+	  "t.txt:9: 'relay ... {denied|no}': each part of a phrase (and each text in its braces) "
+	  "has 4 characters or more" },
+	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
+	  "words f\nphrase relay ... {denied|refused\nref R\n",
+	  "t.txt:9: 'relay ... {denied|refused': each part" },
 	{ "status X.7.1\nmeaning M\ncategory policy\nyields spam bogus\nref R\n",
 	  "t.txt:4: yields: 'bogus' is not a category or 'any'" },
 	{ RULE_HEAD "category auth\ncode 650\n", "t.txt:8: '650' is not a reply code" },
