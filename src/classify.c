@@ -210,8 +210,12 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		if (slots[k] != (1u << rule->nslots) - 1)
 			continue;
 		long matched = 0;
+		/* a composition of braced parts ("{mailbox|user} ... {not found|
+		 * unknown}") is only as telling as its longest part: a phrase seen
+		 * whole, or a rule, outweighs two general words */
 		for (size_t j = 0; j < rule->nslots; j++)
-			matched += chars[k][j];
+			matched = !rule->composed ? matched + chars[k][j]
+				  : chars[k][j] > matched ? chars[k][j] : matched;
 		long sc = score(r, matched, smtpdiag__codes + rule->codes, rule->ncodes,
 				smtpdiag__statuses + rule->statuses, rule->nstatuses,
 				rule->provider && has_bit(m->providers, rule->provider - 1u));

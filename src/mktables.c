@@ -350,7 +350,7 @@ static void flatten_edges(void)
 struct rule_out {
 	struct smtpdiag__record *rec;
 	const char *id; /* the rule's id; a family's is "words." and its own */
-	int provider, category, who, severity, alone, layer, nslots;
+	int provider, category, who, severity, alone, layer, nslots, composed;
 	struct smtpdiag__field *match[SMTPDIAG__MAX_SLOTS]; /* a rule's */
 	size_t codes, ncodes, statuses, nstatuses;
 	struct smtpdiag__advice_gen advice;
@@ -493,6 +493,7 @@ static size_t add_variant(size_t listed)
 	GROW(rules, nrules, rules_cap);
 	rules[nrules] = rules[listed];
 	rules[nrules].nslots = 0;
+	rules[nrules].composed = 0;
 	return nrules++;
 }
 
@@ -509,6 +510,7 @@ static int add_part(char *part, size_t v)
 	if (len < 2 || part[0] != '{' || part[len - 1] != '}' || strpbrk(part + 1, "{}") != part + len - 1)
 		return 0;
 	part[len - 1] = '\0';
+	rules[v].composed = 1;
 	for (char *t = part + 1, *bar; t; t = bar ? bar + 1 : NULL) {
 		if ((bar = strchr(t, '|')))
 			*bar = '\0';
@@ -869,10 +871,10 @@ static void emit_tables(const char *sources)
 	fputs("const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES] = {\n", out);
 	for (size_t i = 0; i < nrules; i++) {
 		const struct rule_out *r = &rules[i];
-		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
+		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
 			intern(r->id), r->provider, r->category, r->who,
-			r->severity, r->nslots, r->layer, r->alone, r->codes, r->ncodes,
-			r->statuses, r->nstatuses);
+			r->severity, r->nslots, r->layer, r->alone, r->composed, r->codes,
+			r->ncodes, r->statuses, r->nstatuses);
 		put_advice(&r->advice);
 		fputs(" },\n", out);
 	}

@@ -83,6 +83,9 @@ static const struct choice choices[] = {
 	{ "550 forwarding refused", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "550 not allowed: passing on", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "550 5.7.1 forwarding", 0, NULL, SMTPDIAG_BY_STATUS, "policy", "permanent", 0 },
+	/* and counts as its longest part: a phrase seen whole outweighs it */
+	{ "550 mailbox full, forwarding refused", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
+	  "permanent", 0 },
 	/* '-' and '_' match a space */
 	{ "550 mailbox_full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	{ "550 Mailbox - Full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
