@@ -576,6 +576,10 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 			return diagnose_reply(rules, buf, len, r, d);
 		if (!found++)
 			first = r->start;
+		/* a success's text may run on into the failure that followed it
+		 * on one line (">> MAIL FROM:<a> << 250 Ok >> RCPT TO:<b> << 553
+		 * ..."): look for it there */
+		pos = r->start + 1;
 	}
 	if (found) {
 		pos = first;

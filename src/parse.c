@@ -168,15 +168,20 @@ static int is_log_field(const char *b, size_t len, size_t i)
 }
 
 /* Is the code at i what a program expected, not what it got: "Expected
- * response code \"220\" but got empty code"? */
+ * response code \"220\" but got empty code", "Expected response code(s)
+ * [250] but got response [530 ...]"? */
 static int expected_code(const char *b, size_t i)
 {
 	size_t k = i;
-	if (k > 0 && (b[k - 1] == '"' || b[k - 1] == '\''))
+	while (k > 0 && strchr("\"'[ ", b[k - 1]))
 		k--;
-	if (k < 5 || !smtpdiag__equal_fold(b + k - 5, "code ", 5))
+	if (k >= 3 && smtpdiag__equal_fold(b + k - 3, "(s)", 3))
+		k -= 3;
+	else if (k >= 1 && (b[k - 1] == 's' || b[k - 1] == 'S'))
+		k--;
+	if (k < 4 || !smtpdiag__equal_fold(b + k - 4, "code", 4))
 		return 0;
-	for (size_t back = 5; back <= k && back < 48; back++)
+	for (size_t back = 4; back <= k && back < 48; back++)
 		if (back + 8 <= k && smtpdiag__equal_fold(b + k - back - 8, "expected", 8))
 			return 1;
 	return 0;
@@ -458,6 +463,8 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 	}
 	r->end = p;
 	tidy(r);
+	if (start > 0 && b[start - 1] == '[' && ends_with(r, "]")) /* "[530 5.7.0 Text]" */
+		cut(r, r->text_len - 1);
 	return p;
 }
 

@@ -112,6 +112,9 @@ static const struct choice choices[] = {
 	/* the first failure of a transcript decides */
 	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
+	/* even when it follows a success on the same line */
+	{ ">> MAIL FROM:<a@b> << 250 2.1.0 Ok >> RCPT TO:<c@d> << 552 delta", 0, "t.alt",
+	  SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	/* a bare code stands for the same reply given in full later */
 	{ "Expected response code 250 but got code \"552\", with message \"552 delta\"", 0,
 	  "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },

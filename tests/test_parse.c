@@ -50,6 +50,9 @@ static const struct shape shapes[] = {
 	{ "a quote between the code's dash and the status (Mimecast)",
 	  "Unknown address error 550-'5.1.1 <bob@example.org>: User unknown' more", 550, "5.1.1",
 	  "<bob@example.org>: User unknown" },
+	{ "a reply in brackets (Swift Mailer)",
+	  "Expected response code(s) [334] but got response [530 5.7.0 Must issue STARTTLS first]",
+	  530, "5.7.0", "Must issue STARTTLS first" },
 	{ "lettre's code in parentheses", "permanent error (550): 5.7.1 Relaying denied", 550,
 	  "5.7.1", "Relaying denied" },
 	{ "Ruby's code said twice", "could not get 3xx (550: 550 5.7.1 Relaying denied)", 550,
@@ -163,6 +166,8 @@ static const char *const not_replies[] = {
 	"",
 	"   \n\t\n",
 	"Expected response code \"220\" but got empty code.", /* Symfony: what it wanted */
+	"Expected response codes 250 but got none",
+	"Expected response code(s) [250] but got none",
 };
 
 static void smtpdiag_parse__no_reply__enoreply(void **state)
