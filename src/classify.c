@@ -240,6 +240,14 @@ static int status_yields(const struct smtpdiag_reply *r, int category)
 	       ((e->yields >> category) & 1);
 }
 
+/* Does the reply give no status, or one of this category? */
+static int status_agrees_with(const struct smtpdiag_reply *r, int category)
+{
+	const struct smtpdiag__entry *e;
+	return !r->status.cls ||
+	       ((e = smtpdiag__status_entry(r->status)) && e->category == category);
+}
+
 static int markers_seen(const struct smtpdiag__user_provider *p,
 			const struct matches *m)
 {
@@ -431,9 +439,11 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 	if (k < 0 && best[SMTPDIAG__LAYER_WORDS] >= 0 &&
 	    status_yields(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WORDS]].category))
 		k = best[SMTPDIAG__LAYER_WORDS];
-	/* a program's wrapper decides when the words inside it do not, and the
-	 * server gave no status (even a catch-all one says more than a frame) */
-	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 && !r->status.cls)
+	/* a frame around the server's words decides when the words inside it
+	 * do not, and the server gave no status (even a catch-all one says more
+	 * than a frame) or one that agrees with it */
+	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 &&
+	    status_agrees_with(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]].category))
 		k = best[SMTPDIAG__LAYER_WRAPPERS];
 	if (k >= 0) {
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
