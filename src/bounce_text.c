@@ -69,20 +69,36 @@ static int not_a_recipient(const char *a, size_t n)
 }
 
 /* Does the line s[0, n) start the returned message, or a part of the report
- * that no longer speaks of recipients? */
+ * that no longer speaks of recipients? A rule of dashes, equal signs or
+ * stars with one of `rules` in it, or a line that begins with one of
+ * `starts` or (after blanks) one of `phrases`. */
 static int stop_line(const char *s, size_t n)
 {
 	static const char *const rules[] = { "original", "copy of", "returned message",
 					     "below this line", "message follows",
-					     "header of the original", "undelivered message" };
+					     "header of the original", "undelivered message",
+					     "unsent message" };
 	static const char *const starts[] = { "Return-Path:", "Received: ", "Original message headers:",
 					      "Content-Type: message/rfc822" };
+	/* IMail, DragonFly, OpenSMTPD, FML, MXLogic, X6, GroupWise, LLNL */
+	static const char *const phrases[] = { "original message follows",
+					       "message headers follow",
+					       "below is a copy of the original message",
+					       "original mail as follows",
+					       "included is a copy of the message header",
+					       "the attachment contains the original mail headers",
+					       "original message as received",
+					       "+++++++++++++++++++++++++++++++++++" };
 	for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
-		if (n >= strlen(starts[i]) && !memcmp(s, starts[i], strlen(starts[i])))
+		if (n >= strlen(starts[i]) && smtpdiag__equal_fold(s, starts[i], strlen(starts[i])))
 			return 1;
 	size_t j = 0;
 	while (j < n && (s[j] == ' ' || s[j] == '\t'))
 		j++;
+	for (size_t i = 0; i < sizeof phrases / sizeof *phrases; i++)
+		if (n - j >= strlen(phrases[i]) &&
+		    smtpdiag__equal_fold(s + j, phrases[i], strlen(phrases[i])))
+			return 1;
 	if (n - j < 3 || !strchr("-=_*", s[j]) || s[j + 1] != s[j] || s[j + 2] != s[j])
 		return 0;
 	char f[160];
@@ -130,20 +146,99 @@ static size_t recipient_label(const char *s, size_t n)
 	return j;
 }
 
-/* A line that names a recipient first: "  <a@b>: ...", "a@b", "'a@b' on ...",
- * "Recipient: a@b". Returns the address's length with *addr its offset in the
- * line. */
-static size_t address_line(const char *s, size_t n, size_t *addr)
+/* A longer lead-in before a recipient, the way formats without a label of
+ * their own write one: "Unknown user: a@b" (IMail), "undeliverable to a@b",
+ * "Failed to deliver to '<a@b>'", "There was an error delivering your mail to
+ * <a@b>." (DragonFly), "The following recipients returned permanent errors:
+ * a@b" (X6), "550 <a@b>... User unknown" (sendmail's transcript), "* a@b"
+ * (a list). Words, blanks and a few signs up to a ':' or a final "to"; its
+ * length with the blanks and the opening quote after it, or 0. */
+static size_t lead_in(const char *s, size_t n)
 {
+	static const char *const not_recipient[] = { "from", "sender", "reply", "subject", "cc",
+						     "return", "errors", "date", "envelope",
+						     "message-id", "by", "owner", "list" };
 	size_t i = 0;
+	if (n > 2 && strchr("*-+", s[0]) && s[1] == ' ') /* a list's bullet */
+		return 2;
+	if (n > 4 && !memcmp(s, ">>> ", 4)) { /* sendmail's ">>> RCPT To:<a@b>", Activehunter */
+		size_t k = recipient_label(s + 4, n - 4);
+		return 4 + k;
+	}
+	/* "Sent <<< RCPT TO:<a@b>" (InterScan MSS) */
+	for (size_t j = 0; j + 8 < n && j < 24; j++)
+		if (smtpdiag__equal_fold(s + j, "rcpt to:", 8)) {
+			j += 8;
+			while (j < n && s[j] == ' ')
+				j++;
+			return j;
+		}
+	if (n > 4 && smtpdiag__is_digit((unsigned char)s[0]) && smtpdiag__is_digit((unsigned char)s[1]) &&
+	    smtpdiag__is_digit((unsigned char)s[2]) && s[3] == ' ') { /* a reply: 550 [5.1.1] <a@b>... */
+		if (s[0] != '4' && s[0] != '5')
+			return 0;
+		i = 4;
+		while (i < n && (smtpdiag__is_digit((unsigned char)s[i]) || s[i] == '.'))
+			i++;
+		while (i < n && s[i] == ' ')
+			i++;
+		return i < n && s[i] == '<' ? i : 0;
+	}
+	size_t words = 0, end = 0;
+	for (; i < n && i < 64; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ':') {
+			end = i + 1;
+			break;
+		}
+		if (c == ' ' && i + 4 <= n && i >= 2 && smtpdiag__fold[(unsigned char)s[i - 2]] == 't' &&
+		    smtpdiag__fold[(unsigned char)s[i - 1]] == 'o' && (i == 2 || s[i - 3] == ' ') &&
+		    (s[i + 1] == '<' || s[i + 1] == '\'' || s[i + 1] == '"' ||
+		     address_at(s + i + 1, n - i - 1))) {
+			end = i;
+			break;
+		}
+		if (!smtpdiag__is_alnum(c) && !strchr(" -_()'.,/", c))
+			return 0;
+		words += c == ' ';
+	}
+	if (!end || words > 9)
+		return 0;
+	for (size_t w = 0; w < sizeof not_recipient / sizeof *not_recipient; w++) {
+		size_t k = strlen(not_recipient[w]);
+		for (size_t j = 0; j + k <= end; j++)
+			if ((j == 0 || !smtpdiag__is_alnum((unsigned char)s[j - 1])) &&
+			    smtpdiag__equal_fold(s + j, not_recipient[w], k) &&
+			    (j + k == end || !smtpdiag__is_alnum((unsigned char)s[j + k])))
+				return 0;
+	}
+	while (end < n && (s[end] == ' ' || s[end] == '\t'))
+		end++;
+	return end;
+}
+
+/* A line that names a recipient first: "  <a@b>: ...", "a@b", "'a@b' on ...",
+ * "Recipient: a@b", or after a lead-in (above). Returns the address's length
+ * with *addr its offset in the line, *label where the words before it begin
+ * (the address itself when there are none). */
+static size_t address_line(const char *s, size_t n, size_t *addr, size_t *label)
+{
+	size_t i = 0, k;
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
+	*label = i;
 	if (i < n && !smtpdiag__is_digit((unsigned char)s[i]) && s[i] != '<' && s[i] != '\'' &&
-	    s[i] != '"' && !address_at(s + i, n - i))
-		i += recipient_label(s + i, n - i);
+	    s[i] != '"' && !address_at(s + i, n - i)) {
+		k = recipient_label(s + i, n - i);
+		i += k ? k : lead_in(s + i, n - i);
+	} else if (i < n && smtpdiag__is_digit((unsigned char)s[i])) {
+		i += lead_in(s + i, n - i);
+	}
 	if (i < n && (s[i] == '<' || s[i] == '\'' || s[i] == '"'))
 		i++;
-	size_t k = address_at(s + i, n - i);
+	if (i < n && s[i] == '<') /* '<a@b>' */
+		i++;
+	k = address_at(s + i, n - i);
 	if (!k || not_a_recipient(s + i, k))
 		return 0;
 	*addr = i;
@@ -158,7 +253,8 @@ static void host_in(const char *s, size_t n, char *out, size_t cap)
 	static const char *const keys[] = { "host ", "host: ", "Remote-MTA: dns; ",
 					    "while talking to ", "Connected to ", "Giving up on ",
 					    "Remote host ", "Remote Server at ",
-					    "SMTP connection to [" };
+					    "SMTP connection to [", "Remote system: dns;",
+					    "SMTP Server <", "Server " };
 	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
 		size_t kl = strlen(keys[k]);
 		unsigned char k0 = smtpdiag__fold[(unsigned char)keys[k][0]];
@@ -241,6 +337,8 @@ static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_bu
 		smtpdiag__set_diagnostic(rd, b, t, preamble, 0);
 	if (!b->host[0])
 		host_in(t + k->start, k->end - k->start, b->host, sizeof b->host);
+	if (!b->host[0] && preamble) /* sendmail's "... while talking to mx...:" above */
+		host_in(t, preamble, b->host, sizeof b->host);
 }
 
 /* The addresses of a header value: "a@b, Bob <c@d>". */
@@ -325,6 +423,17 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 	}
 }
 
+/* Does the line say that the recipients are listed below it: "did not reach
+ * the following recipient(s):" (Exchange 2003, GroupWise), "The following
+ * recipients were affected:" (MailMarshal)? The addresses before such a line
+ * were the returned message's (its "To:"), not failed recipients. */
+static int lists_recipients(const char *s, size_t n)
+{
+	static const char *const words[] = { "following recipient", "following address",
+					     "recipients were affected" };
+	return n < 200 && contains_fold(s, n, words, sizeof words / sizeof *words);
+}
+
 /* Does a line of the text start with "Final-Recipient:"? Reports sent as
  * plain text carry the fields of a delivery-status part in their body. */
 static int inline_report(const char *t, size_t n)
@@ -341,19 +450,21 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 {
 	struct block *blocks = NULL;
 	const char *t = rd->text.buf ? rd->text.buf : "";
-	size_t n = rd->text.len, nblocks = 0, cap = 0, end = n;
+	size_t n = rd->text.len, nblocks = 0, cap = 0, end = n, listed = 0;
 
 	if (!rd->count && inline_report(t, n))
 		smtpdiag__read_dsn(rd, t, n, (size_t)-1, smtpdiag__input_offset(rd, 0));
 
 	for (size_t i = 0; i < n;) {
 		const char *nl = memchr(t + i, '\n', n - i);
-		size_t e = nl ? (size_t)(nl - t) : n, a, k;
+		size_t e = nl ? (size_t)(nl - t) : n, a, k, l;
 		if (stop_line(t + i, e - i)) {
 			end = i;
 			break;
 		}
-		if ((k = address_line(t + i, e - i, &a))) {
+		if (!listed && lists_recipients(t + i, e - i))
+			listed = nblocks + 1; /* the first list's: those after it */
+		if ((k = address_line(t + i, e - i, &a, &l))) {
 			if (nblocks == cap) {
 				struct block *p = realloc(blocks, (cap = cap ? 2 * cap : 16) * sizeof *p);
 				if (!p) {
@@ -365,12 +476,18 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 			}
 			if (nblocks)
 				blocks[nblocks - 1].end = i;
-			blocks[nblocks++] = (struct block){ i + a, k, i + a + k, n };
+			/* the words before the address are part of its reason */
+			size_t from = l != a && smtpdiag__is_alnum((unsigned char)t[i + l]) ? l : a + k;
+			blocks[nblocks++] = (struct block){ i + a, k, i + from, n };
 		}
 		i = e + 1;
 	}
 	if (nblocks)
 		blocks[nblocks - 1].end = end;
+	if (listed > 1 && listed <= nblocks) { /* what came before the list was the original's */
+		memmove(blocks, blocks + listed - 1, (nblocks - listed + 1) * sizeof *blocks);
+		nblocks -= listed - 1;
+	}
 	recipients_of(rd, t, blocks, nblocks, end, header, header_end);
 	free(blocks);
 }

@@ -76,12 +76,18 @@ static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n
 	struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
 	if (!b)
 		return;
-	if (!typed_value(g, n, "Final-Recipient", b->recipient, sizeof b->recipient))
-		typed_value(g, n, "Original-Recipient", b->recipient, sizeof b->recipient);
+	/* "Final-Recipient: system; <>" (CommuniGate) names no one: the
+	 * Original-Recipient does */
+	if (!typed_value(g, n, "Final-Recipient", b->recipient, sizeof b->recipient) ||
+	    !strchr(b->recipient, '@')) {
+		char orig[sizeof b->recipient];
+		if (typed_value(g, n, "Original-Recipient", orig, sizeof orig) && strchr(orig, '@'))
+			memcpy(b->recipient, orig, sizeof orig);
+	}
 	bare_address(b->recipient);
 	smtpdiag__header_copy(g, n, "Action", b->action, sizeof b->action);
 	lower(b->action);
-	if (!b->action[0])
+	if (!b->action[0] || !strcmp(b->action, "failure"))
 		strcpy(b->action, "failed");
 	smtpdiag__header_copy(g, n, "Status", v, sizeof v);
 	smtpdiag__status_scan(v, strlen(v), &b->status);
