@@ -53,6 +53,13 @@ int input_undecided(const char *head, size_t n)
 
 enum input_kind input_kind(const char *head, size_t n)
 {
+	/* a message saved with blank (or blank-looking) lines before its header */
+	size_t skip = 0;
+	for (size_t i = 0; i < n && i < 4096 && strchr(" \t\r\n", head[i]); i++)
+		if (head[i] == '\n')
+			skip = i + 1;
+	head += skip;
+	n -= skip;
 	const char *nl = memchr(head, '\n', n);
 	size_t k = nl ? (size_t)(nl - head) : n;
 	if (from_line(head, k) && nl && smtpdiag_message_detect(nl + 1, n - k - 1))

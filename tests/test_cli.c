@@ -496,6 +496,12 @@ static void scan__bounces_as_files_mbox_and_maildir__same_findings(void **state)
 	assert_int_equal(run("scan %s/two.mbox", tmp), 3);
 	assert_non_null(strstr(out, "two.mbox:50: recipient permanent 550 5.1.1 <bob@example.org>"));
 	assert_null(strstr(out, "out of the office"));
+	/* a message saved with blank lines before its header is still one */
+	snprintf(cmd, sizeof cmd, "(printf ' \n\n'; cat tests/fixture/bounce-postfix.eml) > %s/lead.eml",
+		 tmp);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run("scan --json %s/lead.eml", tmp), 3);
+	assert_non_null(strstr(out, "\"action\":\"failed\""));
 }
 
 static void explain__client_profile__its_settings_path(void **state)
