@@ -31,7 +31,7 @@ const unsigned char smtpdiag__fold[256] = {
 const unsigned char smtpdiag__fold_words[256] = {
 	' ', 1, 2, 3, 4, 5, 6, 7, 8, ' ', ' ', ' ', ' ', ' ', 14, 15,
 	ROW16(16),
-	ROW(32), 40, 41, 42, 43, 44, ' ', 46, 47,
+	32, 33, 34, 35, 36, 37, 38, ' ', 40, 41, 42, 43, 44, ' ', 46, 47,
 	ROW16(48),
 	64, ROW(97), ROW(105), ROW(113), 121, 122, 91, 92, 93, 94, ' ',
 	ROW16(96),
@@ -68,7 +68,7 @@ static long fold_point(unsigned long c, const char **two)
 		*two = c < 0x140 ? "ij" : "oe";
 		return 0;
 	}
-	if (c == 0xa0)
+	if (c == 0xa0 || c == 0x2bc || c == 0x2018 || c == 0x2019) /* and apostrophes */
 		return ' ';
 	if (c >= 0x218 && c <= 0x21b) /* Romanian ș ț */
 		return c < 0x21a ? 's' : 't';
@@ -100,7 +100,7 @@ static long fold_point(unsigned long c, const char **two)
 	if (c >= 0x410 && c <= 0x42f)
 		return (long)c + 0x20;
 	if (c >= 0xff01 && c <= 0xff5e) /* full-width ASCII */
-		return smtpdiag__fold[c - 0xff01 + 0x21];
+		return smtpdiag__fold_words[c - 0xff01 + 0x21];
 	if (c == 0x3000) /* ideographic space */
 		return ' ';
 	return (long)c;

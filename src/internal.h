@@ -11,9 +11,9 @@
 
 /* fold.c */
 extern const unsigned char smtpdiag__fold[256];
-/* smtpdiag__fold for phrase matching: '-' and '_' also fold to a space, so
- * "Invalid-Recipient" and "mailbox_full" meet "invalid recipient" and
- * "mailbox full". */
+/* smtpdiag__fold for phrase matching: '-', '_' and the apostrophe also fold
+ * to a space, so "Invalid-Recipient", "mailbox_full" and "d'envoi" meet
+ * "invalid recipient", "mailbox full" and "d’envoi". */
 extern const unsigned char smtpdiag__fold_words[256];
 
 /* Fold the character that starts s[0, n), n > 0, for phrase matching:

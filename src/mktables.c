@@ -505,7 +505,7 @@ static int add_part(char *part, size_t v)
 	size_t len = strlen(part);
 	if (!strpbrk(part, "{}")) {
 		add_phrase(part, v, rules[v].nslots);
-		return len >= SMTPDIAG__MIN_PHRASE_LEN;
+		return len >= SMTPDIAG__MIN_PART_LEN;
 	}
 	if (len < 2 || part[0] != '{' || part[len - 1] != '}' || strpbrk(part + 1, "{}") != part + len - 1)
 		return 0;
@@ -518,7 +518,7 @@ static int add_part(char *part, size_t v)
 			t++;
 		for (size_t n = strlen(t); n && t[n - 1] == ' ';)
 			t[--n] = '\0';
-		if (strlen(t) < SMTPDIAG__MIN_PHRASE_LEN)
+		if (strlen(t) < SMTPDIAG__MIN_PART_LEN)
 			return 0;
 		add_phrase(t, v, rules[v].nslots);
 	}
@@ -564,7 +564,7 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 					error_at(r->file, f->line, "'%s': each part of a phrase (and each "
 						 "text in its braces) has %d characters or more, and "
 						 "there are at most %d",
-						 alt, SMTPDIAG__MIN_PHRASE_LEN, SMTPDIAG__MAX_SLOTS);
+						 alt, SMTPDIAG__MIN_PART_LEN, SMTPDIAG__MAX_SLOTS);
 				rules[v].nslots++;
 			}
 		}

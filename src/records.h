@@ -14,6 +14,7 @@
 #include "kb_format.h"
 
 #define SMTPDIAG__MIN_PHRASE_LEN 4
+#define SMTPDIAG__MIN_PART_LEN 3 /* a part of a phrase: "spf ... fail" */
 #define SMTPDIAG__MAX_TEXT_LEN 4000 /* keeps each generated literal portable */
 #define SMTPDIAG__MAX_CODES 32      /* codes, or statuses, in one rule */
 #define SMTPDIAG__MAX_PHRASE_LINES 64 /* phrase lines in one words record */

@@ -90,6 +90,11 @@ static const struct choice choices[] = {
 	{ "550 mailbox_full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	{ "550 Mailbox - Full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	{ "550 passing-on not-allowed", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
+	/* so do apostrophes, typed or typeset */
+	{ "550 allocation d\xe2\x80\x99" "envoi", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 1 },
+	{ "550 allocation d envoi", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 1 },
+	/* a part may be a three-letter word */
+	{ "550 SPF: allowance gone", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 1 },
 	/* a family's severity overrides the class, as a rule's does */
 	{ "550 sending allowance used up", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit",
 	  "transient", 1 },

@@ -47,12 +47,12 @@ static const struct broken cases[] = {
 	  "t.txt:4: 'alone' is transient or permanent" },
 	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
 	  "words f\nphrase relay ... ab\nref R\n",
-	  "t.txt:9: 'relay ... ab': each part of a phrase (and each text in its braces) has 4 "
+	  "t.txt:9: 'relay ... ab': each part of a phrase (and each text in its braces) has 3 "
 	  "characters or more" },
 	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
 	  "words f\nphrase relay ... {denied|no}\nref R\n",
 	  "t.txt:9: 'relay ... {denied|no}': each part of a phrase (and each text in its braces) "
-	  "has 4 characters or more" },
+	  "has 3 characters or more" },
 	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
 	  "words f\nphrase relay ... {denied|refused\nref R\n",
 	  "t.txt:9: 'relay ... {denied|refused': each part" },
