@@ -53,42 +53,54 @@ static void saw_phrase(struct matches *m, uint32_t p)
 	}
 }
 
-static uint32_t step(uint32_t s, unsigned char c)
+/* The automaton's next state from s on byte class k (kb.h), without a
+ * branch: the row's, unless one of the exceptions names k. */
+static inline uint32_t step(uint32_t s, uint32_t k)
 {
-	for (;;) {
-		if (s == 0)
-			return smtpdiag__ac_root[c];
-		const struct smtpdiag__ac_state *st = &smtpdiag__ac_states[s];
-		for (uint32_t e = st->first; e < st[1].first; e++) {
-			uint32_t edge = smtpdiag__ac_edge[e];
-			if (edge >> 24 == c)
-				return edge & 0xffffff;
-			if (edge >> 24 > c)
-				break;
-		}
-		s = st->fail;
+	const uint32_t *r = &smtpdiag__ac_states[s];
+	uint32_t head = r[0], n = head & 0xff, kk = k << 24;
+	uint32_t next = smtpdiag__ac_rows[(head >> 9) + k];
+	/* exception i, when there is one and its class is k: x ^ kk is then
+	 * the next state, and below 1 << 24 only then */
+#define EXCEPTION(i)                                                            \
+	do {                                                                    \
+		uint32_t t = r[1 + (i)] ^ kk;                                   \
+		next ^= (next ^ t) & -(uint32_t)(((i) < n) & (t < (1u << 24))); \
+	} while (0)
+	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 3, "one EXCEPTION per exception");
+	EXCEPTION(0);
+	EXCEPTION(1);
+	EXCEPTION(2);
+#undef EXCEPTION
+	return next;
+}
+
+/* Note the phrases that end at state s, if any. */
+static inline void saw_output(struct matches *m, uint32_t s)
+{
+	const uint32_t *r = &smtpdiag__ac_states[s];
+	if (!(r[0] & SMTPDIAG__AC_OUT))
+		return;
+	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 0xff)]];; o++) {
+		uint32_t p = *o & ~SMTPDIAG__AC_LAST;
+		if (!has_bit(m->phrase, p))
+			saw_phrase(m, p);
+		if (*o & SMTPDIAG__AC_LAST)
+			break;
 	}
 }
 
-/* Feed the text folded as the generator folded the phrases: case and accents
- * folded, white space, '-' and '_' runs as one space, leading ones skipped. */
-static void find_phrases(const char *text, size_t len, struct matches *m,
-			 char *folded_out)
+/* The text folded as the generator folded the phrases, for a user's rules:
+ * case and accents folded, runs of white space, '-', '_' and apostrophes as
+ * one space, leading ones skipped. */
+static size_t fold_for_rules(const char *text, size_t len, char *out)
 {
 	const unsigned char *in = (const unsigned char *)text;
 	unsigned char folded[4];
-	uint32_t s = 0;
+	size_t w = 0;
 	int space = 1;
-	memset(m, 0, sizeof *m);
-	m->folded = folded_out;
 	for (size_t i = 0, used; i < len; i += used) {
-		size_t n;
-		if (in[i] < 0x80) { /* most text is ASCII: one table look-up */
-			folded[0] = smtpdiag__fold_words[in[i]];
-			n = used = 1;
-		} else {
-			n = smtpdiag__fold_char(in + i, len - i, folded, &used);
-		}
+		size_t n = smtpdiag__fold_char(in + i, len - i, folded, &used);
 		for (size_t j = 0; j < n; j++) {
 			unsigned char c = folded[j];
 			if (c == ' ') {
@@ -98,15 +110,37 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 			} else {
 				space = 0;
 			}
-			if (m->folded)
-				m->folded[m->nfolded++] = (char)c;
-			s = step(s, c);
-			for (uint32_t t = smtpdiag__ac_states[s].out; t;
-			     t = smtpdiag__ac_states[smtpdiag__ac_states[t].fail].out) {
-				uint32_t p = smtpdiag__ac_states[t].term - 1;
-				if (!has_bit(m->phrase, p))
-					saw_phrase(m, p);
-			}
+			out[w++] = (char)c;
+		}
+	}
+	return w;
+}
+
+/* Walk the automaton over the folded text. Folding a byte and reading its
+ * class is one look-up for ASCII; runs of white space need no skipping
+ * (kb.h), nor does white space at the start, where no phrase begins. */
+static void find_phrases(const char *text, size_t len, struct matches *m,
+			 char *folded_out)
+{
+	const unsigned char *in = (const unsigned char *)text;
+	unsigned char folded[4];
+	uint32_t s = 0;
+	memset(m, 0, sizeof *m);
+	if (folded_out) {
+		m->folded = folded_out;
+		m->nfolded = fold_for_rules(text, len, folded_out);
+	}
+	for (size_t i = 0, used; i < len; i += used) {
+		if (in[i] < 0x80) {
+			used = 1;
+			s = step(s, smtpdiag__ac_ascii_class[in[i]]);
+			saw_output(m, s);
+			continue;
+		}
+		size_t n = smtpdiag__fold_char(in + i, len - i, folded, &used);
+		for (size_t j = 0; j < n; j++) {
+			s = step(s, smtpdiag__ac_class[folded[j]]);
+			saw_output(m, s);
 		}
 	}
 }

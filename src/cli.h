@@ -39,6 +39,18 @@ void put_text_str(FILE *f, const char *s);
 /* A JSON string (RFC 8259), quotes included; NULL prints null. Invalid UTF-8
  * becomes U+FFFD, so the output is always valid UTF-8. */
 void put_json_string(FILE *f, const char *s);
+
+/* Output gathered in memory and written to f in large pieces (a finding
+ * of scan --json is some sixty pieces). */
+struct out_buf {
+	FILE *f;
+	size_t n;
+	char b[4096];
+};
+void ob_put(struct out_buf *o, const char *s, size_t n);
+void ob_puts(struct out_buf *o, const char *s);
+void ob_json_string(struct out_buf *o, const char *s); /* as put_json_string */
+void ob_flush(struct out_buf *o);
 /* Read all of a stream into a malloc'd buffer; NULL and errno on failure. */
 char *read_all(FILE *f, size_t *len);
 /* Flush stdout; on a write error say so and return EXIT_IOERR, else 0. */

@@ -98,22 +98,29 @@ extern const struct smtpdiag__phrase smtpdiag__phrases[SMTPDIAG__NPHRASES];
 extern const struct smtpdiag__use smtpdiag__uses[];
 
 /*
- * The Aho-Corasick automaton over all folded phrases. State 0 is the root;
- * smtpdiag__ac_root[b] is the root's transition on byte b. What the matcher
- * reads of a state is one record, so that a step touches one cache line:
- * its edges are ac_edge[first .. the next state's first), sorted by byte,
- * each the byte << 24 | the next state; fail is its failure link; term is
- * the phrase that ends at it, plus one (0: none); out is the nearest state
- * on its failure chain, itself included, where a phrase ends (0: none).
- * The record past the last state only closes the last state's edges.
+ * The Aho-Corasick automaton over all folded phrases, every transition
+ * resolved in advance, so that a step follows no failure links and takes
+ * no branch. The matcher reads a byte b as its class ac_class[b] (0: a byte
+ * no phrase uses), an ASCII byte as ac_ascii_class[b], the class of the
+ * byte it folds to; a run of white space may be read whole, as the state
+ * after a space goes to itself on another.
+ *
+ * A state is the place of its record in ac_states (the root's is 0): a head
+ * word, the place of a row in ac_rows << 9 | SMTPDIAG__AC_OUT when a phrase
+ * ends at the state | the number n of its exceptions (at most
+ * SMTPDIAG__AC_EXCEPTIONS); the n exceptions, each a class << 24 | the next
+ * state; when a phrase ends there, the place in ac_out_list of the phrases
+ * that end there, longest first, the last one marked SMTPDIAG__AC_LAST. On
+ * a class without an exception the next state is ac_rows[row + class]. The
+ * shallow states, and those that would need more exceptions, have a row of
+ * their own; the records are in depth-first order, and a step may read
+ * SMTPDIAG__AC_EXCEPTIONS words past the last.
  */
-struct smtpdiag__ac_state {
-	uint32_t first, fail, out, term;
-};
-
-extern const uint32_t smtpdiag__ac_root[256];
-extern const uint32_t smtpdiag__ac_edge[];
-extern const struct smtpdiag__ac_state smtpdiag__ac_states[SMTPDIAG__NSTATES + 1];
+extern const uint8_t smtpdiag__ac_class[256];
+extern const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */
+extern const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES];
+extern const uint32_t smtpdiag__ac_states[];
+extern const uint32_t smtpdiag__ac_out_list[];
 
 /* lookup.c: the entry of a code (its class's when it has none), of a status
  * (class-specific first, then the registry's X.S.D); NULL when none. */

@@ -22,4 +22,11 @@
 #define SMTPDIAG__LAYER_WRAPPERS 2 /* rules with `wrapper yes` */
 #define SMTPDIAG__NLAYERS 3
 
+/* The automaton's tables (kb.h): the most exceptions a state's record has;
+ * in a record's head word, a phrase ends at the state; in the list of
+ * phrases found at a state, its last. */
+#define SMTPDIAG__AC_EXCEPTIONS 3 /* the matcher reads this many */
+#define SMTPDIAG__AC_OUT 0x100u
+#define SMTPDIAG__AC_LAST 0x80000000u
+
 #endif

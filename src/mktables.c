@@ -321,28 +321,182 @@ static void build_automaton(void)
 	free(queue);
 }
 
-/* The automaton's edges, flattened: state s > 0 owns [first[s], first[s+1]). */
-static unsigned long *edge_first, *edge_byte, *edge_next;
-static size_t nedges;
+/*
+ * The automaton as the matcher walks it (kb.h): every transition resolved
+ * in advance, so that a step follows no failure links and takes no branch.
+ * Bytes are read as classes (the bytes the phrases use; class 0 for all
+ * others). Each state is a record: a dense row of next states by class
+ * (its own, or the nearest on its failure chain that has one), and the few
+ * classes on which it goes elsewhere than that row says: its own edges and
+ * those of the states between. A state with more than AC_EXCEPTIONS of
+ * them, or as shallow as DENSE_DEPTH, where a walk spends most of its
+ * steps, gets a row of its own. A state is named by its record's place in
+ * one array; the records are in depth-first order (a phrase's states lie
+ * together).
+ *
+ * White space is one space in the folded text: the state after a space
+ * goes to itself on another, so that the matcher need not skip runs.
+ */
+#define DENSE_DEPTH 2
 
-static void flatten_edges(void)
+static unsigned char byte_class[256];
+static size_t nclasses, ndense;
+static uint32_t *dense_row;            /* ndense * nclasses next states */
+static uint32_t *recs;                 /* the states' records */
+static size_t nrecs;
+static uint32_t *out_list;             /* phrase indexes */
+static size_t nout_list, out_list_cap;
+
+/* A state's classes that go elsewhere than its row: class << 24 | state
+ * (still the old names while they are built). */
+struct exceptions {
+	uint32_t x[256];
+	unsigned n;
+};
+
+static void except(struct exceptions *e, uint32_t c, uint32_t to, int replace)
 {
-	edge_first = xrealloc(NULL, (nstates + 1) * sizeof *edge_first);
-	for (size_t s = 1; s < nstates; s++)
-		nedges += states[s].nedges;
-	edge_byte = xrealloc(NULL, (nedges + 1) * sizeof *edge_byte);
-	edge_next = xrealloc(NULL, (nedges + 1) * sizeof *edge_next);
-	size_t e = 0;
-	edge_first[0] = 0;
-	for (size_t s = 1; s <= nstates; s++) {
-		edge_first[s] = e;
-		if (s == nstates)
-			break;
-		for (size_t i = 0; i < states[s].nedges; i++, e++) {
-			edge_byte[e] = states[s].bytes[i];
-			edge_next[e] = states[s].next[i];
+	unsigned i;
+	for (i = 0; i < e->n && e->x[i] >> 24 != c; i++)
+		;
+	if (i < e->n) {
+		if (replace)
+			e->x[i] = c << 24 | to;
+		return; /* a state before on the chain has it */
+	}
+	for (i = e->n++; i > 0 && e->x[i - 1] >> 24 > c; i--) /* in class order */
+		e->x[i] = e->x[i - 1];
+	e->x[i] = c << 24 | to;
+}
+
+static int has_output_state(uint32_t s)
+{
+	return states[s].term || states[s].dict;
+}
+
+static void resolve_automaton(void)
+{
+	uint32_t *depth = xrealloc(NULL, nstates * sizeof *depth);
+	uint32_t *bfs = xrealloc(NULL, nstates * sizeof *bfs);
+	uint32_t *row_of = xrealloc(NULL, nstates * sizeof *row_of); /* its row, + 1 when its own */
+	uint32_t *name = xrealloc(NULL, nstates * sizeof *name);
+	uint32_t *stack = xrealloc(NULL, nstates * sizeof *stack);
+	unsigned char *last = xrealloc(NULL, nstates); /* the byte it is reached by */
+	struct exceptions e;
+	uint32_t *ex = xrealloc(NULL, nstates * SMTPDIAG__AC_EXCEPTIONS * sizeof *ex);
+	unsigned char *nex = xrealloc(NULL, nstates);
+	size_t rows_cap = 0;
+	int used[256] = { 0 };
+	size_t head = 0, tail = 0;
+
+	for (size_t s = 0; s < nstates; s++)
+		for (size_t i = 0; i < states[s].nedges; i++)
+			used[states[s].bytes[i]] = 1;
+	if (used[' '] && goto_state(0, ' '))
+		error_at("data", 0, "a phrase starts with a space");
+	used[' '] = 1; /* a space's state goes to itself on another */
+	nclasses = 1;
+	for (int c = 0; c < 256; c++)
+		byte_class[c] = used[c] ? (unsigned char)nclasses++ : 0;
+	if (nclasses > 256)
+		error_at("data", 0, "the phrases use every byte: no class is left for the others");
+	uint32_t space = byte_class[' '];
+
+	/* breadth first: a state's failure chain comes before it */
+	depth[0] = 0;
+	last[0] = 0;
+	bfs[tail++] = 0;
+	while (head < tail) {
+		uint32_t u = bfs[head++];
+		for (size_t i = 0; i < states[u].nedges; i++) {
+			uint32_t v = states[u].next[i];
+			depth[v] = depth[u] + 1;
+			last[v] = states[u].bytes[i];
+			bfs[tail++] = v;
 		}
 	}
+	ndense = 0;
+	for (size_t i = 0; i < nstates; i++) {
+		uint32_t s = bfs[i], u = s;
+		e.n = 0;
+		/* its edges and those of its chain down to a state with a row */
+		if (s != 0) {
+			for (; u == s || !(row_of[u] & 1); u = states[u].fail)
+				for (size_t j = 0; j < states[u].nedges; j++)
+					except(&e, byte_class[states[u].bytes[j]],
+					       states[u].next[j], 0);
+			if (last[s] == ' ')
+				except(&e, space, s, 1);
+		}
+		nex[s] = 0;
+		if (s == 0 || depth[s] <= DENSE_DEPTH || e.n > SMTPDIAG__AC_EXCEPTIONS) {
+			if ((ndense + 1) * nclasses > rows_cap) {
+				rows_cap = 2 * (ndense + 1) * nclasses;
+				dense_row = xrealloc(dense_row, rows_cap * sizeof *dense_row);
+			}
+			uint32_t *row = dense_row + ndense * nclasses;
+			if (s == 0)
+				memset(row, 0, nclasses * sizeof *row);
+			else
+				memcpy(row, dense_row + (row_of[u] >> 1) * nclasses,
+				       nclasses * sizeof *row);
+			for (unsigned j = 0; j < e.n; j++)
+				row[e.x[j] >> 24] = e.x[j] & 0xffffff;
+			if (s == 0)
+				for (size_t j = 0; j < states[0].nedges; j++)
+					row[byte_class[states[0].bytes[j]]] = states[0].next[j];
+			row_of[s] = (uint32_t)ndense++ << 1 | 1;
+		} else {
+			row_of[s] = row_of[u] & ~1u;
+			nex[s] = (unsigned char)e.n;
+			memcpy(ex + (size_t)s * SMTPDIAG__AC_EXCEPTIONS, e.x, e.n * sizeof *e.x);
+		}
+	}
+
+	/* the records, depth first (children by byte) */
+	size_t top = 0, nr = 0;
+	stack[top++] = 0;
+	while (top) {
+		uint32_t u = stack[--top];
+		name[u] = (uint32_t)nr;
+		nr += 1u + nex[u] + (has_output_state(u) ? 1u : 0u);
+		for (size_t i = states[u].nedges; i-- > 0;)
+			stack[top++] = states[u].next[i];
+	}
+	if (nr >= (size_t)1 << 24 || ndense * nclasses >= (size_t)1 << 23)
+		error_at("data", 0, "too many automaton states for the tables");
+	nrecs = nr + SMTPDIAG__AC_EXCEPTIONS; /* a step may read past the last */
+	recs = xrealloc(NULL, nrecs * sizeof *recs);
+	memset(recs, 0, nrecs * sizeof *recs);
+	for (size_t s = 0; s < nstates; s++) {
+		uint32_t *r = recs + name[s];
+		int out = has_output_state((uint32_t)s);
+		r[0] = (row_of[s] >> 1) * (uint32_t)nclasses << 9 |
+		       (out ? SMTPDIAG__AC_OUT : 0) | nex[s];
+		const uint32_t *x = ex + s * SMTPDIAG__AC_EXCEPTIONS;
+		for (unsigned j = 0; j < nex[s]; j++)
+			r[1 + j] = (x[j] & 0xff000000) | name[x[j] & 0xffffff];
+		if (out)
+			r[1 + nex[s]] = (uint32_t)nout_list;
+		for (uint32_t t = states[s].term ? (uint32_t)s : states[s].dict; out && t;) {
+			GROW(out_list, nout_list, out_list_cap);
+			out_list[nout_list++] = states[t].term - 1;
+			uint32_t f = states[t].fail;
+			t = states[f].term ? f : states[f].dict;
+		}
+		if (out)
+			out_list[nout_list - 1] |= SMTPDIAG__AC_LAST;
+	}
+	for (size_t d = 0; d < ndense * nclasses; d++)
+		dense_row[d] = name[dense_row[d]];
+	free(depth);
+	free(bfs);
+	free(row_of);
+	free(name);
+	free(stack);
+	free(last);
+	free(ex);
+	free(nex);
 }
 
 /* ---- from records to tables -------------------------------------------- */
@@ -774,7 +928,7 @@ static void build(void)
 		build_automaton();
 		if (nstates >= (size_t)1 << 24)
 			error_at("data", 0, "too many automaton states for 24-bit edges");
-		flatten_edges();
+		resolve_automaton();
 	}
 }
 
@@ -819,8 +973,11 @@ static void put_numbers(const char *decl, size_t n, unsigned long (*at)(size_t))
 static unsigned long at_text(size_t i) { return texts[i]; }
 static unsigned long at_setting(size_t i) { return settings[i]; }
 static unsigned long at_code(size_t i) { return codes[i]; }
-static unsigned long at_edge(size_t i) { return edge_byte[i] << 24 | edge_next[i]; }
-static unsigned long at_root(size_t i) { return goto_state(0, (unsigned char)i); }
+static unsigned long at_class(size_t i) { return byte_class[i]; }
+static unsigned long at_ascii_class(size_t i) { return byte_class[smtpdiag__fold_words[i]]; }
+static unsigned long at_dense(size_t i) { return dense_row[i]; }
+static unsigned long at_state(size_t i) { return recs[i]; }
+static unsigned long at_out_list(size_t i) { return out_list[i]; }
 
 static void put_entries(const char *name, const struct entry_out *e, size_t n)
 {
@@ -928,17 +1085,12 @@ static void emit_tables(const char *sources)
 				phrases[p].uses[u].slot);
 	fputs("};\n\n", out);
 
-	put_numbers("const uint32_t smtpdiag__ac_root[256]", 256, at_root);
-	put_numbers("const uint32_t smtpdiag__ac_edge[]", nedges, at_edge);
-	/* out: the state itself when a phrase ends there, else its dict */
-	fputs("const struct smtpdiag__ac_state smtpdiag__ac_states[SMTPDIAG__NSTATES + 1] = {\n", out);
-	for (size_t i = 0; i <= nstates; i++)
-		if (i == nstates)
-			fprintf(out, "\t{ %lu, 0, 0, 0 },\n", edge_first[i]);
-		else
-			fprintf(out, "\t{ %lu, %u, %u, %u },\n", edge_first[i], states[i].fail,
-				states[i].term ? (uint32_t)i : states[i].dict, states[i].term);
-	fputs("};\n", out);
+	put_numbers("const uint8_t smtpdiag__ac_class[256]", 256, at_class);
+	put_numbers("const uint8_t smtpdiag__ac_ascii_class[128]", 128, at_ascii_class);
+	put_numbers("const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES]",
+		    ndense * nclasses, at_dense);
+	put_numbers("const uint32_t smtpdiag__ac_states[]", nrecs, at_state);
+	put_numbers("const uint32_t smtpdiag__ac_out_list[]", nout_list, at_out_list);
 }
 
 static void emit_sizes(const char *sources)
@@ -948,9 +1100,11 @@ static void emit_sizes(const char *sources)
 		"#define SMTPDIAG__NCODES %zu\n"
 		"#define SMTPDIAG__NSTATUSES %zu\n#define SMTPDIAG__NPROVIDERS %zu\n"
 		"#define SMTPDIAG__NCLIENTS %zu\n#define SMTPDIAG__NPHRASES %zu\n"
-		"#define SMTPDIAG__NSTATES %zu\n", sources, nrules, nlisted,
-		ncode_entries ? ncode_entries : 1, nstatus_entries ? nstatus_entries : 1,
-		nproviders, nclients, nphrases, nstates);
+		"#define SMTPDIAG__NSTATES %zu\n#define SMTPDIAG__AC_CLASSES %zu\n"
+		"#define SMTPDIAG__AC_ROWS %zu\n",
+		sources, nrules, nlisted, ncode_entries ? ncode_entries : 1,
+		nstatus_entries ? nstatus_entries : 1, nproviders, nclients, nphrases,
+		nstates, nclasses, ndense);
 }
 
 static int write_file(const char *path, void (*emit)(const char *), const char *sources)

@@ -82,47 +82,84 @@ void put_text_str(FILE *f, const char *s)
 	put_text(f, s, strlen(s));
 }
 
-void put_json_string(FILE *f, const char *s)
+void ob_flush(struct out_buf *o)
+{
+	if (o->n)
+		fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+void ob_put(struct out_buf *o, const char *s, size_t n)
+{
+	if (n > sizeof o->b - o->n) {
+		ob_flush(o);
+		if (n > sizeof o->b) {
+			fwrite(s, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+}
+
+void ob_puts(struct out_buf *o, const char *s)
+{
+	ob_put(o, s, strlen(s));
+}
+
+void ob_json_string(struct out_buf *o, const char *s)
 {
 	if (!s) {
-		fputs("null", f);
+		ob_put(o, "null", 4);
 		return;
 	}
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
-	fputc('"', f);
+	ob_put(o, "\"", 1);
 	for (size_t i = 0; i < n;) {
 		size_t run = plain_run(p + i, n - i, 1);
 		if (run) {
-			fwrite(p + i, 1, run, f);
+			ob_put(o, s + i, run);
 			i += run;
 			continue;
 		}
 		size_t k = utf8_len(p + i, n - i);
 		if (k == 0) {
-			fputs("\\ufffd", f);
+			ob_put(o, "\\ufffd", 6);
 			i++;
 			continue;
 		}
 		if (k == 1) {
+			char u[8];
 			switch (p[i]) {
-			case '"': fputs("\\\"", f); break;
-			case '\\': fputs("\\\\", f); break;
-			case '\n': fputs("\\n", f); break;
-			case '\t': fputs("\\t", f); break;
-			case '\r': fputs("\\r", f); break;
+			case '"': ob_put(o, "\\\"", 2); break;
+			case '\\': ob_put(o, "\\\\", 2); break;
+			case '\n': ob_put(o, "\\n", 2); break;
+			case '\t': ob_put(o, "\\t", 2); break;
+			case '\r': ob_put(o, "\\r", 2); break;
 			default:
-				if (p[i] < 0x20 || p[i] == 0x7f)
-					fprintf(f, "\\u%04x", p[i]);
-				else
-					fputc(p[i], f);
+				if (p[i] < 0x20 || p[i] == 0x7f) {
+					snprintf(u, sizeof u, "\\u%04x", p[i]);
+					ob_put(o, u, 6);
+				} else {
+					ob_put(o, s + i, 1);
+				}
 			}
 		} else {
-			fwrite(p + i, 1, k, f);
+			ob_put(o, s + i, k);
 		}
 		i += k;
 	}
-	fputc('"', f);
+	ob_put(o, "\"", 1);
+}
+
+void put_json_string(FILE *f, const char *s)
+{
+	struct out_buf o;
+	o.f = f;
+	o.n = 0;
+	ob_json_string(&o, s);
+	ob_flush(&o);
 }
 
 char *read_all(FILE *f, size_t *len)

@@ -29,24 +29,37 @@ struct text {
 	int space; /* a space is due before the next visible byte */
 };
 
-/* Append bytes, folding runs of white space (and NULs) into one space. */
+/* Append bytes, folding runs of white space (and NULs) into one space; a
+ * run of visible bytes is copied whole. */
 static void text_put(struct text *t, const char *s, size_t n)
 {
 	struct smtpdiag_reply *r = t->r;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (smtpdiag__is_space(c)) {
+	for (size_t i = 0; i < n;) {
+		if (smtpdiag__is_space((unsigned char)s[i])) {
 			t->space = r->text_len > 0;
+			i++;
 			continue;
 		}
-		if (r->text_len + 1 + (size_t)t->space >= SMTPDIAG_TEXT_MAX) {
+		size_t j = i + 1;
+		while (j < n && !smtpdiag__is_space((unsigned char)s[j]))
+			j++;
+		if (t->space) {
+			if (r->text_len + 2 >= SMTPDIAG_TEXT_MAX) {
+				r->truncated = 1;
+				return;
+			}
+			r->text[r->text_len++] = ' ';
+			t->space = 0;
+		}
+		size_t room = SMTPDIAG_TEXT_MAX - 1 - r->text_len;
+		size_t k = j - i < room ? j - i : room;
+		memcpy(r->text + r->text_len, s + i, k);
+		r->text_len += k;
+		if (k < j - i) {
 			r->truncated = 1;
 			return;
 		}
-		if (t->space)
-			r->text[r->text_len++] = ' ';
-		t->space = 0;
-		r->text[r->text_len++] = (char)c;
+		i = j;
 	}
 }
 

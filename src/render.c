@@ -141,107 +141,122 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 		fprintf(f, "%s%s\n", i ? "            " : "See:        ", d->refs[i]);
 }
 
-/* (fputs, not fprintf: a finding writes some thirty keys, and scan --json
- * writes a finding per failure.) */
-static void json_key(FILE *f, const char *key, int first)
+/* A finding is gathered in memory (some sixty pieces) and written whole. */
+static void json_key(struct out_buf *o, const char *key, int first)
 {
-	fputs(first ? "{\"" : ",\"", f);
-	fputs(key, f);
-	fputs("\":", f);
+	ob_puts(o, first ? "{\"" : ",\"");
+	ob_puts(o, key);
+	ob_put(o, "\":", 2);
 }
 
-
-static void json_strings(FILE *f, const char *const *v, size_t n)
+static void json_strings(struct out_buf *o, const char *const *v, size_t n)
 {
-	fputc('[', f);
+	ob_put(o, "[", 1);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			fputc(',', f);
-		put_json_string(f, v[i]);
+			ob_put(o, ",", 1);
+		ob_json_string(o, v[i]);
 	}
-	fputc(']', f);
+	ob_put(o, "]", 1);
 }
 
 /* A string field that is null when empty. */
-static void json_opt(FILE *f, const char *key, const char *value)
+static void json_opt(struct out_buf *o, const char *key, const char *value)
 {
-	json_key(f, key, 0);
-	put_json_string(f, value && *value ? value : NULL);
+	json_key(o, key, 0);
+	ob_json_string(o, value && *value ? value : NULL);
+}
+
+static void json_number(struct out_buf *o, unsigned long long v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	ob_put(o, p, (size_t)(buf + sizeof buf - p));
 }
 
 void render_json(FILE *f, const struct smtpdiag_reply *r,
 		 const struct smtpdiag_diagnosis *d, const struct style *st,
 		 const struct place *at)
 {
-	json_key(f, "code", 1);
+	struct out_buf ob, *o = &ob;
+	ob.f = f;
+	ob.n = 0;
+	json_key(o, "code", 1);
 	if (r->code)
-		put_number(f, (unsigned)r->code);
+		json_number(o, (unsigned)r->code);
 	else
-		fputs("null", f);
-	json_key(f, "status", 0);
+		ob_puts(o, "null");
+	json_key(o, "status", 0);
 	if (r->status.cls) {
-		fputc('"', f);
-		put_status(f, r->status);
-		fputc('"', f);
+		ob_put(o, "\"", 1);
+		json_number(o, r->status.cls);
+		ob_put(o, ".", 1);
+		json_number(o, r->status.subject);
+		ob_put(o, ".", 1);
+		json_number(o, r->status.detail);
+		ob_put(o, "\"", 1);
 	} else {
-		fputs("null", f);
+		ob_puts(o, "null");
 	}
-	json_key(f, "text", 0);
+	json_key(o, "text", 0);
 	if (r->truncated) { /* marked as in text output */
 		char cut[SMTPDIAG_TEXT_MAX + sizeof CUT_MARK];
 		snprintf(cut, sizeof cut, "%s%s", r->text, CUT_MARK);
-		put_json_string(f, cut);
+		ob_json_string(o, cut);
 	} else {
-		put_json_string(f, r->text);
+		ob_json_string(o, r->text);
 	}
-	json_key(f, "provider", 0);
-	put_json_string(f, d->provider);
-	json_key(f, "category", 0);
-	put_json_string(f, smtpdiag_category_name(d->category));
-	json_key(f, "severity", 0);
-	put_json_string(f, smtpdiag_severity_name(d->severity));
-	json_key(f, "who", 0);
-	put_json_string(f, smtpdiag_who_name(d->who));
-	json_key(f, "rule", 0);
-	put_json_string(f, d->rule);
-	json_key(f, "matched_by", 0);
-	put_json_string(f, smtpdiag_matched_by_name(d->matched_by));
-	json_key(f, "cause", 0);
-	put_json_string(f, d->cause);
-	json_key(f, "fix", 0);
-	json_strings(f, d->fix, d->nfix);
-	json_key(f, "settings", 0);
-	fputc('[', f);
+	json_key(o, "provider", 0);
+	ob_json_string(o, d->provider);
+	json_key(o, "category", 0);
+	ob_json_string(o, smtpdiag_category_name(d->category));
+	json_key(o, "severity", 0);
+	ob_json_string(o, smtpdiag_severity_name(d->severity));
+	json_key(o, "who", 0);
+	ob_json_string(o, smtpdiag_who_name(d->who));
+	json_key(o, "rule", 0);
+	ob_json_string(o, d->rule);
+	json_key(o, "matched_by", 0);
+	ob_json_string(o, smtpdiag_matched_by_name(d->matched_by));
+	json_key(o, "cause", 0);
+	ob_json_string(o, d->cause);
+	json_key(o, "fix", 0);
+	json_strings(o, d->fix, d->nfix);
+	json_key(o, "settings", 0);
+	ob_put(o, "[", 1);
 	for (size_t i = 0; i < d->nsettings; i++) {
-		fputs(i ? ",{\"key\":" : "{\"key\":", f);
-		put_json_string(f, smtpdiag_setting_name(d->settings[i]));
-		fputs(",\"where\":", f);
-		put_json_string(f, smtpdiag_setting_where(st->client, d->settings[i]));
-		fputc('}', f);
+		ob_puts(o, i ? ",{\"key\":" : "{\"key\":");
+		ob_json_string(o, smtpdiag_setting_name(d->settings[i]));
+		ob_puts(o, ",\"where\":");
+		ob_json_string(o, smtpdiag_setting_where(st->client, d->settings[i]));
+		ob_put(o, "}", 1);
 	}
-	fputc(']', f);
-	json_key(f, "code_meaning", 0);
-	put_json_string(f, d->code_meaning);
-	json_key(f, "status_meaning", 0);
-	put_json_string(f, d->status_meaning);
-	json_key(f, "references", 0);
-	json_strings(f, d->refs, d->nrefs);
+	ob_put(o, "]", 1);
+	json_key(o, "code_meaning", 0);
+	ob_json_string(o, d->code_meaning);
+	json_key(o, "status_meaning", 0);
+	ob_json_string(o, d->status_meaning);
+	json_key(o, "references", 0);
+	json_strings(o, d->refs, d->nrefs);
 	if (at) {
-		json_opt(f, "source", at->source);
-		json_key(f, "line", 0);
-		put_number(f, at->finding->line);
-		json_opt(f, "time", at->finding->time);
-		json_opt(f, "recipient", at->finding->recipient);
-		json_opt(f, "sender", at->finding->sender);
-		json_opt(f, "command", r->command);
-		json_opt(f, "host", r->host);
-		json_opt(f, "action", at->finding->action);
-		json_opt(f, "message_id", at->finding->message_id);
-		json_opt(f, "original_message_id", at->finding->original_message_id);
-		json_opt(f, "original_from", at->finding->original_from);
-		json_opt(f, "original_subject", at->finding->original_subject);
+		json_opt(o, "source", at->source);
+		json_key(o, "line", 0);
+		json_number(o, at->finding->line);
+		json_opt(o, "time", at->finding->time);
+		json_opt(o, "recipient", at->finding->recipient);
+		json_opt(o, "sender", at->finding->sender);
+		json_opt(o, "command", r->command);
+		json_opt(o, "host", r->host);
+		json_opt(o, "action", at->finding->action);
+		json_opt(o, "message_id", at->finding->message_id);
+		json_opt(o, "original_message_id", at->finding->original_message_id);
+		json_opt(o, "original_from", at->finding->original_from);
+		json_opt(o, "original_subject", at->finding->original_subject);
 	}
-	fputs("}\n", f);
+	ob_put(o, "}\n", 2);
+	ob_flush(o);
 }
 
 void render_line(FILE *f, const struct place *at, const struct style *st)
