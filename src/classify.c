@@ -606,6 +606,20 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 	return k;
 }
 
+/* Does buf[0, n) say that something failed: "error", "failed", "exception",
+ * "expected"? */
+static int says_failed(const char *buf, size_t n)
+{
+	static const char *const words[] = { "error", "fail", "exception", "expected" };
+	for (size_t i = 0; i < n; i++)
+		for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
+			size_t k = strlen(words[w]);
+			if (i + k <= n && smtpdiag__equal_fold(buf + i, words[w], k))
+				return 1;
+		}
+	return 0;
+}
+
 int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 			   size_t len, struct smtpdiag_reply *r,
 			   struct smtpdiag_diagnosis *d)
@@ -626,6 +640,14 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 		pos = r->start + 1;
 	}
 	if (found) {
+		/* only successes, but inside a program's error ("STARTTLS failed:
+		 * 2.0.0 Ready to start TLS (Code: 220)"): its words may tell */
+		if (says_failed(buf, first)) {
+			smtpdiag_reply_from_text(buf, len, r);
+			if (smtpdiag_classify_with(rules, r, d) == 0 &&
+			    d->matched_by == SMTPDIAG_BY_TEXT && d->category != SMTPDIAG_CAT_OK)
+				return 0;
+		}
 		pos = first;
 		smtpdiag_parse(buf, len, &pos, r);
 		return smtpdiag_classify_with(rules, r, d);

@@ -146,6 +146,8 @@ static int code_boundary(const char *b, size_t i, int has_status)
 	if (p == ':' && i >= 2 && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
 	    (!has_status || smtpdiag__is_digit((unsigned char)b[i - 2])))
 		return 0;
+	if (p == ':' && i >= 2 && b[i - 2] == ':')
+		return 0; /* an IPv6 address's "::222" */
 	if (has_status)
 		return 1;
 	size_t k = i;

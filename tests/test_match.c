@@ -115,6 +115,10 @@ static const struct choice choices[] = {
 	{ "552 mailbox full over the brim", 0, "t.brim", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	/* a success stays a success */
 	{ "250 mailbox full", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
+	/* unless a program's error wraps it and its words tell the failure */
+	{ "Send failed: 250 ok, mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
+	  "transient", 0 },
+	{ "Send failed: 250 ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
 	/* the first failure of a transcript decides */
 	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },

@@ -167,6 +167,7 @@ static const char *const not_replies[] = {
 	"   \n\t\n",
 	"Expected response code \"220\" but got empty code.", /* Symfony: what it wanted */
 	"Expected response codes 250 but got none",
+	"[2001:db8::222 13] Messages with multiple addresses are not accepted",
 	"Expected response code(s) [250] but got none",
 };
 
