@@ -19,6 +19,7 @@
 /* Score weights: a matched character is worth 4, so that an agreeing code or
  * status (40) outweighs ten characters and a recognised provider five. */
 enum { PER_CHAR = 4, CODE_AGREES = 40, STATUS_AGREES = 40, PROVIDER_AGREES = 20 };
+enum { TIE_STEPS = 64 }; /* below one score step: how compositions break ties */
 
 struct matches {
 	uint64_t phrase[(SMTPDIAG__NPHRASES + 63) / 64];
@@ -243,16 +244,22 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
 		if (slots[k] != (1u << rule->nslots) - 1)
 			continue;
-		long matched = 0;
+		long matched = 0, longest = 0;
+		for (size_t j = 0; j < rule->nslots; j++) {
+			matched += chars[k][j];
+			if (chars[k][j] > longest)
+				longest = chars[k][j];
+		}
 		/* a composition of braced parts ("{mailbox|user} ... {not found|
 		 * unknown}") is only as telling as its longest part: a phrase seen
-		 * whole, or a rule, outweighs two general words */
-		for (size_t j = 0; j < rule->nslots; j++)
-			matched = !rule->composed ? matched + chars[k][j]
-				  : chars[k][j] > matched ? chars[k][j] : matched;
-		long sc = score(r, matched, smtpdiag__codes + rule->codes, rule->ncodes,
+		 * whole, or a rule, outweighs two general words. Between two
+		 * compositions as telling, the one that matched more wins. */
+		long sc = score(r, rule->composed ? longest : matched,
+				smtpdiag__codes + rule->codes, rule->ncodes,
 				smtpdiag__statuses + rule->statuses, rule->nstatuses,
 				rule->provider && has_bit(m->providers, rule->provider - 1u));
+		sc = sc * TIE_STEPS + (rule->composed ? (matched - longest < TIE_STEPS - 1
+							 ? matched - longest : TIE_STEPS - 1) : 0);
 		int l = rule->layer;
 		if (sc > best_score[l] || (sc == best_score[l] && (int)k < best[l])) {
 			best[l] = (int)k;

@@ -83,6 +83,11 @@ static const struct choice choices[] = {
 	{ "550 forwarding refused", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "550 not allowed: passing on", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "550 5.7.1 forwarding", 0, NULL, SMTPDIAG_BY_STATUS, "policy", "permanent", 0 },
+	/* between two as telling, the one that matched more wins */
+	{ "550 resend: forwarding not allowed", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay",
+	  "permanent", 0 },
+	{ "550 send onward: passing on not allowed", 0, "words.daily", SMTPDIAG_BY_TEXT,
+	  "rate-limit", "transient", 1 },
 	/* and counts as its longest part: a phrase seen whole outweighs it */
 	{ "550 mailbox full, forwarding refused", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
 	  "permanent", 0 },
