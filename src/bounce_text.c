@@ -24,6 +24,8 @@
 
 #include "message.h"
 
+static int contains_fold(const char *s, size_t n, const char *const *words, size_t nwords);
+
 struct block {
 	size_t addr, addr_len; /* the address, in the text */
 	size_t start, end;     /* its reason: the rest of its line and the lines below */
@@ -68,6 +70,27 @@ static int not_a_recipient(const char *a, size_t n)
 	return 0;
 }
 
+/* Does the line announce the returned message, in words of its own: "A
+ * summary of the undelivered message you sent follows:", "A copy of the
+ * original message follows." (not "A transcript of the attempts ... follows.",
+ * which comes before the reasons). */
+static int follows_original(const char *s, size_t n)
+{
+	static const char *const ends[] = { "follows:", "follows.", "follows" };
+	static const char *const what[] = { "original", "copy of", "summary of",
+					    "undelivered message", "returned message" };
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	if (n > 160)
+		return 0;
+	for (size_t e = 0; e < sizeof ends / sizeof *ends; e++) {
+		size_t k = strlen(ends[e]);
+		if (n >= k && smtpdiag__equal_fold(s + n - k, ends[e], k))
+			return contains_fold(s, n, what, sizeof what / sizeof *what);
+	}
+	return 0;
+}
+
 /* Does the line s[0, n) start the returned message, or a part of the report
  * that no longer speaks of recipients? A rule of dashes, equal signs or
  * stars with one of `rules` in it, or a line that begins with one of
@@ -99,6 +122,8 @@ static int stop_line(const char *s, size_t n)
 		if (n - j >= strlen(phrases[i]) &&
 		    smtpdiag__equal_fold(s + j, phrases[i], strlen(phrases[i])))
 			return 1;
+	if (follows_original(s + j, n - j))
+		return 1;
 	if (n - j < 3 || !strchr("-=_*", s[j]) || s[j + 1] != s[j] || s[j + 2] != s[j])
 		return 0;
 	char f[160];
@@ -341,6 +366,20 @@ static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_bu
 		host_in(t, preamble, b->host, sizeof b->host);
 }
 
+/* Does a delivery-status part's Diagnostic-Code say nothing that could be
+ * read: no reply, no status, no words ("X-Unix; Reason 1 (Unable-To-Transfer);
+ * Diagnostic -1 (Unknown)" of X.400 gateways)? Then the text's words for the
+ * recipient are read too. */
+static int says_nothing(const char *s, size_t n)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	if (smtpdiag_diagnose(s, n, &r, &d) != SMTPDIAG_ENOREPLY)
+		return 0;
+	smtpdiag_reply_from_text(s, n, &r);
+	return smtpdiag_classify(&r, &d) == SMTPDIAG_ENOMATCH;
+}
+
 /* The addresses of a header value: "a@b, Bob <c@d>". */
 static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *action,
 		       const char *t, size_t n)
@@ -376,7 +415,8 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 			struct smtpdiag__bounced_build *b = &rd->list[r];
 			for (size_t i = 0; i < nblocks; i++)
 				if (same_address(b->recipient, t + blocks[i].addr, blocks[i].addr_len)) {
-					if (b->diag == (size_t)-1)
+					if (b->diag == (size_t)-1 ||
+					    says_nothing(rd->notes.buf + b->diag, b->diag_len))
 						give_reason(rd, b, t, &blocks[i], 0);
 					else if (!b->host[0])
 						host_in(t + blocks[i].start,
@@ -423,6 +463,31 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 	}
 }
 
+static int blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Does the line end with "sent by" (Exim, when the report goes to someone
+ * other than the sender: "A message sent by" over the sender's address)? */
+static int ends_sent_by(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == ':'))
+		n--;
+	return n >= 7 && smtpdiag__equal_fold(s + n - 7, "sent by", 7) &&
+	       (n == 7 || !smtpdiag__is_alnum((unsigned char)s[n - 8]));
+}
+
+/* Is the label before an address the recipient's original address ("Original
+ * address:", "Original recipient:"), which names the recipient above again? */
+static int original_label(const char *s, size_t n)
+{
+	return n > 9 && smtpdiag__equal_fold(s, "original", 8) && memchr(s, ':', n);
+}
+
 /* Does the line say that the recipients are listed below it: "did not reach
  * the following recipient(s):" (Exchange 2003, GroupWise), "The following
  * recipients were affected:" (MailMarshal)? The addresses before such a line
@@ -455,6 +520,9 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 	if (!rd->count && inline_report(t, n))
 		smtpdiag__read_dsn(rd, t, n, (size_t)-1, smtpdiag__input_offset(rd, 0));
 
+	int sent_by = 0; /* the line above said "A message sent by" */
+	/* where the last non-blank line and the last block's line start */
+	size_t prev_line = (size_t)-1, block_line = (size_t)-2;
 	for (size_t i = 0; i < n;) {
 		const char *nl = memchr(t + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - t) : n, a, k, l;
@@ -464,7 +532,17 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 		}
 		if (!listed && lists_recipients(t + i, e - i))
 			listed = nblocks + 1; /* the first list's: those after it */
-		if ((k = address_line(t + i, e - i, &a, &l))) {
+		k = address_line(t + i, e - i, &a, &l);
+		if (k && sent_by) /* Exim's "A message sent by\n\n  <sender>\n\ncould not be..." */
+			k = 0;
+		else if (k && nblocks && block_line == prev_line && original_label(t + i + l, a - l))
+			k = 0; /* PMDF's "Original address:" right under "Recipient address:" */
+		if (!blank(t + i, e - i)) {
+			sent_by = ends_sent_by(t + i, e - i);
+			prev_line = i;
+		}
+		if (k) {
+			block_line = i;
 			if (nblocks == cap) {
 				struct block *p = realloc(blocks, (cap = cap ? 2 * cap : 16) * sizeof *p);
 				if (!p) {

@@ -179,6 +179,21 @@ static void original_header(struct smtpdiag__reader *rd, const char *hdr, size_t
 static void walk(struct smtpdiag__reader *rd, const char *part, size_t len, int depth,
 		 const char *default_type);
 
+/* Is an attached message itself a delivery report (multipart/report;
+ * report-type=delivery-status)? A gateway that forwards the report it got
+ * (attached as message/rfc822, before any report of its own) sends one. */
+static int forwarded_report(const char *msg, size_t n)
+{
+	char ctype[512], type[128], param[64];
+	size_t hend = smtpdiag__header_end(msg, n);
+	smtpdiag__header_copy(msg, hend, "Content-Type", ctype, sizeof ctype);
+	media_type(ctype, type, sizeof type);
+	return !strcmp(type, "multipart/report") &&
+	       smtpdiag__param(ctype, "report-type", param, sizeof param) &&
+	       (smtpdiag__equal_fold(param, "delivery-status", 16) ||
+		smtpdiag__equal_fold(param, "global-delivery-status", 23));
+}
+
 /* The parts of a multipart body, between "--boundary" lines. */
 static void walk_multipart(struct smtpdiag__reader *rd, const char *body, size_t n,
 			   const char *boundary, int depth, const char *subtype)
@@ -235,7 +250,12 @@ static void walk(struct smtpdiag__reader *rd, const char *part, size_t len, int 
 	    !strcmp(type, "message/partial")) {
 		char *decoded;
 		size_t k = decode_body(body, n, cte, &decoded);
-		original_header(rd, decoded ? decoded : body, k);
+		const char *inner = decoded ? decoded : body;
+		if (!rd->dsn_seen && !rd->original_seen && depth < MAX_DEPTH &&
+		    !strcmp(type, "message/rfc822") && forwarded_report(inner, k))
+			walk(rd, inner, k, depth + 1, "text/plain");
+		else
+			original_header(rd, inner, k);
 		free(decoded);
 		return;
 	}
@@ -287,7 +307,7 @@ static int reported_by_mta(const char *hdr, size_t n, const char *subject)
 {
 	static const char *const senders[] = { "mailer-daemon", "mailer_daemon", "postmaster@",
 					       "mail delivery", "mail administrator",
-					       "mail system", NULL };
+					       "mail system", "mdaemon@", NULL };
 	static const char *const subjects[] = { "undeliver", "undelivered", "delivery status",
 						"delivery failure", "delivery failed",
 						"returned mail", "failure notice", "non-delivery",
