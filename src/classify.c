@@ -432,8 +432,10 @@ static void put_user_rule(struct smtpdiag_diagnosis *d, int cls,
 	memcpy(d->refs, a->refs, a->nrefs * sizeof *a->refs);
 }
 
-int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
-			   const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+/* smtpdiag_classify_with; *framed (when not NULL) tells whether a frame
+ * (a wrapper rule or words) decided. */
+static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+		    struct smtpdiag_diagnosis *d, int *framed)
 {
 	struct matches m;
 	const struct smtpdiag__entry *e;
@@ -484,8 +486,11 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 	 * do not, and the server gave no status (even a catch-all one says more
 	 * than a frame) or one that agrees with it */
 	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 &&
-	    status_agrees_with(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]].category))
+	    status_agrees_with(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]].category)) {
 		k = best[SMTPDIAG__LAYER_WRAPPERS];
+		if (framed)
+			*framed = 1;
+	}
 	if (k >= 0) {
 		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
 		put_rule(d, cls, smtpdiag__str(rule->id), rule->category, rule->who,
@@ -523,6 +528,12 @@ int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
 	return 0;
 }
 
+int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
+			   const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+{
+	return classify(rules, r, d, NULL);
+}
+
 int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
 	return smtpdiag_classify_with(NULL, r, d);
@@ -544,23 +555,25 @@ static int said_later(const char *buf, size_t len, struct smtpdiag_reply *r)
 	return 0;
 }
 
-/* The reply's own words told nothing (its code or status decided): the words
- * around it may, as a bounce's "... because it's too large" around a bare
- * "552". The reply keeps its code, status and text. */
+/* The reply's own words told nothing (its code, its status or a frame such as
+ * "Service unavailable" decided): the words around it may, as a bounce's
+ * "... because it's too large" around a bare "552". The reply keeps its
+ * code, status and text. */
 static void read_around(const struct smtpdiag_rules *rules, const char *buf,
 			size_t len, const struct smtpdiag_reply *r,
-			struct smtpdiag_diagnosis *d)
+			struct smtpdiag_diagnosis *d, int framed)
 {
 	struct smtpdiag_reply all;
 	struct smtpdiag_diagnosis around;
-	if (d->matched_by == SMTPDIAG_BY_TEXT || (r->start == 0 && r->end >= len))
+	int around_framed = 0;
+	if ((d->matched_by == SMTPDIAG_BY_TEXT && !framed) || (r->start == 0 && r->end >= len))
 		return;
 	smtpdiag_reply_from_text(buf, len, &all);
 	all.code = r->code;
 	all.status = r->status;
 	memcpy(all.command, r->command, sizeof all.command);
-	if (smtpdiag_classify_with(rules, &all, &around) == 0 &&
-	    around.matched_by == SMTPDIAG_BY_TEXT)
+	if (classify(rules, &all, &around, &around_framed) == 0 &&
+	    around.matched_by == SMTPDIAG_BY_TEXT && !around_framed)
 		*d = around;
 }
 
@@ -607,9 +620,10 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 	coded_later(buf, len, r);
 	said_later(buf, len, r);
 	status_later(buf, len, r);
-	int k = smtpdiag_classify_with(rules, r, d);
+	int framed = 0;
+	int k = classify(rules, r, d, &framed);
 	if (k == 0)
-		read_around(rules, buf, len, r, d);
+		read_around(rules, buf, len, r, d, framed);
 	return k;
 }
 

@@ -149,6 +149,9 @@ static const struct choice choices[] = {
 	  "transient", 0 },
 	{ "Your mailbox full, it said:\n550 5.1.3 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "recipient",
 	  "permanent", 0 },
+	/* nor does a frame alone */
+	{ "Your mailbox full, it said:\n452 wrapped failure", 0, "words.full", SMTPDIAG_BY_TEXT,
+	  "mailbox", "transient", 0 },
 	/* but never over the reply's own words */
 	{ "mailbox full\n552 delta", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 };
