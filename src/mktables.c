@@ -702,7 +702,7 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 			continue;
 		size_t n = smtpdiag__fold_alternatives(&set, r, f);
 		for (char *alt = f->value; n--; alt += strlen(alt) + 1) {
-			if (!strstr(alt, " ... ")) {
+			if (!strstr(alt, " ... ") && !strchr(alt, '{')) {
 				add_phrase(alt, plain, 0);
 				continue;
 			}

@@ -88,6 +88,9 @@ static const struct choice choices[] = {
 	  "permanent", 0 },
 	{ "550 send onward: passing on not allowed", 0, "words.daily", SMTPDIAG_BY_TEXT,
 	  "rate-limit", "transient", 1 },
+	/* a braced part alone is a phrase of one part */
+	{ "550 relay: not for the likes of you", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay",
+	  "permanent", 0 },
 	/* and counts as its longest part: a phrase seen whole outweighs it */
 	{ "550 mailbox full, forwarding refused", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
 	  "permanent", 0 },
