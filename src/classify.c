@@ -281,12 +281,16 @@ static int status_yields(const struct smtpdiag_reply *r, int category)
 	       ((e->yields >> category) & 1);
 }
 
-/* Does the reply give no status, or one of this category? */
-static int status_agrees_with(const struct smtpdiag_reply *r, int category)
+/* Does a frame fit the reply's status: none, one of the frame's category, or
+ * one the frame's rule names ("451 4.7.1 Try again later" is rspamd's
+ * greylisting)? */
+static int frame_fits(const struct smtpdiag_reply *r, const struct smtpdiag__rule *frame)
 {
 	const struct smtpdiag__entry *e;
-	return !r->status.cls ||
-	       ((e = smtpdiag__status_entry(r->status)) && e->category == category);
+	int named;
+	statuses_allow(smtpdiag__statuses + frame->statuses, frame->nstatuses, r->status, &named);
+	return !r->status.cls || named ||
+	       ((e = smtpdiag__status_entry(r->status)) && e->category == frame->category);
 }
 
 static int markers_seen(const struct smtpdiag__user_provider *p,
@@ -486,7 +490,7 @@ static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_re
 	 * do not, and the server gave no status (even a catch-all one says more
 	 * than a frame) or one that agrees with it */
 	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 &&
-	    status_agrees_with(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]].category)) {
+	    frame_fits(r, &smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]])) {
 		k = best[SMTPDIAG__LAYER_WRAPPERS];
 		if (framed)
 			*framed = 1;
