@@ -186,6 +186,10 @@ static size_t lead_in(const char *s, size_t n)
 	size_t i = 0;
 	if (n > 2 && strchr("*-+", s[0]) && s[1] == ' ') /* a list's bullet */
 		return 2;
+	if (n > 12 && s[0] == '[') /* "[Status: Error, Address: <a@b>, ..." (Zoho) */
+		for (size_t j = 1; j + 9 < n && j < 40; j++)
+			if (smtpdiag__equal_fold(s + j, "address: ", 9))
+				return j + 9;
 	if (n > 4 && !memcmp(s, ">>> ", 4)) { /* sendmail's ">>> RCPT To:<a@b>", Activehunter */
 		size_t k = recipient_label(s + 4, n - 4);
 		return 4 + k;
@@ -298,6 +302,21 @@ static void host_in(const char *s, size_t n, char *out, size_t cap)
 			if (dot && w > 3 && !memchr(out, '@', w))
 				return;
 		}
+	}
+	/* Gmail's "rejected by the server for the recipient domain example.org by
+	 * mx.example.org. [192.0.2.1]." */
+	for (size_t i = 0; i + 4 < n; i++) {
+		if (s[i] != ' ' || !smtpdiag__equal_fold(s + i + 1, "by ", 3))
+			continue;
+		size_t j = i + 4, w = 0;
+		while (j < n && w + 1 < cap && domain_char((unsigned char)s[j]))
+			out[w++] = s[j++];
+		while (w > 0 && out[w - 1] == '.')
+			w--;
+		out[w] = '\0';
+		if (j + 1 < n && s[j] == ' ' && s[j + 1] == '[' && w > 3 && memchr(out, '.', w) &&
+		    s[j - 1] == '.')
+			return;
 	}
 	/* Gmail's "[mx.example.org. 192.0.2.1: timed out]" */
 	for (const char *p = memchr(s, '[', n); p; p = memchr(p + 1, '[', (size_t)(s + n - p - 1))) {
@@ -562,6 +581,15 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 	}
 	if (nblocks)
 		blocks[nblocks - 1].end = end;
+	if (end < n && !rd->original_seen) /* the returned message, inline */
+		for (size_t i = end, lines = 0; i < n && lines < 6; lines++) {
+			if (smtpdiag__is_header_block(t + i, n - i)) {
+				smtpdiag__original_header(rd, t + i, n - i);
+				break;
+			}
+			const char *nl = memchr(t + i, '\n', n - i);
+			i = nl ? (size_t)(nl - t) + 1 : n;
+		}
 	if (listed > 1 && listed <= nblocks) { /* what came before the list was the original's */
 		memmove(blocks, blocks + listed - 1, (nblocks - listed + 1) * sizeof *blocks);
 		nblocks -= listed - 1;

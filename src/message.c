@@ -159,7 +159,7 @@ static void add_text(struct smtpdiag__reader *rd, const char *s, size_t n, const
 }
 
 /* The fields of a returned message's header (the first one only). */
-static void original_header(struct smtpdiag__reader *rd, const char *hdr, size_t n)
+void smtpdiag__original_header(struct smtpdiag__reader *rd, const char *hdr, size_t n)
 {
 	struct smtpdiag_message *m = rd->m;
 	char raw[1024];
@@ -255,7 +255,7 @@ static void walk(struct smtpdiag__reader *rd, const char *part, size_t len, int 
 		    !strcmp(type, "message/rfc822") && forwarded_report(inner, k))
 			walk(rd, inner, k, depth + 1, "text/plain");
 		else
-			original_header(rd, inner, k);
+			smtpdiag__original_header(rd, inner, k);
 		free(decoded);
 		return;
 	}
@@ -314,13 +314,18 @@ static int reported_by_mta(const char *hdr, size_t n, const char *subject)
 						"nondeliverable", "non remis", "unzustellbar",
 						"delivery notification", "could not be delivered",
 						"mail delivery", "returned to sender", "delivery problem",
-						"delayed mail", "warning: message", NULL };
+						"delayed mail", "warning: message",
+						"delivery has failed", NULL };
 	char from[512];
 	const char *failed;
 	smtpdiag__header_field(hdr, n, "X-Failed-Recipients", &failed);
 	if (failed)
 		return 1;
 	smtpdiag__header_copy(hdr, n, "From", from, sizeof from);
+	/* a list server's notice to a poster: fml's X-MLServer from its -admin */
+	smtpdiag__header_field(hdr, n, "X-MLServer", &failed);
+	if (failed && strstr(from, "-admin@"))
+		return 1;
 	return says(from, senders) || says(subject, subjects);
 }
 
@@ -377,7 +382,12 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 
 	walk(rd, msg, len, 0, "text/plain");
 
-	if (rd->feedback || rd->feedback_seen)
+	int json = rd->dsn_seen || rd->feedback || rd->feedback_seen
+			   ? 0
+			   : smtpdiag__read_json_notification(rd);
+	if (json)
+		m->kind = (enum smtpdiag_message_kind)json;
+	else if (rd->feedback || rd->feedback_seen)
 		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
 	else if (rd->dsn_seen || reported_by_mta(msg, hend, m->subject))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
@@ -386,9 +396,10 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	else
 		m->kind = SMTPDIAG_MESSAGE_OTHER;
 
-	if (m->kind == SMTPDIAG_MESSAGE_BOUNCE)
+	/* a JSON notification named its recipients itself */
+	if (!json && m->kind == SMTPDIAG_MESSAGE_BOUNCE)
 		smtpdiag__read_bounce_text(rd, msg, hend);
-	else if (m->kind == SMTPDIAG_MESSAGE_COMPLAINT)
+	else if (!json && m->kind == SMTPDIAG_MESSAGE_COMPLAINT)
 		smtpdiag__complaint(rd);
 	if (rd->failed) {
 		smtpdiag_message_free(m);

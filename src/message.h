@@ -48,6 +48,8 @@ struct smtpdiag__bounced_build *smtpdiag__add_recipient(struct smtpdiag__reader 
  * input it is. */
 void smtpdiag__set_diagnostic(struct smtpdiag__reader *rd, struct smtpdiag__bounced_build *b,
 			      const char *s, size_t n, size_t offset);
+/* The returned message's header fields (the first header given only). */
+void smtpdiag__original_header(struct smtpdiag__reader *rd, const char *hdr, size_t n);
 /* The input offset of a position in the decoded text. */
 size_t smtpdiag__input_offset(const struct smtpdiag__reader *rd, size_t text_offset);
 
@@ -64,6 +66,11 @@ void smtpdiag__complaint(struct smtpdiag__reader *rd);
  * header[0, header_end) is the report's own header. */
 void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 				size_t header_end);
+
+/* bounce_json.c: a notification sent as JSON (Amazon SES, through SNS or
+ * raw) in the text; the kind of message it makes (SMTPDIAG_MESSAGE_BOUNCE,
+ * _COMPLAINT), or 0 when the text is no such notification. */
+int smtpdiag__read_json_notification(struct smtpdiag__reader *rd);
 
 /* html.c: HTML as text, in place; the new length. */
 size_t smtpdiag__strip_html(char *s, size_t n);
