@@ -53,35 +53,36 @@ static void saw_phrase(struct matches *m, uint32_t p)
 	}
 }
 
+/* The record of state s (kb.h). */
+static inline const uint32_t *record(uint32_t s)
+{
+	return &smtpdiag__ac_states[(size_t)(s & ((1u << SMTPDIAG__AC_REC_BITS) - 1))
+				    << SMTPDIAG__AC_REC_SHIFT];
+}
+
 /* The automaton's next state from s on byte class k (kb.h), without a
- * branch: the row's, unless one of the exceptions names k. */
+ * branch: the row's, unless one of the exceptions names k. The row and the
+ * record are both found from s, so their loads overlap. */
 static inline uint32_t step(uint32_t s, uint32_t k)
 {
-	const uint32_t *r = &smtpdiag__ac_states[s];
-	uint32_t head = r[0], n = head & 0xff, kk = k << 24;
-	uint32_t next = smtpdiag__ac_rows[(head >> 9) + k];
-	/* exception i, when there is one and its class is k: x ^ kk is then
-	 * the next state, and below 1 << 24 only then */
-#define EXCEPTION(i)                                                            \
-	do {                                                                    \
-		uint32_t t = r[1 + (i)] ^ kk;                                   \
-		next ^= (next ^ t) & -(uint32_t)(((i) < n) & (t < (1u << 24))); \
-	} while (0)
-	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 3, "one EXCEPTION per exception");
-	EXCEPTION(0);
-	EXCEPTION(1);
-	EXCEPTION(2);
-#undef EXCEPTION
+	const uint32_t *r = record(s);
+	uint32_t head = r[0], x0 = r[1], x1 = r[2], x2 = r[3];
+	uint32_t next = smtpdiag__ac_rows[(size_t)(s >> SMTPDIAG__AC_REC_BITS) *
+					  SMTPDIAG__AC_CLASSES + k];
+	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 3, "one select per exception");
+	next = (head >> 8 & 0xff) == k ? x0 : next;
+	next = (head >> 16 & 0xff) == k ? x1 : next;
+	next = head >> 24 == k ? x2 : next;
 	return next;
 }
 
 /* Note the phrases that end at state s, if any. */
 static inline void saw_output(struct matches *m, uint32_t s)
 {
-	const uint32_t *r = &smtpdiag__ac_states[s];
+	const uint32_t *r = record(s);
 	if (!(r[0] & SMTPDIAG__AC_OUT))
 		return;
-	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 0xff)]];; o++) {
+	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 3)]];; o++) {
 		uint32_t p = *o & ~SMTPDIAG__AC_LAST;
 		if (!has_bit(m->phrase, p))
 			saw_phrase(m, p);

@@ -105,16 +105,19 @@ extern const struct smtpdiag__use smtpdiag__uses[];
  * byte it folds to; a run of white space may be read whole, as the state
  * after a space goes to itself on another.
  *
- * A state is the place of its record in ac_states (the root's is 0): a head
- * word, the place of a row in ac_rows << 9 | SMTPDIAG__AC_OUT when a phrase
- * ends at the state | the number n of its exceptions (at most
- * SMTPDIAG__AC_EXCEPTIONS); the n exceptions, each a class << 24 | the next
- * state; when a phrase ends there, the place in ac_out_list of the phrases
- * that end there, longest first, the last one marked SMTPDIAG__AC_LAST. On
- * a class without an exception the next state is ac_rows[row + class]. The
- * shallow states, and those that would need more exceptions, have a row of
- * their own; the records are in depth-first order, and a step may read
- * SMTPDIAG__AC_EXCEPTIONS words past the last.
+ * A state's name is the place of its row in ac_rows (counted in rows) <<
+ * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states >>
+ * SMTPDIAG__AC_REC_SHIFT; the root's is 0. Both places come from the name,
+ * so that a step's loads do not wait for each other. The record: a head
+ * word, SMTPDIAG__AC_OUT when a phrase ends at the state | the number n of
+ * its exceptions (at most SMTPDIAG__AC_EXCEPTIONS) | the class of exception
+ * i << (8 + 8 i), SMTPDIAG__AC_NO_CLASS where there is none; the next state
+ * of each exception; when a phrase ends there, the place in ac_out_list of
+ * the phrases that end there, longest first, the last one marked
+ * SMTPDIAG__AC_LAST. On a class without an exception the next state is the
+ * row's at the class. The shallow states, and those that would need more
+ * exceptions, have a row of their own; the records are in depth-first
+ * order, and a step may read SMTPDIAG__AC_EXCEPTIONS words past the last.
  */
 extern const uint8_t smtpdiag__ac_class[256];
 extern const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */
