@@ -22,6 +22,10 @@ enum { PER_CHAR = 4, CODE_AGREES = 40, STATUS_AGREES = 40, PROVIDER_AGREES = 20 
 
 struct matches {
 	uint64_t phrase[(SMTPDIAG__NPHRASES + 63) / 64];
+	/* the words of phrase[] that are not 0, so that the rules are found
+	 * without a look at every word */
+	uint16_t word[(SMTPDIAG__NPHRASES + 63) / 64];
+	size_t nwords;
 	uint64_t providers[(SMTPDIAG__NPROVIDERS + 64) / 64]; /* markers seen */
 	int provider; /* the provider whose marker came first in the text, + 1 */
 	char *folded; /* the folded text, for a user's rules; or NULL */
@@ -42,6 +46,8 @@ static void set_bit(uint64_t *set, size_t i)
 static void saw_phrase(struct matches *m, uint32_t p)
 {
 	const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
+	if (!m->phrase[p / 64])
+		m->word[m->nwords++] = (uint16_t)(p / 64);
 	set_bit(m->phrase, p);
 	for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
 		size_t k = smtpdiag__uses[u].rule;
@@ -219,7 +225,8 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 	}
 
 	memset(slots, 0, sizeof slots);
-	for (size_t w = 0; w < sizeof m->phrase / sizeof *m->phrase; w++) {
+	for (size_t i = 0; i < m->nwords; i++) {
+		size_t w = m->word[i];
 		for (uint64_t bits = m->phrase[w]; bits; bits &= bits - 1) {
 			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);
 			const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
