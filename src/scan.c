@@ -20,16 +20,35 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
 
 /* ---- fields of a log line ------------------------------------------------ */
 
+/* How common a byte is in mail logs, 0 for the rarest: brackets, quotes,
+ * '*', controls and non-ASCII before '=', ':' and other punctuation, then
+ * digits and capitals, small letters, and the space. */
+static unsigned rarity(unsigned char c)
+{
+	static const char rank[] = /* by ASCII code, 32 a row */
+		"00000000000000000000000000000000"
+		"40000000000011112222222222100100" /* ' ' to '?' */
+		"02222222222222222222222222200001" /* '@' to '_' */
+		"03333333333333333333333333300000"; /* '`' to DEL */
+	return c < 0x80 ? (unsigned)(rank[c] - '0') : 0;
+}
+
 /* The first occurrence of key in line[0, len), or NULL. Looks first for the
- * key's first punctuation byte ('=', ':', '<', '"', '*'), rarer in logs than
- * letters and spaces, then compares the key's first byte, then the rest. */
+ * key's rarest byte (the first of the rarest), then compares the key's first
+ * byte, then the rest. The candidates come in the order of their starts, so
+ * the first that matches is the first occurrence, whichever byte is looked
+ * for. */
 static const char *find(const char *line, size_t len, const char *key)
 {
 	size_t n = strlen(key), k = 0;
-	while (k + 1 < n && (smtpdiag__is_alnum((unsigned char)key[k]) || key[k] == ' '))
-		k++;
-	if (k + 1 == n && !strpbrk(key, "=:<\"*(,#[")) /* no punctuation at all */
-		k = 0;
+	unsigned best = rarity((unsigned char)key[0]);
+	for (size_t i = 1; i < n && best; i++) {
+		unsigned r = rarity((unsigned char)key[i]);
+		if (r < best) {
+			best = r;
+			k = i;
+		}
+	}
 	if (n > len)
 		return NULL;
 	const char *p = line + k, *last = line + len - n + k;
@@ -39,6 +58,15 @@ static const char *find(const char *line, size_t len, const char *key)
 		p++;
 	}
 	return NULL;
+}
+
+/* Is c one of the bytes of stops, or the end of a string? */
+static int stops_at(const char *stops, char c)
+{
+	for (; *stops; stops++)
+		if (*stops == c)
+			return 1;
+	return c == '\0';
 }
 
 /* Copy what follows key, up to a byte of `stops`, into dst. Returns 1 when
@@ -51,7 +79,7 @@ static int field(const char *line, size_t len, const char *key, const char *stop
 	if (!p)
 		return 0;
 	p += strlen(key);
-	while (p < line + len && !strchr(stops, *p) && n + 1 < cap) {
+	while (p < line + len && !stops_at(stops, *p) && n + 1 < cap) {
 		unsigned char c = (unsigned char)*p++;
 		dst[n++] = c < 0x20 ? ' ' : (char)c;
 	}
@@ -201,15 +229,18 @@ static void lstrip(char *v)
 static void dsn_block(const char *block, const char *line, struct smtpdiag_finding *f)
 {
 	const char *limit = line - block > 2048 ? line - 2048 : block, *q;
-	for (const char *p = line; p > limit; p = q) {
+	/* most logs hold no report: then only the line above can say more */
+	int report = find(limit, (size_t)(line - limit), "Final-Recipient: ") ||
+		     find(limit, (size_t)(line - limit), "Remote-MTA: dns;");
+	for (const char *p = line; p > limit && (report || p == line); p = q) {
 		const char *end = previous_line(limit, p, &q);
 		size_t n = (size_t)(end - q);
 		if (!n) /* a blank line ends the block */
 			break;
-		if (!f->recipient[0] &&
+		if (report && !f->recipient[0] &&
 		    !field(q, n, "Final-Recipient: rfc822;", "", f->recipient, sizeof f->recipient))
 			field(q, n, "Final-Recipient: RFC822;", "", f->recipient, sizeof f->recipient);
-		if (!f->reply.host[0])
+		if (report && !f->reply.host[0])
 			field(q, n, "Remote-MTA: dns;", "", f->reply.host, sizeof f->reply.host);
 		if (p == line && !f->reply.command[0] && find(q, n, "after RCPT TO:<")) {
 			strcpy(f->reply.command, "RCPT TO");
@@ -232,12 +263,15 @@ static void js_properties(const char *p, const char *end, struct smtpdiag_findin
 		size_t n = (size_t)(e - p);
 		if (n && *p == '}')
 			return;
-		if (!f->reply.command[0])
-			field(p, n, "  command: '", "'", f->reply.command, sizeof f->reply.command);
-		if (!f->recipient[0])
-			field(p, n, "  rejected: [ '", "'", f->recipient, sizeof f->recipient);
-		if (!f->reply.host[0])
-			field(p, n, "  address: '", "'", f->reply.host, sizeof f->reply.host);
+		if (memchr(p, '\'', n)) { /* as every property below is */
+			if (!f->reply.command[0])
+				field(p, n, "  command: '", "'", f->reply.command,
+				      sizeof f->reply.command);
+			if (!f->recipient[0])
+				field(p, n, "  rejected: [ '", "'", f->recipient, sizeof f->recipient);
+			if (!f->reply.host[0])
+				field(p, n, "  address: '", "'", f->reply.host, sizeof f->reply.host);
+		}
 		p = nl ? nl + 1 : end;
 	}
 }
