@@ -388,8 +388,14 @@ static void tidy(struct smtpdiag_reply *r)
 /* The blanks that indent the line holding i. */
 static size_t indent_of(const char *b, size_t i)
 {
-	while (i > 0 && !at_line_start(b, i))
-		i--;
+	/* back to where at_line_start says a line starts, a byte at a time
+	 * without a call: a reply may begin far into a log line */
+	for (; i > 0; i--) {
+		unsigned char c = (unsigned char)b[i - 1];
+		if (c == '\n' || c == '\r' ||
+		    ((c == 'n' || c == 'r') && i >= 2 && b[i - 2] == '\\'))
+			break;
+	}
 	size_t n = 0;
 	while (b[i + n] == ' ' || b[i + n] == '\t')
 		n++;
@@ -508,7 +514,11 @@ static void find_host(const char *b, size_t len, const char *key,
 {
 	size_t n = strlen(key);
 	for (size_t i = 0; i + n <= len; i++) {
-		if (b[i] != key[0] || memcmp(b + i, key, n))
+		const char *k = memchr(b + i, key[0], len - n + 1 - i);
+		if (!k)
+			break;
+		i = (size_t)(k - b);
+		if (memcmp(b + i, key, n))
 			continue;
 		size_t j = skip_blanks(b, len, i + n), h = 0;
 		while (j < len && h + 1 < sizeof r->host &&
