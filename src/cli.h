@@ -58,7 +58,10 @@ static inline void ob_put(struct out_buf *o, const char *s, size_t n)
 	memcpy(o->b + o->n, s, n);
 	o->n += n;
 }
-void ob_puts(struct out_buf *o, const char *s);
+static inline void ob_puts(struct out_buf *o, const char *s) /* a literal's length is known */
+{
+	ob_put(o, s, strlen(s));
+}
 void ob_json_string(struct out_buf *o, const char *s); /* as put_json_string */
 void ob_flush(struct out_buf *o);
 /* Read all of a stream into a malloc'd buffer; NULL and errno on failure. */

@@ -104,11 +104,6 @@ void ob_put_slow(struct out_buf *o, const char *s, size_t n)
 	o->n = n;
 }
 
-void ob_puts(struct out_buf *o, const char *s)
-{
-	ob_put(o, s, strlen(s));
-}
-
 /* Does any of the eight bytes of v need a look before it goes into a JSON
  * string: a control, '"', '\\', DEL or a byte of a UTF-8 sequence? Exact
  * for the word as a whole (a borrow runs only above a byte that needs one). */
@@ -121,6 +116,20 @@ static int json_care(uint64_t v)
 	return (t & high) != 0;
 }
 
+#ifdef __SSE2__
+/* Bit i set: byte i of the sixteen at s needs care (as in json_care). */
+static unsigned json_care16(const unsigned char *s)
+{
+	/* as signed bytes, those of UTF-8 sequences are below ' ' too */
+	const __m128i space = _mm_set1_epi8(' '), quote = _mm_set1_epi8('"'),
+		      bslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i c = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space), _mm_cmpeq_epi8(x, quote)),
+				 _mm_or_si128(_mm_cmpeq_epi8(x, bslash), _mm_cmpeq_epi8(x, del)));
+	return (unsigned)_mm_movemask_epi8(c);
+}
+#endif
+
 /* The length of the run at s that goes into a JSON string as it is: a word
  * at a time (sixteen bytes with SSE2, else eight), then byte by byte from
  * the first word that needs care. */
@@ -128,18 +137,16 @@ static size_t json_plain_run(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 #ifdef __SSE2__
-	/* as signed bytes, those of UTF-8 sequences are below ' ' too */
-	const __m128i space = _mm_set1_epi8(' '), quote = _mm_set1_epi8('"'),
-		      bslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
-	for (; i + 16 <= n; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i c = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space),
-						      _mm_cmpeq_epi8(x, quote)),
-					 _mm_or_si128(_mm_cmpeq_epi8(x, bslash),
-						      _mm_cmpeq_epi8(x, del)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(c);
-		if (mask)
-			return i + (size_t)__builtin_ctz(mask);
+	if (n >= 16) {
+		for (; i + 16 <= n; i += 16) {
+			unsigned mask = json_care16(s + i);
+			if (mask)
+				return i + (size_t)__builtin_ctz(mask);
+		}
+		/* the last bytes: the sixteen that end the string, those before
+		 * i shifted out */
+		unsigned mask = i < n ? json_care16(s + n - 16) >> (16 - (n - i)) : 0;
+		return mask ? i + (size_t)__builtin_ctz(mask) : n;
 	}
 #endif
 	for (uint64_t v; i + 8 <= n; i += 8) {

@@ -142,7 +142,7 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 }
 
 /* A finding is gathered in memory (some sixty pieces) and written whole. */
-static void json_key(struct out_buf *o, const char *key, int first)
+static inline void json_key(struct out_buf *o, const char *key, int first)
 {
 	ob_puts(o, first ? "{\"" : ",\"");
 	ob_puts(o, key);
@@ -161,7 +161,7 @@ static void json_strings(struct out_buf *o, const char *const *v, size_t n)
 }
 
 /* A string field that is null when empty. */
-static void json_opt(struct out_buf *o, const char *key, const char *value)
+static inline void json_opt(struct out_buf *o, const char *key, const char *value)
 {
 	json_key(o, key, 0);
 	ob_json_string(o, value && *value ? value : NULL);
