@@ -326,6 +326,12 @@ static int continuation_at(const char *b, size_t len, size_t k,
 	return 1;
 }
 
+/* Can a continuation start with c? Its code or status does, with 2 to 5. */
+static inline int may_continue(char c)
+{
+	return c >= '2' && c <= '5';
+}
+
 /* The next line of a multi-line reply: its code within the first bytes of the
  * line, behind a time stamp or a transcript marker ("<~* ", "S: "). */
 static int next_line(const char *b, size_t len, size_t line,
@@ -333,7 +339,7 @@ static int next_line(const char *b, size_t len, size_t line,
 {
 	for (size_t k = line; k < len && k < line + 64 && !is_break(b, len, k); k++)
 		if ((k == line || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
-		    continuation_at(b, len, k, r, next, sep))
+		    may_continue(b[k]) && continuation_at(b, len, k, r, next, sep))
 			return 1;
 	return 0;
 }
@@ -418,7 +424,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			 const struct head *h, struct smtpdiag_reply *r)
 {
 	struct text t = { r, 0 };
-	size_t p = h->text, indent = indent_of(b, start);
+	size_t p = h->text, indent = (size_t)-1; /* not yet known */
 	char sep = h->sep;
 
 	memset(r, 0, sizeof *r);
@@ -433,6 +439,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			char nsep;
 			for (k = p; k < e; k++)
 				if ((k == 0 || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
+				    may_continue(b[k]) &&
 				    continuation_at(b, len, k, r, &next, &nsep) && next <= e)
 					break;
 			if (k < e) {
@@ -472,7 +479,12 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			sep = nsep;
 			continue;
 		}
-		if (sep != '-' && folded_line(b, len, line, indent)) {
+		/* a folded line is indented: the reply's own indent is needed
+		 * only then (it may begin far into a long line) */
+		if (sep != '-' && line < len && (b[line] == ' ' || b[line] == '\t') &&
+		    indent == (size_t)-1)
+			indent = indent_of(b, start);
+		if (sep != '-' && indent != (size_t)-1 && folded_line(b, len, line, indent)) {
 			t.space = r->text_len > 0;
 			p = skip_blanks(b, len, line);
 			continue;
