@@ -33,13 +33,21 @@ static unsigned rarity(unsigned char c)
 	return c < 0x80 ? (unsigned)(rank[c] - '0') : 0;
 }
 
-/* The first occurrence of key in line[0, len), or NULL. Looks first for the
- * key's rarest byte (the first of the rarest), then compares the key's first
- * byte, then the rest. The candidates come in the order of their starts, so
- * the first that matches is the first occurrence, whichever byte is looked
- * for. */
-static const char *find(const char *line, size_t len, const char *key)
+/* A key's length and the place of its rarest byte (the first of the
+ * rarest), remembered on each thread for the keys seen last: they are the
+ * same few dozen strings, looked for some twenty times a failure. */
+struct anchor {
+	const char *key;
+	size_t n, k;
+};
+
+static const struct anchor *anchor_of(const char *key)
 {
+	static _Thread_local struct anchor seen[64];
+	uintptr_t h = (uintptr_t)key;
+	struct anchor *a = &seen[(h ^ h >> 6 ^ h >> 12) & 63];
+	if (a->key == key)
+		return a;
 	size_t n = strlen(key), k = 0;
 	unsigned best = rarity((unsigned char)key[0]);
 	for (size_t i = 1; i < n && best; i++) {
@@ -49,6 +57,20 @@ static const char *find(const char *line, size_t len, const char *key)
 			k = i;
 		}
 	}
+	*a = (struct anchor){ key, n, k };
+	return a;
+}
+
+/* The first occurrence of key in line[0, len), or NULL; key is a string
+ * that never changes (a literal, a table's), as anchor_of remembers it by
+ * its address. Looks first for the key's rarest byte, then compares the
+ * key's first byte, then the rest. The candidates come in the order of
+ * their starts, so the first that matches is the first occurrence,
+ * whichever byte is looked for. */
+static const char *find(const char *line, size_t len, const char *key)
+{
+	const struct anchor *a = anchor_of(key);
+	size_t n = a->n, k = a->k;
 	if (n > len)
 		return NULL;
 	const char *p = line + k, *last = line + len - n + k;
