@@ -21,15 +21,15 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
 /* ---- fields of a log line ------------------------------------------------ */
 
 /* How common a byte is in mail logs, 0 for the rarest: brackets, quotes,
- * '*', controls and non-ASCII before '=', ':' and other punctuation, then
- * digits and capitals, small letters, and the space. */
+ * '*', controls and non-ASCII; capitals; '=', ':' and other punctuation;
+ * digits; small letters; and the space. */
 static unsigned rarity(unsigned char c)
 {
 	static const char rank[] = /* by ASCII code, 32 a row */
 		"00000000000000000000000000000000"
-		"40000000000011112222222222100100" /* ' ' to '?' */
-		"02222222222222222222222222200001" /* '@' to '_' */
-		"03333333333333333333333333300000"; /* '`' to DEL */
+		"50000000000022223333333333200200" /* ' ' to '?' */
+		"01111111111111111111111111100002" /* '@' to '_' */
+		"04444444444444444444444444400000"; /* '`' to DEL */
 	return c < 0x80 ? (unsigned)(rank[c] - '0') : 0;
 }
 
@@ -512,23 +512,22 @@ static int failed_reply(const char *line, size_t len, size_t avail,
 	return 0;
 }
 
-/* Where key stands on a line whose "dsn=" is a failure (4.x.x or 5.x.x),
- * with that status in *st; or NULL. */
-static const char *failed_dsn(const char *line, size_t len, const char *key,
-			      struct smtpdiag_status *st)
+/* Is the line's "dsn=" a failure (4.x.x or 5.x.x)? Then 1, with that
+ * status in *st. */
+static int failed_dsn(const char *line, size_t len, struct smtpdiag_status *st)
 {
-	const char *p = find(line, len, key);
-	return p && dsn(line, len, st) && (st->cls == 4 || st->cls == 5) ? p : NULL;
+	return dsn(line, len, st) && (st->cls == 4 || st->cls == 5);
 }
 
-/* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)":
- * the server's words inside the parentheses when it gave a reply, else the
- * parenthesised text itself (a time-out, a DNS failure) under the dsn. */
-static int postfix_status(const char *line, size_t len, struct smtpdiag_reply *r)
+/* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)"
+ * (p: where "status=" stands): the server's words inside the parentheses
+ * when it gave a reply, else the parenthesised text itself (a time-out, a
+ * DNS failure) under the dsn. */
+static int postfix_status(const char *line, size_t len, const char *p,
+			  struct smtpdiag_reply *r)
 {
 	struct smtpdiag_status st;
-	const char *p = failed_dsn(line, len, "status=", &st);
-	if (!p)
+	if (!failed_dsn(line, len, &st))
 		return 0;
 	const char *open = memchr(p, '(', (size_t)(line + len - p));
 	if (!open)
@@ -549,13 +548,14 @@ static int postfix_status(const char *line, size_t len, struct smtpdiag_reply *r
 	return 1;
 }
 
-/* Sendmail: "dsn=5.1.1, stat=User unknown" (the server's reply, when there
- * is one, is in "reply=" or on a line of its own). */
-static int sendmail_status(const char *line, size_t len, struct smtpdiag_reply *r)
+/* Sendmail: "dsn=5.1.1, stat=User unknown" (p: where ", stat=" stands; the
+ * server's reply, when there is one, is in "reply=" or on a line of its
+ * own). */
+static int sendmail_status(const char *line, size_t len, const char *p,
+			   struct smtpdiag_reply *r)
 {
 	struct smtpdiag_status st;
-	const char *p = failed_dsn(line, len, ", stat=", &st);
-	if (!p)
+	if (!failed_dsn(line, len, &st))
 		return 0;
 	p += 7;
 	smtpdiag_reply_from_text(p, (size_t)(line + len - p), r);
@@ -689,7 +689,8 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	const char *stat = find(buf, len, ", stat=");
 	if (stat && (size_t)(buf + len - stat) >= 11 && !memcmp(stat + 7, "Sent", 4))
 		return 0; /* Sendmail delivered it */
-	if ((status && postfix_status(buf, len, r)) || (stat && sendmail_status(buf, len, r)))
+	if ((status && postfix_status(buf, len, status, r)) ||
+	    (stat && sendmail_status(buf, len, stat, r)))
 		;
 	else if (folded_reply(buf, len, avail, r, &used))
 		;
