@@ -382,11 +382,21 @@ static void tidy(struct smtpdiag_reply *r)
 		cut(r, r->text_len - 13);
 	if (ends_with(r, " ##")) /* Exchange closes its "#550 ..." so */
 		cut(r, r->text_len - 3);
-	if (!r->status.cls)
-		for (size_t i = 0; i + 1 < r->text_len; i++)
-			if ((r->text[i] == '#' || r->text[i] == '(') &&
-			    status_at(r->text, r->text_len, i + 1, &r->status))
-				break;
+	if (r->status.cls)
+		return;
+	/* a status after '#' or '(': the candidates in order, found with memchr */
+	const char *t = r->text, *end = t + r->text_len;
+	const char *hash = memchr(t, '#', r->text_len), *paren = memchr(t, '(', r->text_len);
+	while (hash || paren) {
+		const char *c = !paren || (hash && hash < paren) ? hash : paren;
+		size_t i = (size_t)(c - t);
+		if (i + 1 < r->text_len && status_at(t, r->text_len, i + 1, &r->status))
+			return;
+		if (c == hash)
+			hash = memchr(c + 1, '#', (size_t)(end - c - 1));
+		else
+			paren = memchr(c + 1, '(', (size_t)(end - c - 1));
+	}
 }
 
 /* ---- the reply ----------------------------------------------------------- */
