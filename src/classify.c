@@ -137,18 +137,21 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 		m->folded = folded_out;
 		m->nfolded = fold_for_rules(text, len, folded_out);
 	}
-	for (size_t i = 0, used; i < len; i += used) {
-		if (in[i] < 0x80) {
-			used = 1;
+	for (size_t i = 0; i < len;) {
+		/* a run of ASCII (most of most texts) in a loop of its own, with
+		 * nothing of the rest to keep in registers */
+		for (; i < len && in[i] < 0x80; i++) {
 			s = step(s, smtpdiag__ac_ascii_class[in[i]]);
 			saw_output(m, s);
-			continue;
 		}
-		size_t n = smtpdiag__fold_char(in + i, len - i, folded, &used);
+		if (i == len)
+			break;
+		size_t used, n = smtpdiag__fold_char(in + i, len - i, folded, &used);
 		for (size_t j = 0; j < n; j++) {
 			s = step(s, smtpdiag__ac_class[folded[j]]);
 			saw_output(m, s);
 		}
+		i += used;
 	}
 }
 
