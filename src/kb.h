@@ -16,6 +16,16 @@
 #include "kb_format.h"
 #include "kb_size.h"
 
+/* The tables are the library's own (the shared library exports only the
+ * smtpdiag_* functions): said so, code built with -fPIC reaches them
+ * directly rather than through the global offset table, once a byte in
+ * the matcher's loop. */
+#if defined(__GNUC__)
+#define SMTPDIAG__TABLE extern __attribute__((visibility("hidden")))
+#else
+#define SMTPDIAG__TABLE extern
+#endif
+
 /* Advice: what rules, codes, statuses and categories all carry. */
 struct smtpdiag__advice {
 	uint32_t cause;               /* pool offset; 0: none */
@@ -78,24 +88,24 @@ struct smtpdiag__phrase {
 	uint16_t uses, nuses;  /* smtpdiag__uses[uses ..] */
 };
 
-extern const char *const smtpdiag__pool;
-extern const uint32_t smtpdiag__texts[];
-extern const uint8_t smtpdiag__settings[];
-extern const uint16_t smtpdiag__codes[];
-extern const struct smtpdiag_status smtpdiag__statuses[];
+SMTPDIAG__TABLE const char *const smtpdiag__pool;
+SMTPDIAG__TABLE const uint32_t smtpdiag__texts[];
+SMTPDIAG__TABLE const uint8_t smtpdiag__settings[];
+SMTPDIAG__TABLE const uint16_t smtpdiag__codes[];
+SMTPDIAG__TABLE const struct smtpdiag_status smtpdiag__statuses[];
 
 /* Rules [0, SMTPDIAG__NLISTED) are the knowledge base's rules and word
  * families, sorted by id; the rest are further phrase combinations of a
  * family (phrases with parts), under the same id. */
-extern const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES];
-extern const struct smtpdiag__entry smtpdiag__code_entries[SMTPDIAG__NCODES];
-extern const struct smtpdiag__entry smtpdiag__status_entries[SMTPDIAG__NSTATUSES];
-extern const struct smtpdiag__category smtpdiag__categories[SMTPDIAG_CAT_COUNT];
-extern const struct smtpdiag__provider smtpdiag__providers[];
-extern const struct smtpdiag__client smtpdiag__clients[SMTPDIAG__NCLIENTS];
+SMTPDIAG__TABLE const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES];
+SMTPDIAG__TABLE const struct smtpdiag__entry smtpdiag__code_entries[SMTPDIAG__NCODES];
+SMTPDIAG__TABLE const struct smtpdiag__entry smtpdiag__status_entries[SMTPDIAG__NSTATUSES];
+SMTPDIAG__TABLE const struct smtpdiag__category smtpdiag__categories[SMTPDIAG_CAT_COUNT];
+SMTPDIAG__TABLE const struct smtpdiag__provider smtpdiag__providers[];
+SMTPDIAG__TABLE const struct smtpdiag__client smtpdiag__clients[SMTPDIAG__NCLIENTS];
 
-extern const struct smtpdiag__phrase smtpdiag__phrases[SMTPDIAG__NPHRASES];
-extern const struct smtpdiag__use smtpdiag__uses[];
+SMTPDIAG__TABLE const struct smtpdiag__phrase smtpdiag__phrases[SMTPDIAG__NPHRASES];
+SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
 
 /*
  * The Aho-Corasick automaton over all folded phrases, every transition
@@ -119,11 +129,11 @@ extern const struct smtpdiag__use smtpdiag__uses[];
  * exceptions, have a row of their own; the records are in depth-first
  * order, and a step may read SMTPDIAG__AC_EXCEPTIONS words past the last.
  */
-extern const uint8_t smtpdiag__ac_class[256];
-extern const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */
-extern const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES];
-extern const uint32_t smtpdiag__ac_states[];
-extern const uint32_t smtpdiag__ac_out_list[];
+SMTPDIAG__TABLE const uint8_t smtpdiag__ac_class[256];
+SMTPDIAG__TABLE const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */
+SMTPDIAG__TABLE const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES];
+SMTPDIAG__TABLE const uint32_t smtpdiag__ac_states[];
+SMTPDIAG__TABLE const uint32_t smtpdiag__ac_out_list[];
 
 /* lookup.c: the entry of a code (its class's when it has none), of a status
  * (class-specific first, then the registry's X.S.D); NULL when none. */
