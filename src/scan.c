@@ -43,9 +43,9 @@ struct anchor {
 
 static const struct anchor *anchor_of(const char *key)
 {
-	static _Thread_local struct anchor seen[64];
-	uintptr_t h = (uintptr_t)key;
-	struct anchor *a = &seen[(h ^ h >> 6 ^ h >> 12) & 63];
+	static _Thread_local struct anchor seen[256]; /* room for all, few collide */
+	uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15u;
+	struct anchor *a = &seen[h >> 56];
 	if (a->key == key)
 		return a;
 	size_t n = strlen(key), k = 0;
@@ -820,6 +820,22 @@ static int announces_reply(const struct smtpdiag_finding *f, const char *next, s
 	return find(next, n, "server message: ") && failed_reply(next, n, avail, &r);
 }
 
+/* Where the line holding t starts, not before p: after the last '\n' in
+ * [p, t), looked for eight bytes at a time. */
+static size_t line_start(const char *buf, size_t p, size_t t)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	for (uint64_t v; t >= p + 8; t -= 8) {
+		memcpy(&v, buf + t - 8, 8);
+		v ^= ones * '\n';
+		if ((v - ones) & ~v & ones << 7) /* a '\n' among them */
+			break;
+	}
+	while (t > p && buf[t - 1] != '\n')
+		t--;
+	return t;
+}
+
 static size_t count_lines(const char *b, size_t from, size_t to)
 {
 	size_t n = 0;
@@ -843,9 +859,7 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 		s->line += lines;
 		if (t == len)
 			break;
-		size_t start = t;
-		while (start > p && buf[start - 1] != '\n')
-			start--;
+		size_t start = line_start(buf, p, t);
 		const char *nl = memchr(buf + t, '\n', len - t);
 		size_t end = nl ? (size_t)(nl - buf) : len;
 		if (!final && (!nl || len - start < SMTPDIAG_SCAN_MARGIN)) {
