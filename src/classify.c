@@ -23,6 +23,10 @@ enum { TIE_STEPS = 64 }; /* below one score step: how compositions break ties */
 
 struct matches {
 	uint64_t phrase[(SMTPDIAG__NPHRASES + 63) / 64];
+	/* the words of phrase[] that are not 0, so that the rules are found
+	 * without a look at every word */
+	uint16_t word[(SMTPDIAG__NPHRASES + 63) / 64];
+	size_t nwords;
 	uint64_t providers[(SMTPDIAG__NPROVIDERS + 64) / 64]; /* markers seen */
 	int provider; /* the provider whose marker came first in the text, + 1 */
 	char *folded; /* the folded text, for a user's rules; or NULL */
@@ -43,6 +47,8 @@ static void set_bit(uint64_t *set, size_t i)
 static void saw_phrase(struct matches *m, uint32_t p)
 {
 	const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
+	if (!m->phrase[p / 64])
+		m->word[m->nwords++] = (uint16_t)(p / 64);
 	set_bit(m->phrase, p);
 	for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
 		size_t k = smtpdiag__uses[u].rule;
@@ -54,35 +60,36 @@ static void saw_phrase(struct matches *m, uint32_t p)
 	}
 }
 
+/* The record of state s (kb.h). */
+static inline const uint32_t *record(uint32_t s)
+{
+	return &smtpdiag__ac_states[(size_t)(s & ((1u << SMTPDIAG__AC_REC_BITS) - 1))
+				    << SMTPDIAG__AC_REC_SHIFT];
+}
+
 /* The automaton's next state from s on byte class k (kb.h), without a
- * branch: the row's, unless one of the exceptions names k. */
+ * branch: the row's, unless one of the exceptions names k. The row and the
+ * record are both found from s, so their loads overlap. */
 static inline uint32_t step(uint32_t s, uint32_t k)
 {
-	const uint32_t *r = &smtpdiag__ac_states[s];
-	uint32_t head = r[0], n = head & 0xff, kk = k << 24;
-	uint32_t next = smtpdiag__ac_rows[(head >> 9) + k];
-	/* exception i, when there is one and its class is k: x ^ kk is then
-	 * the next state, and below 1 << 24 only then */
-#define EXCEPTION(i)                                                            \
-	do {                                                                    \
-		uint32_t t = r[1 + (i)] ^ kk;                                   \
-		next ^= (next ^ t) & -(uint32_t)(((i) < n) & (t < (1u << 24))); \
-	} while (0)
-	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 3, "one EXCEPTION per exception");
-	EXCEPTION(0);
-	EXCEPTION(1);
-	EXCEPTION(2);
-#undef EXCEPTION
+	const uint32_t *r = record(s);
+	uint32_t head = r[0], x0 = r[1], x1 = r[2], x2 = r[3];
+	uint32_t next = smtpdiag__ac_rows[(size_t)(s >> SMTPDIAG__AC_REC_BITS) *
+					  SMTPDIAG__AC_CLASSES + k];
+	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 3, "one select per exception");
+	next = (head >> 8 & 0xff) == k ? x0 : next;
+	next = (head >> 16 & 0xff) == k ? x1 : next;
+	next = head >> 24 == k ? x2 : next;
 	return next;
 }
 
 /* Note the phrases that end at state s, if any. */
 static inline void saw_output(struct matches *m, uint32_t s)
 {
-	const uint32_t *r = &smtpdiag__ac_states[s];
+	const uint32_t *r = record(s);
 	if (!(r[0] & SMTPDIAG__AC_OUT))
 		return;
-	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 0xff)]];; o++) {
+	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 3)]];; o++) {
 		uint32_t p = *o & ~SMTPDIAG__AC_LAST;
 		if (!has_bit(m->phrase, p))
 			saw_phrase(m, p);
@@ -131,18 +138,21 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 		m->folded = folded_out;
 		m->nfolded = fold_for_rules(text, len, folded_out);
 	}
-	for (size_t i = 0, used; i < len; i += used) {
-		if (in[i] < 0x80) {
-			used = 1;
+	for (size_t i = 0; i < len;) {
+		/* a run of ASCII (most of most texts) in a loop of its own, with
+		 * nothing of the rest to keep in registers */
+		for (; i < len && in[i] < 0x80; i++) {
 			s = step(s, smtpdiag__ac_ascii_class[in[i]]);
 			saw_output(m, s);
-			continue;
 		}
-		size_t n = smtpdiag__fold_char(in + i, len - i, folded, &used);
+		if (i == len)
+			break;
+		size_t used, n = smtpdiag__fold_char(in + i, len - i, folded, &used);
 		for (size_t j = 0; j < n; j++) {
 			s = step(s, smtpdiag__ac_class[folded[j]]);
 			saw_output(m, s);
 		}
+		i += used;
 	}
 }
 
@@ -219,7 +229,8 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 	}
 
 	memset(slots, 0, sizeof slots);
-	for (size_t w = 0; w < sizeof m->phrase / sizeof *m->phrase; w++) {
+	for (size_t i = 0; i < m->nwords; i++) {
+		size_t w = m->word[i];
 		for (uint64_t bits = m->phrase[w]; bits; bits &= bits - 1) {
 			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);
 			const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];

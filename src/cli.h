@@ -6,6 +6,7 @@
 #define SMTPDIAG_CLI_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "smtpdiag.h"
 
@@ -47,8 +48,20 @@ struct out_buf {
 	size_t n;
 	char b[4096];
 };
-void ob_put(struct out_buf *o, const char *s, size_t n);
-void ob_puts(struct out_buf *o, const char *s);
+void ob_put_slow(struct out_buf *o, const char *s, size_t n); /* flushes first */
+static inline void ob_put(struct out_buf *o, const char *s, size_t n)
+{
+	if (n > sizeof o->b - o->n) {
+		ob_put_slow(o, s, n);
+		return;
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+}
+static inline void ob_puts(struct out_buf *o, const char *s) /* a literal's length is known */
+{
+	ob_put(o, s, strlen(s));
+}
 void ob_json_string(struct out_buf *o, const char *s); /* as put_json_string */
 void ob_flush(struct out_buf *o);
 /* Read all of a stream into a malloc'd buffer; NULL and errno on failure. */

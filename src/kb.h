@@ -16,6 +16,16 @@
 #include "kb_format.h"
 #include "kb_size.h"
 
+/* The tables are the library's own (the shared library exports only the
+ * smtpdiag_* functions): said so, code built with -fPIC reaches them
+ * directly rather than through the global offset table, once a byte in
+ * the matcher's loop. */
+#if defined(__GNUC__)
+#define SMTPDIAG__TABLE extern __attribute__((visibility("hidden")))
+#else
+#define SMTPDIAG__TABLE extern
+#endif
+
 /* Advice: what rules, codes, statuses and categories all carry. */
 struct smtpdiag__advice {
 	uint32_t cause;               /* pool offset; 0: none */
@@ -78,24 +88,24 @@ struct smtpdiag__phrase {
 	uint16_t uses, nuses;  /* smtpdiag__uses[uses ..] */
 };
 
-extern const char *const smtpdiag__pool;
-extern const uint32_t smtpdiag__texts[];
-extern const uint8_t smtpdiag__settings[];
-extern const uint16_t smtpdiag__codes[];
-extern const struct smtpdiag_status smtpdiag__statuses[];
+SMTPDIAG__TABLE const char *const smtpdiag__pool;
+SMTPDIAG__TABLE const uint32_t smtpdiag__texts[];
+SMTPDIAG__TABLE const uint8_t smtpdiag__settings[];
+SMTPDIAG__TABLE const uint16_t smtpdiag__codes[];
+SMTPDIAG__TABLE const struct smtpdiag_status smtpdiag__statuses[];
 
 /* Rules [0, SMTPDIAG__NLISTED) are the knowledge base's rules and word
  * families, sorted by id; the rest are further phrase combinations of a
  * family (phrases with parts), under the same id. */
-extern const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES];
-extern const struct smtpdiag__entry smtpdiag__code_entries[SMTPDIAG__NCODES];
-extern const struct smtpdiag__entry smtpdiag__status_entries[SMTPDIAG__NSTATUSES];
-extern const struct smtpdiag__category smtpdiag__categories[SMTPDIAG_CAT_COUNT];
-extern const struct smtpdiag__provider smtpdiag__providers[];
-extern const struct smtpdiag__client smtpdiag__clients[SMTPDIAG__NCLIENTS];
+SMTPDIAG__TABLE const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES];
+SMTPDIAG__TABLE const struct smtpdiag__entry smtpdiag__code_entries[SMTPDIAG__NCODES];
+SMTPDIAG__TABLE const struct smtpdiag__entry smtpdiag__status_entries[SMTPDIAG__NSTATUSES];
+SMTPDIAG__TABLE const struct smtpdiag__category smtpdiag__categories[SMTPDIAG_CAT_COUNT];
+SMTPDIAG__TABLE const struct smtpdiag__provider smtpdiag__providers[];
+SMTPDIAG__TABLE const struct smtpdiag__client smtpdiag__clients[SMTPDIAG__NCLIENTS];
 
-extern const struct smtpdiag__phrase smtpdiag__phrases[SMTPDIAG__NPHRASES];
-extern const struct smtpdiag__use smtpdiag__uses[];
+SMTPDIAG__TABLE const struct smtpdiag__phrase smtpdiag__phrases[SMTPDIAG__NPHRASES];
+SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
 
 /*
  * The Aho-Corasick automaton over all folded phrases, every transition
@@ -105,22 +115,25 @@ extern const struct smtpdiag__use smtpdiag__uses[];
  * byte it folds to; a run of white space may be read whole, as the state
  * after a space goes to itself on another.
  *
- * A state is the place of its record in ac_states (the root's is 0): a head
- * word, the place of a row in ac_rows << 9 | SMTPDIAG__AC_OUT when a phrase
- * ends at the state | the number n of its exceptions (at most
- * SMTPDIAG__AC_EXCEPTIONS); the n exceptions, each a class << 24 | the next
- * state; when a phrase ends there, the place in ac_out_list of the phrases
- * that end there, longest first, the last one marked SMTPDIAG__AC_LAST. On
- * a class without an exception the next state is ac_rows[row + class]. The
- * shallow states, and those that would need more exceptions, have a row of
- * their own; the records are in depth-first order, and a step may read
- * SMTPDIAG__AC_EXCEPTIONS words past the last.
+ * A state's name is the place of its row in ac_rows (counted in rows) <<
+ * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states >>
+ * SMTPDIAG__AC_REC_SHIFT; the root's is 0. Both places come from the name,
+ * so that a step's loads do not wait for each other. The record: a head
+ * word, SMTPDIAG__AC_OUT when a phrase ends at the state | the number n of
+ * its exceptions (at most SMTPDIAG__AC_EXCEPTIONS) | the class of exception
+ * i << (8 + 8 i), SMTPDIAG__AC_NO_CLASS where there is none; the next state
+ * of each exception; when a phrase ends there, the place in ac_out_list of
+ * the phrases that end there, longest first, the last one marked
+ * SMTPDIAG__AC_LAST. On a class without an exception the next state is the
+ * row's at the class. The shallow states, and those that would need more
+ * exceptions, have a row of their own; the records are in depth-first
+ * order, and a step may read SMTPDIAG__AC_EXCEPTIONS words past the last.
  */
-extern const uint8_t smtpdiag__ac_class[256];
-extern const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */
-extern const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES];
-extern const uint32_t smtpdiag__ac_states[];
-extern const uint32_t smtpdiag__ac_out_list[];
+SMTPDIAG__TABLE const uint8_t smtpdiag__ac_class[256];
+SMTPDIAG__TABLE const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */
+SMTPDIAG__TABLE const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES];
+SMTPDIAG__TABLE const uint32_t smtpdiag__ac_states[];
+SMTPDIAG__TABLE const uint32_t smtpdiag__ac_out_list[];
 
 /* lookup.c: the entry of a code (its class's when it has none), of a status
  * (class-specific first, then the registry's X.S.D); NULL when none. */

@@ -23,10 +23,11 @@
 #define SMTPDIAG__NLAYERS 3
 
 /* The automaton's tables (kb.h): the most exceptions a state's record has;
- * in a record's head word, a phrase ends at the state; in the list of
- * phrases found at a state, its last. */
+ * in a record's head word, a phrase ends at the state, and the class of an
+ * unused exception; in the list of phrases found at a state, its last. */
 #define SMTPDIAG__AC_EXCEPTIONS 3 /* the matcher reads this many */
-#define SMTPDIAG__AC_OUT 0x100u
+#define SMTPDIAG__AC_OUT 0x4u
+#define SMTPDIAG__AC_NO_CLASS 0xffu
 #define SMTPDIAG__AC_LAST 0x80000000u
 
 #endif

@@ -330,9 +330,10 @@ static void build_automaton(void)
  * classes on which it goes elsewhere than that row says: its own edges and
  * those of the states between. A state with more than AC_EXCEPTIONS of
  * them, or as shallow as DENSE_DEPTH, where a walk spends most of its
- * steps, gets a row of its own. A state is named by its record's place in
- * one array; the records are in depth-first order (a phrase's states lie
- * together).
+ * steps, gets a row of its own. A state is named by its row and its
+ * record's place in one array together, so that a step's two loads both
+ * depend on the name alone; the records are in depth-first order (a
+ * phrase's states lie together).
  *
  * White space is one space in the folded text: the state after a space
  * goes to itself on another, so that the matcher need not skip runs.
@@ -341,6 +342,7 @@ static void build_automaton(void)
 
 static unsigned char byte_class[256];
 static size_t nclasses, ndense;
+static unsigned rec_bits, rec_shift;   /* a state's name: row << rec_bits | place >> rec_shift */
 static uint32_t *dense_row;            /* ndense * nclasses next states */
 static uint32_t *recs;                 /* the states' records */
 static size_t nrecs;
@@ -398,8 +400,8 @@ static void resolve_automaton(void)
 	nclasses = 1;
 	for (int c = 0; c < 256; c++)
 		byte_class[c] = used[c] ? (unsigned char)nclasses++ : 0;
-	if (nclasses > 256)
-		error_at("data", 0, "the phrases use every byte: no class is left for the others");
+	if (nclasses > SMTPDIAG__AC_NO_CLASS)
+		error_at("data", 0, "the phrases use too many bytes: no class is left for the others");
 	uint32_t space = byte_class[' '];
 
 	/* breadth first: a state's failure chain comes before it */
@@ -453,29 +455,43 @@ static void resolve_automaton(void)
 		}
 	}
 
-	/* the records, depth first (children by byte) */
-	size_t top = 0, nr = 0;
-	stack[top++] = 0;
-	while (top) {
-		uint32_t u = stack[--top];
-		name[u] = (uint32_t)nr;
-		nr += 1u + nex[u] + (has_output_state(u) ? 1u : 0u);
-		for (size_t i = states[u].nedges; i-- > 0;)
-			stack[top++] = states[u].next[i];
+	/* the records, depth first (children by byte), each at a multiple of
+	 * 1 << rec_shift words: the fewest that lets every place fit in the
+	 * bits of a name that its row leaves */
+	unsigned row_bits = 1;
+	while (((size_t)1 << row_bits) < ndense)
+		row_bits++;
+	rec_bits = 32 - row_bits;
+	size_t nr;
+	for (rec_shift = 0;; rec_shift++) {
+		size_t top = 0, unit = (size_t)1 << rec_shift;
+		nr = 0;
+		stack[top++] = 0;
+		while (top) {
+			uint32_t u = stack[--top];
+			nr = (nr + unit - 1) & ~(unit - 1);
+			name[u] = (uint32_t)((row_of[u] >> 1) << rec_bits | nr >> rec_shift);
+			nr += 1u + nex[u] + (has_output_state(u) ? 1u : 0u);
+			for (size_t i = states[u].nedges; i-- > 0;)
+				stack[top++] = states[u].next[i];
+		}
+		if ((nr >> rec_shift) < ((size_t)1 << rec_bits))
+			break;
+		if (rec_shift == 3)
+			error_at("data", 0, "too many automaton states for the tables");
 	}
-	if (nr >= (size_t)1 << 24 || ndense * nclasses >= (size_t)1 << 23)
-		error_at("data", 0, "too many automaton states for the tables");
 	nrecs = nr + SMTPDIAG__AC_EXCEPTIONS; /* a step may read past the last */
 	recs = xrealloc(NULL, nrecs * sizeof *recs);
 	memset(recs, 0, nrecs * sizeof *recs);
 	for (size_t s = 0; s < nstates; s++) {
-		uint32_t *r = recs + name[s];
+		uint32_t *r = recs + ((size_t)(name[s] & ((1u << rec_bits) - 1)) << rec_shift);
 		int out = has_output_state((uint32_t)s);
-		r[0] = (row_of[s] >> 1) * (uint32_t)nclasses << 9 |
-		       (out ? SMTPDIAG__AC_OUT : 0) | nex[s];
 		const uint32_t *x = ex + s * SMTPDIAG__AC_EXCEPTIONS;
+		r[0] = (out ? SMTPDIAG__AC_OUT : 0) | nex[s];
+		for (unsigned j = 0; j < SMTPDIAG__AC_EXCEPTIONS; j++)
+			r[0] |= (j < nex[s] ? x[j] >> 24 : SMTPDIAG__AC_NO_CLASS) << (8 + 8 * j);
 		for (unsigned j = 0; j < nex[s]; j++)
-			r[1 + j] = (x[j] & 0xff000000) | name[x[j] & 0xffffff];
+			r[1 + j] = name[x[j] & 0xffffff];
 		if (out)
 			r[1 + nex[s]] = (uint32_t)nout_list;
 		for (uint32_t t = states[s].term ? (uint32_t)s : states[s].dict; out && t;) {
@@ -1101,10 +1117,11 @@ static void emit_sizes(const char *sources)
 		"#define SMTPDIAG__NSTATUSES %zu\n#define SMTPDIAG__NPROVIDERS %zu\n"
 		"#define SMTPDIAG__NCLIENTS %zu\n#define SMTPDIAG__NPHRASES %zu\n"
 		"#define SMTPDIAG__NSTATES %zu\n#define SMTPDIAG__AC_CLASSES %zu\n"
-		"#define SMTPDIAG__AC_ROWS %zu\n",
+		"#define SMTPDIAG__AC_ROWS %zu\n#define SMTPDIAG__AC_REC_BITS %u\n"
+		"#define SMTPDIAG__AC_REC_SHIFT %u\n",
 		sources, nrules, nlisted, ncode_entries ? ncode_entries : 1,
 		nstatus_entries ? nstatus_entries : 1, nproviders, nclients, nphrases,
-		nstates, nclasses, ndense);
+		nstates, nclasses, ndense, rec_bits, rec_shift);
 }
 
 static int write_file(const char *path, void (*emit)(const char *), const char *sources)

@@ -6,9 +6,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "cli.h"
 
@@ -89,22 +93,68 @@ void ob_flush(struct out_buf *o)
 	o->n = 0;
 }
 
-void ob_put(struct out_buf *o, const char *s, size_t n)
+void ob_put_slow(struct out_buf *o, const char *s, size_t n)
 {
-	if (n > sizeof o->b - o->n) {
-		ob_flush(o);
-		if (n > sizeof o->b) {
-			fwrite(s, 1, n, o->f);
-			return;
-		}
+	ob_flush(o);
+	if (n > sizeof o->b) {
+		fwrite(s, 1, n, o->f);
+		return;
 	}
-	memcpy(o->b + o->n, s, n);
-	o->n += n;
+	memcpy(o->b, s, n);
+	o->n = n;
 }
 
-void ob_puts(struct out_buf *o, const char *s)
+/* Does any of the eight bytes of v need a look before it goes into a JSON
+ * string: a control, '"', '\\', DEL or a byte of a UTF-8 sequence? Exact
+ * for the word as a whole (a borrow runs only above a byte that needs one). */
+static int json_care(uint64_t v)
 {
-	ob_put(o, s, strlen(s));
+	const uint64_t ones = 0x0101010101010101u, high = ones << 7;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\'), d = v ^ (ones * 0x7f);
+	uint64_t t = ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+		     ((d - ones) & ~d) | v;
+	return (t & high) != 0;
+}
+
+#ifdef __SSE2__
+/* Bit i set: byte i of the sixteen at s needs care (as in json_care). */
+static unsigned json_care16(const unsigned char *s)
+{
+	/* as signed bytes, those of UTF-8 sequences are below ' ' too */
+	const __m128i space = _mm_set1_epi8(' '), quote = _mm_set1_epi8('"'),
+		      bslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i c = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space), _mm_cmpeq_epi8(x, quote)),
+				 _mm_or_si128(_mm_cmpeq_epi8(x, bslash), _mm_cmpeq_epi8(x, del)));
+	return (unsigned)_mm_movemask_epi8(c);
+}
+#endif
+
+/* The length of the run at s that goes into a JSON string as it is: a word
+ * at a time (sixteen bytes with SSE2, else eight), then byte by byte from
+ * the first word that needs care. */
+static size_t json_plain_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	if (n >= 16) {
+		for (; i + 16 <= n; i += 16) {
+			unsigned mask = json_care16(s + i);
+			if (mask)
+				return i + (size_t)__builtin_ctz(mask);
+		}
+		/* the last bytes: the sixteen that end the string, those before
+		 * i shifted out */
+		unsigned mask = i < n ? json_care16(s + n - 16) >> (16 - (n - i)) : 0;
+		return mask ? i + (size_t)__builtin_ctz(mask) : n;
+	}
+#endif
+	for (uint64_t v; i + 8 <= n; i += 8) {
+		memcpy(&v, s + i, 8);
+		if (json_care(v))
+			break;
+	}
+	return i + plain_run(s + i, n - i, 1);
 }
 
 void ob_json_string(struct out_buf *o, const char *s)
@@ -117,7 +167,7 @@ void ob_json_string(struct out_buf *o, const char *s)
 	size_t n = strlen(s);
 	ob_put(o, "\"", 1);
 	for (size_t i = 0; i < n;) {
-		size_t run = plain_run(p + i, n - i, 1);
+		size_t run = json_plain_run(p + i, n - i);
 		if (run) {
 			ob_put(o, s + i, run);
 			i += run;

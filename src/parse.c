@@ -13,6 +13,10 @@
 
 #include "internal.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* What a reply's first line holds before its text. */
 struct head {
 	int code;                      /* 0: a bare enhanced status */
@@ -84,11 +88,39 @@ static int is_break(const char *b, size_t len, size_t i)
 	return b[i] == '\n' || b[i] == '\r' || is_escaped_break(b, len, i);
 }
 
+/* The first place from i of a byte that may end a line part ('\n', '\r',
+ * '\\', '"', '\''), sixteen bytes at a time (SSE2); i itself when fewer
+ * than sixteen are left, or without SSE2. */
+static size_t skip_plain(const char *b, size_t len, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+		      bs = _mm_set1_epi8('\\'), dq = _mm_set1_epi8('"'), sq = _mm_set1_epi8('\'');
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, nl), _mm_cmpeq_epi8(x, cr)),
+					 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs),
+								   _mm_cmpeq_epi8(x, dq)),
+						      _mm_cmpeq_epi8(x, sq)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+#else
+	(void)b;
+	(void)len;
+#endif
+	return i;
+}
+
 /* The end of the line part that starts at i: a line break (escaped or not),
  * the closing quote, or len. */
 static size_t line_end(const char *b, size_t len, size_t i, char quote)
 {
 	for (; i < len; i++) {
+		i = skip_plain(b, len, i);
+		if (i >= len)
+			break;
 		unsigned char c = (unsigned char)b[i];
 		/* most bytes are none of these: one compare rejects them */
 		if (c > '\\' || (c != '\n' && c != '\r' && c != '\\' && c != '"' && c != '\''))
@@ -328,6 +360,12 @@ static int continuation_at(const char *b, size_t len, size_t k,
 	return 1;
 }
 
+/* Can a continuation start with c? Its code or status does, with 2 to 5. */
+static inline int may_continue(char c)
+{
+	return c >= '2' && c <= '5';
+}
+
 /* The next line of a multi-line reply: its code within the first bytes of the
  * line, behind a time stamp or a transcript marker ("<~* ", "S: "). */
 static int next_line(const char *b, size_t len, size_t line,
@@ -335,7 +373,7 @@ static int next_line(const char *b, size_t len, size_t line,
 {
 	for (size_t k = line; k < len && k < line + 64 && !is_break(b, len, k); k++)
 		if ((k == line || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
-		    continuation_at(b, len, k, r, next, sep))
+		    may_continue(b[k]) && continuation_at(b, len, k, r, next, sep))
 			return 1;
 	return 0;
 }
@@ -378,11 +416,21 @@ static void tidy(struct smtpdiag_reply *r)
 		cut(r, r->text_len - 13);
 	if (ends_with(r, " ##")) /* Exchange closes its "#550 ..." so */
 		cut(r, r->text_len - 3);
-	if (!r->status.cls)
-		for (size_t i = 0; i + 1 < r->text_len; i++)
-			if ((r->text[i] == '#' || r->text[i] == '(') &&
-			    status_at(r->text, r->text_len, i + 1, &r->status))
-				break;
+	if (r->status.cls)
+		return;
+	/* a status after '#' or '(': the candidates in order, found with memchr */
+	const char *t = r->text, *end = t + r->text_len;
+	const char *hash = memchr(t, '#', r->text_len), *paren = memchr(t, '(', r->text_len);
+	while (hash || paren) {
+		const char *c = !paren || (hash && hash < paren) ? hash : paren;
+		size_t i = (size_t)(c - t);
+		if (i + 1 < r->text_len && status_at(t, r->text_len, i + 1, &r->status))
+			return;
+		if (c == hash)
+			hash = memchr(c + 1, '#', (size_t)(end - c - 1));
+		else
+			paren = memchr(c + 1, '(', (size_t)(end - c - 1));
+	}
 }
 
 /* ---- the reply ----------------------------------------------------------- */
@@ -390,8 +438,14 @@ static void tidy(struct smtpdiag_reply *r)
 /* The blanks that indent the line holding i. */
 static size_t indent_of(const char *b, size_t i)
 {
-	while (i > 0 && !at_line_start(b, i))
-		i--;
+	/* back to where at_line_start says a line starts, a byte at a time
+	 * without a call: a reply may begin far into a log line */
+	for (; i > 0; i--) {
+		unsigned char c = (unsigned char)b[i - 1];
+		if (c == '\n' || c == '\r' ||
+		    ((c == 'n' || c == 'r') && i >= 2 && b[i - 2] == '\\'))
+			break;
+	}
 	size_t n = 0;
 	while (b[i + n] == ' ' || b[i + n] == '\t')
 		n++;
@@ -414,7 +468,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			 const struct head *h, struct smtpdiag_reply *r)
 {
 	struct text t = { r, 0 };
-	size_t p = h->text, indent = indent_of(b, start);
+	size_t p = h->text, indent = (size_t)-1; /* not yet known */
 	char sep = h->sep;
 
 	memset(r, 0, sizeof *r);
@@ -429,6 +483,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			char nsep;
 			for (k = p; k < e; k++)
 				if ((k == 0 || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
+				    may_continue(b[k]) &&
 				    continuation_at(b, len, k, r, &next, &nsep) && next <= e)
 					break;
 			if (k < e) {
@@ -468,7 +523,12 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			sep = nsep;
 			continue;
 		}
-		if (sep != '-' && folded_line(b, len, line, indent)) {
+		/* a folded line is indented: the reply's own indent is needed
+		 * only then (it may begin far into a long line) */
+		if (sep != '-' && line < len && (b[line] == ' ' || b[line] == '\t') &&
+		    indent == (size_t)-1)
+			indent = indent_of(b, start);
+		if (sep != '-' && indent != (size_t)-1 && folded_line(b, len, line, indent)) {
 			t.space = r->text_len > 0;
 			p = skip_blanks(b, len, line);
 			continue;
@@ -510,7 +570,11 @@ static void find_host(const char *b, size_t len, const char *key,
 {
 	size_t n = strlen(key);
 	for (size_t i = 0; i + n <= len; i++) {
-		if (b[i] != key[0] || memcmp(b + i, key, n))
+		const char *k = memchr(b + i, key[0], len - n + 1 - i);
+		if (!k)
+			break;
+		i = (size_t)(k - b);
+		if (memcmp(b + i, key, n))
 			continue;
 		size_t j = skip_blanks(b, len, i + n), h = 0;
 		while (j < len && h + 1 < sizeof r->host &&

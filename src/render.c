@@ -142,7 +142,7 @@ void render_text(FILE *f, const struct smtpdiag_reply *r,
 }
 
 /* A finding is gathered in memory (some sixty pieces) and written whole. */
-static void json_key(struct out_buf *o, const char *key, int first)
+static inline void json_key(struct out_buf *o, const char *key, int first)
 {
 	ob_puts(o, first ? "{\"" : ",\"");
 	ob_puts(o, key);
@@ -161,7 +161,7 @@ static void json_strings(struct out_buf *o, const char *const *v, size_t n)
 }
 
 /* A string field that is null when empty. */
-static void json_opt(struct out_buf *o, const char *key, const char *value)
+static inline void json_opt(struct out_buf *o, const char *key, const char *value)
 {
 	json_key(o, key, 0);
 	ob_json_string(o, value && *value ? value : NULL);
@@ -293,14 +293,26 @@ void render_line(FILE *f, const struct place *at, const struct style *st)
 }
 
 /* A TSV field: tabs and line breaks would break the row, so they become
- * spaces; control characters are escaped as in text output. */
+ * spaces; every other byte but printable ASCII is escaped as \xNN (as
+ * put_text escapes a byte given alone). Runs of printable ASCII are
+ * written whole. */
 static void tsv_field(FILE *f, const char *s)
 {
-	for (const char *p = s; *p; p++)
-		if (*p == '\t' || *p == '\n' || *p == '\r')
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = 0;
+		while (p[n] >= 0x20 && p[n] < 0x7f)
+			n++;
+		if (n) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else if (*p == '\t' || *p == '\n' || *p == '\r') {
 			fputc(' ', f);
-		else
-			put_text(f, p, 1);
+			p++;
+		} else {
+			put_text(f, (const char *)p++, 1);
+		}
+	}
 }
 
 void render_tsv_header(FILE *f)

@@ -20,16 +20,57 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
 
 /* ---- fields of a log line ------------------------------------------------ */
 
-/* The first occurrence of key in line[0, len), or NULL. Looks first for the
- * key's first punctuation byte ('=', ':', '<', '"', '*'), rarer in logs than
- * letters and spaces, then compares the key's first byte, then the rest. */
+/* How common a byte is in mail logs, 0 for the rarest: brackets, quotes,
+ * '*', controls and non-ASCII; capitals; '=', ':' and other punctuation;
+ * digits; small letters; and the space. */
+static unsigned rarity(unsigned char c)
+{
+	static const char rank[] = /* by ASCII code, 32 a row */
+		"00000000000000000000000000000000"
+		"50000000000022223333333333200200" /* ' ' to '?' */
+		"01111111111111111111111111100002" /* '@' to '_' */
+		"04444444444444444444444444400000"; /* '`' to DEL */
+	return c < 0x80 ? (unsigned)(rank[c] - '0') : 0;
+}
+
+/* A key's length and the place of its rarest byte (the first of the
+ * rarest), remembered on each thread for the keys seen last: they are the
+ * same few dozen strings, looked for some twenty times a failure. */
+struct anchor {
+	const char *key;
+	size_t n, k;
+};
+
+static const struct anchor *anchor_of(const char *key)
+{
+	static _Thread_local struct anchor seen[256]; /* room for all, few collide */
+	uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15u;
+	struct anchor *a = &seen[h >> 56];
+	if (a->key == key)
+		return a;
+	size_t n = strlen(key), k = 0;
+	unsigned best = rarity((unsigned char)key[0]);
+	for (size_t i = 1; i < n && best; i++) {
+		unsigned r = rarity((unsigned char)key[i]);
+		if (r < best) {
+			best = r;
+			k = i;
+		}
+	}
+	*a = (struct anchor){ key, n, k };
+	return a;
+}
+
+/* The first occurrence of key in line[0, len), or NULL; key is a string
+ * that never changes (a literal, a table's), as anchor_of remembers it by
+ * its address. Looks first for the key's rarest byte, then compares the
+ * key's first byte, then the rest. The candidates come in the order of
+ * their starts, so the first that matches is the first occurrence,
+ * whichever byte is looked for. */
 static const char *find(const char *line, size_t len, const char *key)
 {
-	size_t n = strlen(key), k = 0;
-	while (k + 1 < n && (smtpdiag__is_alnum((unsigned char)key[k]) || key[k] == ' '))
-		k++;
-	if (k + 1 == n && !strpbrk(key, "=:<\"*(,#[")) /* no punctuation at all */
-		k = 0;
+	const struct anchor *a = anchor_of(key);
+	size_t n = a->n, k = a->k;
 	if (n > len)
 		return NULL;
 	const char *p = line + k, *last = line + len - n + k;
@@ -39,6 +80,15 @@ static const char *find(const char *line, size_t len, const char *key)
 		p++;
 	}
 	return NULL;
+}
+
+/* Is c one of the bytes of stops, or the end of a string? */
+static int stops_at(const char *stops, char c)
+{
+	for (; *stops; stops++)
+		if (*stops == c)
+			return 1;
+	return c == '\0';
 }
 
 /* Copy what follows key, up to a byte of `stops`, into dst. Returns 1 when
@@ -51,7 +101,7 @@ static int field(const char *line, size_t len, const char *key, const char *stop
 	if (!p)
 		return 0;
 	p += strlen(key);
-	while (p < line + len && !strchr(stops, *p) && n + 1 < cap) {
+	while (p < line + len && !stops_at(stops, *p) && n + 1 < cap) {
 		unsigned char c = (unsigned char)*p++;
 		dst[n++] = c < 0x20 ? ' ' : (char)c;
 	}
@@ -201,15 +251,18 @@ static void lstrip(char *v)
 static void dsn_block(const char *block, const char *line, struct smtpdiag_finding *f)
 {
 	const char *limit = line - block > 2048 ? line - 2048 : block, *q;
-	for (const char *p = line; p > limit; p = q) {
+	/* most logs hold no report: then only the line above can say more */
+	int report = find(limit, (size_t)(line - limit), "Final-Recipient: ") ||
+		     find(limit, (size_t)(line - limit), "Remote-MTA: dns;");
+	for (const char *p = line; p > limit && (report || p == line); p = q) {
 		const char *end = previous_line(limit, p, &q);
 		size_t n = (size_t)(end - q);
 		if (!n) /* a blank line ends the block */
 			break;
-		if (!f->recipient[0] &&
+		if (report && !f->recipient[0] &&
 		    !field(q, n, "Final-Recipient: rfc822;", "", f->recipient, sizeof f->recipient))
 			field(q, n, "Final-Recipient: RFC822;", "", f->recipient, sizeof f->recipient);
-		if (!f->reply.host[0])
+		if (report && !f->reply.host[0])
 			field(q, n, "Remote-MTA: dns;", "", f->reply.host, sizeof f->reply.host);
 		if (p == line && !f->reply.command[0] && find(q, n, "after RCPT TO:<")) {
 			strcpy(f->reply.command, "RCPT TO");
@@ -232,12 +285,15 @@ static void js_properties(const char *p, const char *end, struct smtpdiag_findin
 		size_t n = (size_t)(e - p);
 		if (n && *p == '}')
 			return;
-		if (!f->reply.command[0])
-			field(p, n, "  command: '", "'", f->reply.command, sizeof f->reply.command);
-		if (!f->recipient[0])
-			field(p, n, "  rejected: [ '", "'", f->recipient, sizeof f->recipient);
-		if (!f->reply.host[0])
-			field(p, n, "  address: '", "'", f->reply.host, sizeof f->reply.host);
+		if (memchr(p, '\'', n)) { /* as every property below is */
+			if (!f->reply.command[0])
+				field(p, n, "  command: '", "'", f->reply.command,
+				      sizeof f->reply.command);
+			if (!f->recipient[0])
+				field(p, n, "  rejected: [ '", "'", f->recipient, sizeof f->recipient);
+			if (!f->reply.host[0])
+				field(p, n, "  address: '", "'", f->reply.host, sizeof f->reply.host);
+		}
 		p = nl ? nl + 1 : end;
 	}
 }
@@ -456,23 +512,22 @@ static int failed_reply(const char *line, size_t len, size_t avail,
 	return 0;
 }
 
-/* Where key stands on a line whose "dsn=" is a failure (4.x.x or 5.x.x),
- * with that status in *st; or NULL. */
-static const char *failed_dsn(const char *line, size_t len, const char *key,
-			      struct smtpdiag_status *st)
+/* Is the line's "dsn=" a failure (4.x.x or 5.x.x)? Then 1, with that
+ * status in *st. */
+static int failed_dsn(const char *line, size_t len, struct smtpdiag_status *st)
 {
-	const char *p = find(line, len, key);
-	return p && dsn(line, len, st) && (st->cls == 4 || st->cls == 5) ? p : NULL;
+	return dsn(line, len, st) && (st->cls == 4 || st->cls == 5);
 }
 
-/* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)":
- * the server's words inside the parentheses when it gave a reply, else the
- * parenthesised text itself (a time-out, a DNS failure) under the dsn. */
-static int postfix_status(const char *line, size_t len, struct smtpdiag_reply *r)
+/* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)"
+ * (p: where "status=" stands): the server's words inside the parentheses
+ * when it gave a reply, else the parenthesised text itself (a time-out, a
+ * DNS failure) under the dsn. */
+static int postfix_status(const char *line, size_t len, const char *p,
+			  struct smtpdiag_reply *r)
 {
 	struct smtpdiag_status st;
-	const char *p = failed_dsn(line, len, "status=", &st);
-	if (!p)
+	if (!failed_dsn(line, len, &st))
 		return 0;
 	const char *open = memchr(p, '(', (size_t)(line + len - p));
 	if (!open)
@@ -493,13 +548,14 @@ static int postfix_status(const char *line, size_t len, struct smtpdiag_reply *r
 	return 1;
 }
 
-/* Sendmail: "dsn=5.1.1, stat=User unknown" (the server's reply, when there
- * is one, is in "reply=" or on a line of its own). */
-static int sendmail_status(const char *line, size_t len, struct smtpdiag_reply *r)
+/* Sendmail: "dsn=5.1.1, stat=User unknown" (p: where ", stat=" stands; the
+ * server's reply, when there is one, is in "reply=" or on a line of its
+ * own). */
+static int sendmail_status(const char *line, size_t len, const char *p,
+			   struct smtpdiag_reply *r)
 {
 	struct smtpdiag_status st;
-	const char *p = failed_dsn(line, len, ", stat=", &st);
-	if (!p)
+	if (!failed_dsn(line, len, &st))
 		return 0;
 	p += 7;
 	smtpdiag_reply_from_text(p, (size_t)(line + len - p), r);
@@ -633,7 +689,8 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	const char *stat = find(buf, len, ", stat=");
 	if (stat && (size_t)(buf + len - stat) >= 11 && !memcmp(stat + 7, "Sent", 4))
 		return 0; /* Sendmail delivered it */
-	if ((status && postfix_status(buf, len, r)) || (stat && sendmail_status(buf, len, r)))
+	if ((status && postfix_status(buf, len, status, r)) ||
+	    (stat && sendmail_status(buf, len, stat, r)))
 		;
 	else if (folded_reply(buf, len, avail, r, &used))
 		;
@@ -763,6 +820,22 @@ static int announces_reply(const struct smtpdiag_finding *f, const char *next, s
 	return find(next, n, "server message: ") && failed_reply(next, n, avail, &r);
 }
 
+/* Where the line holding t starts, not before p: after the last '\n' in
+ * [p, t), looked for eight bytes at a time. */
+static size_t line_start(const char *buf, size_t p, size_t t)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	for (uint64_t v; t >= p + 8; t -= 8) {
+		memcpy(&v, buf + t - 8, 8);
+		v ^= ones * '\n';
+		if ((v - ones) & ~v & ones << 7) /* a '\n' among them */
+			break;
+	}
+	while (t > p && buf[t - 1] != '\n')
+		t--;
+	return t;
+}
+
 static size_t count_lines(const char *b, size_t from, size_t to)
 {
 	size_t n = 0;
@@ -786,9 +859,7 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 		s->line += lines;
 		if (t == len)
 			break;
-		size_t start = t;
-		while (start > p && buf[start - 1] != '\n')
-			start--;
+		size_t start = line_start(buf, p, t);
 		const char *nl = memchr(buf + t, '\n', len - t);
 		size_t end = nl ? (size_t)(nl - buf) : len;
 		if (!final && (!nl || len - start < SMTPDIAG_SCAN_MARGIN)) {
