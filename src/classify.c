@@ -677,8 +677,9 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 	}
 	if (found) {
 		/* only successes, but inside a program's error ("STARTTLS failed:
-		 * 2.0.0 Ready to start TLS (Code: 220)"): its words may tell */
-		if (says_failed(buf, first)) {
+		 * 2.0.0 Ready to start TLS (Code: 220)", a transcript that ends
+		 * "SMTP Error: Could not connect"): its words may tell */
+		if (says_failed(buf, len)) {
 			smtpdiag_reply_from_text(buf, len, r);
 			if (smtpdiag_classify_with(rules, r, d) == 0 &&
 			    d->matched_by == SMTPDIAG_BY_TEXT && d->category != SMTPDIAG_CAT_OK)
