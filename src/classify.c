@@ -449,8 +449,8 @@ static void put_user_rule(struct smtpdiag_diagnosis *d, int cls,
 
 /* smtpdiag_classify_with; *framed (when not NULL) tells whether a frame
  * (a wrapper rule or words) decided. */
-static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
-		    struct smtpdiag_diagnosis *d, int *framed)
+static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+			struct smtpdiag_diagnosis *d, int *framed)
 {
 	struct matches m;
 	const struct smtpdiag__entry *e;
@@ -541,6 +541,23 @@ static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_re
 		return SMTPDIAG_ENOMATCH;
 	}
 	return 0;
+}
+
+/* classify_new, or the diagnosis of the same reply remembered (memo.c). */
+static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+		    struct smtpdiag_diagnosis *d, int *framed)
+{
+	int k, was_framed = 0;
+	unsigned long serial = rules ? rules->serial : 0;
+	if (!r || !d)
+		return SMTPDIAG_EINVAL;
+	if (!smtpdiag__memo_get(serial, r, d, &was_framed, &k)) {
+		k = classify_new(rules, r, d, &was_framed);
+		smtpdiag__memo_put(serial, r, d, was_framed, k);
+	}
+	if (framed)
+		*framed = was_framed;
+	return k;
 }
 
 int smtpdiag_classify_with(const struct smtpdiag_rules *rules,

@@ -46,6 +46,7 @@ void put_json_string(FILE *f, const char *s);
 struct out_buf {
 	FILE *f;
 	size_t n;
+	unsigned long flushes; /* how often b was written out */
 	char b[4096];
 };
 void ob_put_slow(struct out_buf *o, const char *s, size_t n); /* flushes first */

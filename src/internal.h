@@ -85,6 +85,15 @@ size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap,
 
 /* mime.c */
 
+/* memo.c: a diagnosis remembered for a reply of the same code, status and
+ * text under the same rules (a serial number, 0 for none), on this thread.
+ * memo_get returns 1 and fills *d, *framed and *ret as classifying did, or
+ * returns 0. */
+int smtpdiag__memo_get(unsigned long rules, const struct smtpdiag_reply *r,
+		       struct smtpdiag_diagnosis *d, int *framed, int *ret);
+void smtpdiag__memo_put(unsigned long rules, const struct smtpdiag_reply *r,
+			const struct smtpdiag_diagnosis *d, int framed, int ret);
+
 /* Where the body starts: after the first empty line (LF or CRLF), or len. */
 size_t smtpdiag__header_end(const char *buf, size_t len);
 /* Where a message's header starts: after blank lines and an mbox's "From "

@@ -91,6 +91,7 @@ void ob_flush(struct out_buf *o)
 	if (o->n)
 		fwrite(o->b, 1, o->n, o->f);
 	o->n = 0;
+	o->flushes++;
 }
 
 void ob_put_slow(struct out_buf *o, const char *s, size_t n)
@@ -208,6 +209,7 @@ void put_json_string(FILE *f, const char *s)
 	struct out_buf o;
 	o.f = f;
 	o.n = 0;
+	o.flushes = 0;
 	ob_json_string(&o, s);
 	ob_flush(&o);
 }

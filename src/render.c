@@ -176,38 +176,10 @@ static void json_number(struct out_buf *o, unsigned long long v)
 	ob_put(o, p, (size_t)(buf + sizeof buf - p));
 }
 
-void render_json(FILE *f, const struct smtpdiag_reply *r,
-		 const struct smtpdiag_diagnosis *d, const struct style *st,
-		 const struct place *at)
+/* The diagnosis's fields of a finding, "provider" to "references". */
+static void json_diagnosis_new(struct out_buf *o, const struct smtpdiag_diagnosis *d,
+			       const struct style *st)
 {
-	struct out_buf ob, *o = &ob;
-	ob.f = f;
-	ob.n = 0;
-	json_key(o, "code", 1);
-	if (r->code)
-		json_number(o, (unsigned)r->code);
-	else
-		ob_puts(o, "null");
-	json_key(o, "status", 0);
-	if (r->status.cls) {
-		ob_put(o, "\"", 1);
-		json_number(o, r->status.cls);
-		ob_put(o, ".", 1);
-		json_number(o, r->status.subject);
-		ob_put(o, ".", 1);
-		json_number(o, r->status.detail);
-		ob_put(o, "\"", 1);
-	} else {
-		ob_puts(o, "null");
-	}
-	json_key(o, "text", 0);
-	if (r->truncated) { /* marked as in text output */
-		char cut[SMTPDIAG_TEXT_MAX + sizeof CUT_MARK];
-		snprintf(cut, sizeof cut, "%s%s", r->text, CUT_MARK);
-		ob_json_string(o, cut);
-	} else {
-		ob_json_string(o, r->text);
-	}
 	json_key(o, "provider", 0);
 	ob_json_string(o, d->provider);
 	json_key(o, "category", 0);
@@ -240,6 +212,82 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 	ob_json_string(o, d->status_meaning);
 	json_key(o, "references", 0);
 	json_strings(o, d->refs, d->nrefs);
+}
+
+/* The diagnosis's fields as written last for the same diagnosis and client
+ * profile, on this thread: a log's findings share a few diagnoses, and these
+ * are most of a finding's JSON (cause, fix, settings, meanings), escaped
+ * anew each time otherwise. The diagnosis is compared whole: its strings are
+ * the library's tables (or the rules', loaded once a run), so equal pointers
+ * are equal text. */
+enum { FRAG_SLOTS = 32, FRAG_MAX = 2048 };
+struct frag {
+	struct smtpdiag_diagnosis d;
+	size_t client;
+	size_t n; /* 0 for a slot never filled */
+	char b[FRAG_MAX];
+};
+static _Thread_local struct frag frags[FRAG_SLOTS];
+
+static void json_diagnosis(struct out_buf *o, const struct smtpdiag_diagnosis *d,
+			   const struct style *st)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)d->cause ^ (uint64_t)(uintptr_t)d->rule << 7 ^
+		      (uint64_t)(uintptr_t)d->status_meaning << 13 ^ d->category ^
+		      (uint64_t)d->severity << 8 ^ st->client << 16) * 0x9e3779b97f4a7c15u;
+	struct frag *fr = &frags[h >> 59];
+	_Static_assert(FRAG_SLOTS == 32, "h >> 59 picks one of 32 slots");
+	if (fr->n && fr->client == st->client && !memcmp(&fr->d, d, sizeof *d)) {
+		ob_put(o, fr->b, fr->n);
+		return;
+	}
+	if (sizeof o->b - o->n < FRAG_MAX) /* the fragment whole in o->b */
+		ob_flush(o);
+	size_t at = o->n;
+	unsigned long flushes = o->flushes;
+	json_diagnosis_new(o, d, st);
+	if (o->flushes == flushes && o->n - at <= FRAG_MAX) {
+		memcpy(&fr->d, d, sizeof *d);
+		fr->client = st->client;
+		fr->n = o->n - at;
+		memcpy(fr->b, o->b + at, fr->n);
+	}
+}
+
+void render_json(FILE *f, const struct smtpdiag_reply *r,
+		 const struct smtpdiag_diagnosis *d, const struct style *st,
+		 const struct place *at)
+{
+	struct out_buf ob, *o = &ob;
+	ob.f = f;
+	ob.n = 0;
+	ob.flushes = 0;
+	json_key(o, "code", 1);
+	if (r->code)
+		json_number(o, (unsigned)r->code);
+	else
+		ob_puts(o, "null");
+	json_key(o, "status", 0);
+	if (r->status.cls) {
+		ob_put(o, "\"", 1);
+		json_number(o, r->status.cls);
+		ob_put(o, ".", 1);
+		json_number(o, r->status.subject);
+		ob_put(o, ".", 1);
+		json_number(o, r->status.detail);
+		ob_put(o, "\"", 1);
+	} else {
+		ob_puts(o, "null");
+	}
+	json_key(o, "text", 0);
+	if (r->truncated) { /* marked as in text output */
+		char cut[SMTPDIAG_TEXT_MAX + sizeof CUT_MARK];
+		snprintf(cut, sizeof cut, "%s%s", r->text, CUT_MARK);
+		ob_json_string(o, cut);
+	} else {
+		ob_json_string(o, r->text);
+	}
+	json_diagnosis(o, d, st);
 	if (at) {
 		json_opt(o, "source", at->source);
 		json_key(o, "line", 0);

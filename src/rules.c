@@ -6,6 +6,7 @@
  * matched by a folded substring search instead of an automaton. The
  * classifier tries them before the built-in rules (classify.c).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,10 @@ static void add_rule(struct smtpdiag_rules *u, const struct smtpdiag__record *r)
 				       "unknown provider '%s'", o->def.provider);
 }
 
+/* Each load's serial number, so that a diagnosis remembered under rules since
+ * freed is never taken for one under rules loaded at the same address. */
+static atomic_ulong next_serial = 1;
+
 void smtpdiag_rules_free(struct smtpdiag_rules *u)
 {
 	if (!u)
@@ -161,6 +166,7 @@ int smtpdiag_rules_load(struct smtpdiag_rules **rules, const char *name,
 		smtpdiag_rules_free(u);
 		return SMTPDIAG_ESYNTAX;
 	}
+	u->serial = atomic_fetch_add(&next_serial, 1);
 	*rules = u;
 	return 0;
 nomem:

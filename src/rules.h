@@ -36,6 +36,7 @@ struct smtpdiag_rules {
 	size_t nrules;
 	struct smtpdiag__user_provider *provider;
 	size_t nproviders;
+	unsigned long serial; /* this load's, never 0 nor reused: the memo's key */
 };
 
 /* The length of the longest phrase of line i found in a text folded by

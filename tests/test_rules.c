@@ -359,6 +359,39 @@ static void load__caller_buffer_changed_after__rules_keep_copy(void **state)
 	smtpdiag_rules_free(rules);
 }
 
+/* A repeated reply takes the diagnosis remembered for it, but never one
+ * remembered under other rules, even rules freed and others loaded in their
+ * place. */
+static void classify__same_reply_again__remembered_per_rules(void **state)
+{
+	static const char other[] =
+		"rule other.says-no\n"
+		"match     says no\n"
+		"category  recipient\n"
+		"who       you\n"
+		"cause     Another rules file.\n"
+		"fix       None.\n"
+		"ref       r4\n";
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d, again;
+	(void)state;
+
+	struct smtpdiag_rules *rules = load(site);
+	diagnose(rules, "550 acme.example says no", &r, &d);
+	diagnose(rules, "550 acme.example says no", &r, &again);
+	assert_memory_equal(&d, &again, sizeof d);
+	assert_string_equal(again.rule, "site.says-no");
+	smtpdiag_rules_free(rules);
+
+	rules = load(other);
+	diagnose(rules, "550 acme.example says no", &r, &d);
+	assert_string_equal(d.rule, "other.says-no");
+	assert_string_equal(d.cause, "Another rules file.");
+	smtpdiag_rules_free(rules);
+	diagnose(NULL, "550 acme.example says no", &r, &d);
+	assert_string_equal(d.rule, "t.b-acme-no");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +408,7 @@ int main(void)
 		cmocka_unit_test(entry_at__each_rule__in_file_order),
 		cmocka_unit_test(load__bad_arguments__einval),
 		cmocka_unit_test(load__caller_buffer_changed_after__rules_keep_copy),
+		cmocka_unit_test(classify__same_reply_again__remembered_per_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

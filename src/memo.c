@@ -1,0 +1,88 @@
+/*
+ * memo.c - the diagnoses of the replies classified last, on each thread.
+ *
+ * Logs repeat their replies: the same code, status and text, over and over.
+ * A reply's diagnosis depends on those and on the rules alone, so a repeated
+ * reply takes the diagnosis it had before, without a walk of the automaton
+ * over its text. The table is small (some 100 KiB a thread), two slots for
+ * each hash, the texts compared exactly; a long text is not remembered.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+enum { MEMO_SETS = 64, MEMO_TEXT = 512 };
+
+struct memo {
+	unsigned long rules; /* the rules' serial number, 0 for none */
+	int code, ret, framed;
+	struct smtpdiag_status status;
+	size_t len; /* of text */
+	unsigned long age; /* when last used; 0 for a slot never filled */
+	struct smtpdiag_diagnosis d;
+	char text[MEMO_TEXT];
+};
+
+static _Thread_local struct memo memo[MEMO_SETS][2];
+static _Thread_local unsigned long memo_clock;
+
+/* The set of a reply's two slots: by a hash of its code, status and text. */
+static struct memo *memo_set(unsigned long rules, const struct smtpdiag_reply *r)
+{
+	uint64_t h = (uint64_t)r->code << 48 ^ (uint64_t)r->status.cls << 32 ^
+		     (uint64_t)r->status.subject << 16 ^ r->status.detail ^ rules;
+	const char *s = r->text;
+	size_t n = r->text_len;
+	for (; n >= 8; s += 8, n -= 8) {
+		uint64_t v;
+		memcpy(&v, s, 8);
+		h = (h ^ v) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 29;
+	}
+	uint64_t v = 0;
+	memcpy(&v, s, n);
+	h = (h ^ v ^ r->text_len) * 0x9e3779b97f4a7c15u;
+	return memo[h >> 58];
+}
+
+static int same(const struct memo *m, unsigned long rules, const struct smtpdiag_reply *r)
+{
+	return m->age && m->len == r->text_len && m->code == r->code && m->rules == rules &&
+	       m->status.cls == r->status.cls && m->status.subject == r->status.subject &&
+	       m->status.detail == r->status.detail && !memcmp(m->text, r->text, r->text_len);
+}
+
+int smtpdiag__memo_get(unsigned long rules, const struct smtpdiag_reply *r,
+		       struct smtpdiag_diagnosis *d, int *framed, int *ret)
+{
+	struct memo *set = memo_set(rules, r), *m;
+	if (same(&set[0], rules, r))
+		m = &set[0];
+	else if (same(&set[1], rules, r))
+		m = &set[1];
+	else
+		return 0;
+	m->age = ++memo_clock;
+	*d = m->d;
+	*framed = m->framed;
+	*ret = m->ret;
+	return 1;
+}
+
+void smtpdiag__memo_put(unsigned long rules, const struct smtpdiag_reply *r,
+			const struct smtpdiag_diagnosis *d, int framed, int ret)
+{
+	if (r->text_len > MEMO_TEXT)
+		return;
+	struct memo *set = memo_set(rules, r);
+	struct memo *m = set[0].age <= set[1].age ? &set[0] : &set[1]; /* the older */
+	m->rules = rules;
+	m->code = r->code;
+	m->status = r->status;
+	m->len = r->text_len;
+	m->age = ++memo_clock;
+	m->d = *d;
+	m->framed = framed;
+	m->ret = ret;
+	memcpy(m->text, r->text, r->text_len);
+}
