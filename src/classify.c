@@ -269,8 +269,8 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 				smtpdiag__codes + rule->codes, rule->ncodes,
 				smtpdiag__statuses + rule->statuses, rule->nstatuses,
 				rule->provider && has_bit(m->providers, rule->provider - 1u));
-		sc = sc * TIE_STEPS + (rule->composed ? (matched - longest < TIE_STEPS - 1
-							 ? matched - longest : TIE_STEPS - 1) : 0);
+		long more = rule->composed ? matched - longest : 0;
+		sc = sc * TIE_STEPS + (more < TIE_STEPS - 1 ? more : TIE_STEPS - 1);
 		int l = rule->layer;
 		if (sc > best_score[l] || (sc == best_score[l] && (int)k < best[l])) {
 			best[l] = (int)k;
