@@ -120,28 +120,10 @@ static int element(struct span a, size_t *at, struct span *out)
 	return 1;
 }
 
-static void put_utf8(unsigned long c, char *out, size_t cap, size_t *w)
-{
-	char b[4];
-	size_t k;
-	if (c < 0x80)
-		b[0] = (char)c, k = 1;
-	else if (c < 0x800)
-		b[0] = (char)(0xC0 | (c >> 6)), b[1] = (char)(0x80 | (c & 0x3F)), k = 2;
-	else
-		b[0] = (char)(0xE0 | (c >> 12)), b[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
-		b[2] = (char)(0x80 | (c & 0x3F)), k = 3;
-	if (*w + k < cap) {
-		memcpy(out + *w, b, k);
-		*w += k;
-	}
-}
-
 /* A string value unescaped into out (cut to cap); its length. Not a string:
  * the value's text as it stands (a number). */
 static size_t string_value(struct span v, char *out, size_t cap)
 {
-	size_t w = 0;
 	if (!cap)
 		return 0;
 	if (!v.n || v.s[0] != '"') {
@@ -153,42 +135,7 @@ static size_t string_value(struct span v, char *out, size_t cap)
 		out[k] = '\0';
 		return k;
 	}
-	size_t end = v.n > 1 && v.s[v.n - 1] == '"' ? v.n - 1 : v.n;
-	for (size_t i = 1; i < end && w + 1 < cap; i++) {
-		char c = v.s[i];
-		if (c != '\\' || i + 1 >= end) {
-			out[w++] = c;
-			continue;
-		}
-		c = v.s[++i];
-		switch (c) {
-		case 'n': out[w++] = '\n'; break;
-		case 't': out[w++] = '\t'; break;
-		case 'r': out[w++] = '\r'; break;
-		case 'b': case 'f': out[w++] = ' '; break;
-		case 'u': {
-			unsigned long u = 0;
-			size_t d = 0;
-			for (; d < 4 && i + 1 < end; d++) {
-				char h = v.s[i + 1];
-				int x = h >= '0' && h <= '9' ? h - '0'
-					: h >= 'a' && h <= 'f' ? h - 'a' + 10
-					: h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
-				if (x < 0)
-					break;
-				u = u * 16 + (unsigned long)x;
-				i++;
-			}
-			if (u >= 0xD800 && u < 0xE000)
-				u = 0xFFFD; /* a surrogate half: not worth pairing here */
-			put_utf8(u, out, cap, &w);
-			break;
-		}
-		default: out[w++] = c; /* \" \\ \/ */
-		}
-	}
-	out[w] = '\0';
-	return w;
+	return smtpdiag__json_string(v.s, v.s + v.n, out, cap);
 }
 
 static int is(struct span v, const char *word)

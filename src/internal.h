@@ -14,12 +14,15 @@ extern const unsigned char smtpdiag__fold[256];
 /* smtpdiag__fold for phrase matching: '-', '_' and the apostrophe also fold
  * to a space, so "Invalid-Recipient", "mailbox_full" and "d'envoi" meet
  * "invalid recipient", "mailbox full" and "d’envoi". */
-extern const unsigned char smtpdiag__fold_words[256];
+static inline unsigned char smtpdiag__fold_word(unsigned char c)
+{
+	return c == '-' || c == '_' || c == '\'' ? ' ' : smtpdiag__fold[c];
+}
 
 /* Fold the character that starts s[0, n), n > 0, for phrase matching:
  * writes 0 to 3 bytes to out and returns how many, never more than it took;
  * *used is the number of bytes it took. An ASCII byte, or one not in valid
- * UTF-8, folds by smtpdiag__fold_words alone. */
+ * UTF-8, folds by smtpdiag__fold_word alone. */
 size_t smtpdiag__fold_char(const unsigned char *s, size_t n, unsigned char *out,
 			   size_t *used);
 
@@ -73,6 +76,12 @@ size_t smtpdiag__next_trigger(const char *buf, size_t from, size_t len,
 			      uint64_t *newlines);
 size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len,
 				uint64_t *newlines);
+
+/* json.c */
+/* The JSON string at s (its opening quote), before end, unescaped into out
+ * (cut to cap - 1 bytes and ended by NUL): its length. A surrogate pair is
+ * one character. */
+size_t smtpdiag__json_string(const char *s, const char *end, char *out, size_t cap);
 
 /* journal.c */
 
