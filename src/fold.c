@@ -28,18 +28,6 @@ const unsigned char smtpdiag__fold[256] = {
 	ROW16(192), ROW16(208), ROW16(224), ROW16(240),
 };
 
-const unsigned char smtpdiag__fold_words[256] = {
-	' ', 1, 2, 3, 4, 5, 6, 7, 8, ' ', ' ', ' ', ' ', ' ', 14, 15,
-	ROW16(16),
-	32, 33, 34, 35, 36, 37, 38, ' ', 40, 41, 42, 43, 44, ' ', 46, 47,
-	ROW16(48),
-	64, ROW(97), ROW(105), ROW(113), 121, 122, 91, 92, 93, 94, ' ',
-	ROW16(96),
-	ROW16(112),
-	ROW16(128), ROW16(144), ROW16(160), ROW16(176),
-	ROW16(192), ROW16(208), ROW16(224), ROW16(240),
-};
-
 /* The base letters of U+00C0..U+00FF ('*': not a letter, or two letters)
  * and of Latin Extended-A, U+0100..U+017F ('2': two letters). */
 static const char latin1[] = "aaaaaa*ceeeeiiiidnooooo*ouuuuyt*"
@@ -100,7 +88,7 @@ static long fold_point(unsigned long c, const char **two)
 	if (c >= 0x410 && c <= 0x42f)
 		return (long)c + 0x20;
 	if (c >= 0xff01 && c <= 0xff5e) /* full-width ASCII */
-		return smtpdiag__fold_words[c - 0xff01 + 0x21];
+		return smtpdiag__fold_word(c - 0xff01 + 0x21);
 	if (c == 0x3000) /* ideographic space */
 		return ' ';
 	return (long)c;
@@ -146,7 +134,7 @@ size_t smtpdiag__fold_char(const unsigned char *s, size_t n, unsigned char *out,
 
 	*used = 1;
 	if (s[0] < 0xc2 || s[0] > 0xef || n < 2 || (s[1] & 0xc0) != 0x80) {
-		out[0] = smtpdiag__fold_words[s[0]]; /* ASCII, or not UTF-8 we fold */
+		out[0] = smtpdiag__fold_word(s[0]); /* ASCII, or not UTF-8 we fold */
 		return 1;
 	}
 	if (s[0] < 0xe0) {

@@ -990,7 +990,7 @@ static unsigned long at_text(size_t i) { return texts[i]; }
 static unsigned long at_setting(size_t i) { return settings[i]; }
 static unsigned long at_code(size_t i) { return codes[i]; }
 static unsigned long at_class(size_t i) { return byte_class[i]; }
-static unsigned long at_ascii_class(size_t i) { return byte_class[smtpdiag__fold_words[i]]; }
+static unsigned long at_ascii_class(size_t i) { return byte_class[smtpdiag__fold_word((unsigned char)i)]; }
 static unsigned long at_dense(size_t i) { return dense_row[i]; }
 static unsigned long at_state(size_t i) { return recs[i]; }
 static unsigned long at_out_list(size_t i) { return out_list[i]; }

@@ -112,7 +112,7 @@ static const struct choice choices[] = {
 	  "transient", 0 },
 	{ "wrapped failure: zzz", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
 	{ "550 5.2.2 wrapped failure", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
-	/* or one its rule names */
+	/* a frame decides with a status its rule names */
 	{ "550 5.7.1 framed by name", 0, "t.named", SMTPDIAG_BY_TEXT, "greylist", "permanent", 0 },
 	/* but a status of its own category leaves it the frame's advice */
 	{ "550 5.7.1 wrapped failure", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
