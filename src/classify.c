@@ -215,13 +215,12 @@ static long score(const struct smtpdiag_reply *r, long matched, const uint16_t *
 /* The best matching rule of each layer (SMTPDIAG__LAYER_RULES, _WORDS,
  * _WRAPPERS): its index in best[layer], or -1. */
 static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
-		       int best[SMTPDIAG__NLAYERS])
+		       int best[SMTPDIAG__NLAYERS], long best_score[SMTPDIAG__NLAYERS])
 {
 	uint8_t slots[SMTPDIAG__NRULES];
 	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
 	uint16_t touched[SMTPDIAG__NRULES];
 	size_t ntouched = 0;
-	long best_score[SMTPDIAG__NLAYERS];
 
 	for (size_t l = 0; l < SMTPDIAG__NLAYERS; l++) {
 		best[l] = -1;
@@ -492,11 +491,18 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	 * status yields to them; else a program's wrapper rule; else the
 	 * status, then the code. */
 	int best[SMTPDIAG__NLAYERS];
-	best_rules(r, &m, best);
-	int k = best[SMTPDIAG__LAYER_RULES];
-	if (k < 0 && best[SMTPDIAG__LAYER_WORDS] >= 0 &&
-	    status_yields(r, smtpdiag__rules[best[SMTPDIAG__LAYER_WORDS]].category))
-		k = best[SMTPDIAG__LAYER_WORDS];
+	long best_score[SMTPDIAG__NLAYERS];
+	best_rules(r, &m, best, best_score);
+	int k = best[SMTPDIAG__LAYER_RULES], w = best[SMTPDIAG__LAYER_WORDS];
+	/* a rule of a wording that servers use in several senses ("sender
+	 * rejected", "blacklisted") gives way to longer words that say which,
+	 * when they name another category */
+	if (k >= 0 && smtpdiag__rules[k].general && w >= 0 &&
+	    smtpdiag__rules[w].category != smtpdiag__rules[k].category &&
+	    best_score[SMTPDIAG__LAYER_WORDS] > best_score[SMTPDIAG__LAYER_RULES])
+		k = -1;
+	if (k < 0 && w >= 0 && status_yields(r, smtpdiag__rules[w].category))
+		k = w;
 	/* a frame around the server's words decides when the words inside it
 	 * do not, and the server gave no status (even a catch-all one says more
 	 * than a frame) or one that agrees with it */

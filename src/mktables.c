@@ -520,7 +520,7 @@ static void resolve_automaton(void)
 struct rule_out {
 	struct smtpdiag__record *rec;
 	const char *id; /* the rule's id; a family's is "words." and its own */
-	int provider, category, who, severity, alone, layer, nslots, composed;
+	int provider, category, who, severity, alone, layer, nslots, composed, general;
 	struct smtpdiag__field *match[SMTPDIAG__MAX_SLOTS]; /* a rule's */
 	size_t codes, ncodes, statuses, nstatuses;
 	struct smtpdiag__advice_gen advice;
@@ -611,7 +611,7 @@ static void build_rule(struct smtpdiag__record *r, size_t index)
 	smtpdiag__decode_rule(&set, r, &def);
 	*o = (struct rule_out){ .rec = r, .id = r->id, .category = def.category,
 				.who = def.who, .severity = def.severity,
-				.alone = SMTPDIAG__SEVERITY_FROM_CODE,
+				.alone = SMTPDIAG__SEVERITY_FROM_CODE, .general = def.general,
 				.layer = def.wrapper ? SMTPDIAG__LAYER_WRAPPERS
 						     : SMTPDIAG__LAYER_RULES };
 	if (def.provider && (o->provider = find_provider(def.provider) + 1) == 0)
@@ -1044,9 +1044,9 @@ static void emit_tables(const char *sources)
 	fputs("const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES] = {\n", out);
 	for (size_t i = 0; i < nrules; i++) {
 		const struct rule_out *r = &rules[i];
-		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
+		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
 			intern(r->id), r->provider, r->category, r->who,
-			r->severity, r->nslots, r->layer, r->alone, r->composed, r->codes,
+			r->severity, r->nslots, r->layer, r->alone, r->composed, r->general, r->codes,
 			r->ncodes, r->statuses, r->nstatuses);
 		put_advice(&r->advice);
 		fputs(" },\n", out);

@@ -25,6 +25,7 @@ static const struct spec specs[] = {
 	{ "rule", "category", 1, 1 },
 	{ "rule", "severity", 0, 1 },
 	{ "rule", "wrapper", 0, 1 },
+	{ "rule", "general", 0, 1 },
 	{ "rule", "who", 1, 1 },
 	{ "rule", "cause", 1, 1 },
 	{ "rule", "fix", 1, SMTPDIAG_MAX_STEPS },
@@ -477,6 +478,11 @@ void smtpdiag__decode_rule(struct smtpdiag__records *set,
 		def->wrapper = !strcmp(f->value, "yes");
 		if (!def->wrapper)
 			smtpdiag__record_error(set, r->file, f->line, "'wrapper' is yes or absent");
+	}
+	if ((f = smtpdiag__get(r, "general", NULL))) {
+		def->general = !strcmp(f->value, "yes");
+		if (!def->general)
+			smtpdiag__record_error(set, r->file, f->line, "'general' is yes or absent");
 	}
 
 	if ((f = smtpdiag__get(r, "code", NULL))) {

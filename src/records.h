@@ -113,6 +113,7 @@ struct smtpdiag__advice_def {
 struct smtpdiag__rule_def {
 	int category, who, severity; /* SMTPDIAG__SEVERITY_FROM_CODE: none */
 	int wrapper;                 /* `wrapper yes`: words decide first */
+	int general;                 /* `general yes`: longer words decide over it */
 	const char *provider;        /* the provider id it names, or NULL */
 	size_t ncodes, nstatuses, nslots;
 	uint16_t codes[SMTPDIAG__MAX_CODES];

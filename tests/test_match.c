@@ -123,6 +123,11 @@ static const struct choice choices[] = {
 	  "permanent", 0 },
 	/* a rule of the first layer beats every family */
 	{ "552 mailbox full over the brim", 0, "t.brim", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	/* unless the rule's wording is a general one and longer words name
+	 * another category */
+	{ "452 heaped", 0, "t.general", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "452 heaped high", 0, "t.general", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "550 heaped: relay denied", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	/* a success stays a success */
 	{ "250 mailbox full", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
 	/* unless a program's error wraps it and its words tell the failure */
