@@ -234,6 +234,16 @@ static int expected_code(const char *b, size_t i)
 	return 0;
 }
 
+/* Is the number at i a program's exit status, as a report's
+ * "Diagnostic-Code: X-Unix; 255" gives it? */
+static int unix_status(const char *b, size_t i)
+{
+	size_t k = i;
+	while (k > 0 && b[k - 1] == ' ')
+		k--;
+	return k >= 7 && smtpdiag__equal_fold(b + k - 7, "x-unix;", 7);
+}
+
 /* A reply that begins with a basic code at i. */
 static int code_head(const char *b, size_t len, size_t i, struct head *h)
 {
@@ -244,7 +254,7 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 				    (b[i + 2] - '0'), .sep = ' ' };
 	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
 		h->quote = b[i - 1];
-	if (expected_code(b, i))
+	if (expected_code(b, i) || unix_status(b, i))
 		return 0;
 	/* lettre's "permanent error (550): 5.7.1 Text" */
 	if (i > 0 && b[i - 1] == '(' && j + 1 < len && b[j] == ')' &&

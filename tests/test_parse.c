@@ -169,6 +169,7 @@ static const char *const not_replies[] = {
 	"Expected response codes 250 but got none",
 	"[2001:db8::222 13] Messages with multiple addresses are not accepted",
 	"Expected response code(s) [250] but got none",
+	"Diagnostic-Code: X-Unix; 255", /* a program's exit status */
 };
 
 static void smtpdiag_parse__no_reply__enoreply(void **state)
