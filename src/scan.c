@@ -463,6 +463,20 @@ static void first_field(const char *line, size_t len, const struct pattern *p, s
 #define FIRST_FIELD(table, dst) \
 	first_field(line, len, table, sizeof table / sizeof *table, json, dst, sizeof dst)
 
+/* A Postfix bounce's "<bob@example.org>: host ..." or "<bob@example.org>
+ * (expanded from <list@example.org>): ...": the line starts with the
+ * recipient. */
+static void bounce_recipient(const char *line, size_t len, char *dst, size_t cap)
+{
+	const char *end = len > 1 && line[0] == '<' ? memchr(line, '>', len) : NULL;
+	size_t n = end ? (size_t)(end - line - 1) : 0;
+	if (!n || n >= cap || !memchr(line + 1, '@', n) || memchr(line + 1, ' ', n) ||
+	    (size_t)(end - line) + 2 > len || (end[1] != ':' && end[1] != ' '))
+		return;
+	memcpy(dst, line + 1, n);
+	dst[n] = '\0';
+}
+
 static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 {
 	struct smtpdiag_reply *r = &f->reply;
@@ -470,6 +484,8 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 
 	time_stamp(line, len, f->time, sizeof f->time);
 	FIRST_FIELD(recipient_at, f->recipient);
+	if (!f->recipient[0])
+		bounce_recipient(line, len, f->recipient, sizeof f->recipient);
 	FIRST_FIELD(sender_at, f->sender);
 	if (!r->host[0])
 		FIRST_FIELD(host_at, r->host);
@@ -729,6 +745,12 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 	int client_side = transcript_line(buf, len);
 	if (client_side || !r->host[0])
 		transcript(block, buf, client_side, f);
+	for (const char *p = buf, *head; !f->recipient[0] && (*p == ' ' || *p == '\t') &&
+	     p > block && buf - p < 512; p = head) {
+		previous_line(block, p, &head); /* the paragraph a folded line continues */
+		if (*head != ' ' && *head != '\t')
+			bounce_recipient(head, (size_t)(p - 1 - head), f->recipient, sizeof f->recipient);
+	}
 	if (!f->recipient[0] && !strstr(r->text, "ender address") &&
 	    (!strcmp(r->command, "RCPT TO") || strstr(r->text, "ecipient") || r->text[0] == '<'))
 		address_in(r->text, r->text_len, f->recipient, sizeof f->recipient);
@@ -799,6 +821,8 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 			!f->time[0]);
 	/* the same reply again, where a program repeats it */
 	uint64_t dist = f->line - s->last_line;
+	if (!f->reply.text_len && dist <= 3) /* its bare code: curl's "RCPT failed: 550" */
+		return 1;
 	return ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
 		(dist <= 20 && nested_exception(line, len)) ||         /* Java, .NET */
 		(dist <= 60 && find(line, len, "Diagnostic-Code:"))) && /* a bounce */

@@ -3,7 +3,8 @@
  * failed reply in a log shows, at memory speed.
  *
  * A byte position "triggers" when it starts
- *   - a code 4xx/5xx: [45] digit digit, then ' ', '-', ':' or ','
+ *   - a code 4xx/5xx: [45] digit digit, then ' ', '-', ':', ',' or the line's
+ *     end (a bounce folds "said: 550" before the server's words)
  *   - an enhanced status 4.x.x/5.x.x: [45] '.' digit '.'
  *     (for these two, the byte before is neither a letter, a digit nor a '.',
  *     so that "a1si575 - gsmtp" and "192.0.2.45" are passed over)
@@ -44,7 +45,8 @@ static int triggers(const unsigned char *b, size_t i, size_t len)
 		if (c[1] == '.' && smtpdiag__is_digit(c[2]) && c[3] == '.')
 			return 1;
 		if (smtpdiag__is_digit(c[1]) && smtpdiag__is_digit(c[2]) &&
-		    (c[3] == ' ' || c[3] == '-' || c[3] == ':' || c[3] == ','))
+		    (c[3] == ' ' || c[3] == '-' || c[3] == ':' || c[3] == ',' || c[3] == '\n' ||
+		     c[3] == '\r'))
 			return 1;
 	}
 	if (c[0] == c[1] && (c[0] == '*' || c[0] == '='))
@@ -101,7 +103,8 @@ INLINE void trigger_vec(const char *p, m8x32 *hit)
 	m8x32 apart = ~(DIGIT(vp) | LETTER(vp) | (vp == '.'));
 	m8x32 first = apart & ((v0 == '4') | (v0 == '5'));
 	m8x32 status = (v1 == '.') & DIGIT(v2) & (v3 == '.');
-	m8x32 code = DIGIT(v1) & DIGIT(v2) & ((v3 == ' ') | (v3 == '-') | (v3 == ':') | (v3 == ','));
+	m8x32 code = DIGIT(v1) & DIGIT(v2) &
+		     ((v3 == ' ') | (v3 == '-') | (v3 == ':') | (v3 == ',') | (v3 == '\n') | (v3 == '\r'));
 	m8x32 pair = (v0 == v1) & ((v0 == '*') | (v0 == '='));
 	m8x32 swaks = (v0 == '~') & (v1 == '*');
 	u8x32 l0 = v0 | 0x20, l1 = v1 | 0x20, l2 = v2 | 0x20;
