@@ -525,8 +525,12 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 		return 0;
 	}
 	put_provider_seen(d, rules, &m);
+	/* a code that names its cause ("535": the credentials) says more than
+	 * a status that yields to any words ("5.7.1") */
+	const struct smtpdiag__entry *c = r->code ? smtpdiag__code_entry(r->code) : NULL;
 	if (r->status.cls && (e = smtpdiag__status_entry(r->status)) &&
-	    e->category != SMTPDIAG_CAT_UNKNOWN) {
+	    e->category != SMTPDIAG_CAT_UNKNOWN &&
+	    !(c && c->decides && e->yields == (1u << SMTPDIAG_CAT_COUNT) - 1)) {
 		put_entry(d, e, SMTPDIAG_BY_STATUS);
 		return 0;
 	}

@@ -530,7 +530,7 @@ struct entry_out {
 	struct smtpdiag__record *rec;
 	int code;
 	struct smtpdiag_status st;
-	int category, who;
+	int category, who, decides;
 	uint32_t meaning, yields;
 	struct smtpdiag__advice_gen advice;
 };
@@ -788,6 +788,8 @@ static void build_entry(struct smtpdiag__record *r, struct entry_out *o, int is_
 	o->meaning = f ? intern(f->value) : 0;
 	if ((f = smtpdiag__get(r, "yields", NULL)))
 		o->yields = yields_of(r, f);
+	if ((f = smtpdiag__get(r, "decides", NULL)) && !(o->decides = !strcmp(f->value, "yes")))
+		error_at(r->file, f->line, "'decides' is yes or absent");
 	o->advice = advice_of(r);
 }
 
@@ -1000,9 +1002,9 @@ static void put_entries(const char *name, const struct entry_out *e, size_t n)
 	fprintf(out, "const struct smtpdiag__entry %s[%s] = {\n", name,
 		e == code_entries ? "SMTPDIAG__NCODES" : "SMTPDIAG__NSTATUSES");
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "\t{ %d, { %u, %u, %u }, %d, %d, %u, %#x, ", e[i].code,
+		fprintf(out, "\t{ %d, { %u, %u, %u }, %d, %d, %d, %u, %#x, ", e[i].code,
 			e[i].st.cls, e[i].st.subject, e[i].st.detail, e[i].category,
-			e[i].who, e[i].meaning, e[i].yields);
+			e[i].who, e[i].decides, e[i].meaning, e[i].yields);
 		put_advice(&e[i].advice);
 		fprintf(out, " }, /* %s */\n", e[i].rec->id);
 	}

@@ -34,6 +34,7 @@ static const struct spec specs[] = {
 	{ "code", "meaning", 1, 1 },
 	{ "code", "category", 1, 1 },
 	{ "code", "who", 0, 1 },
+	{ "code", "decides", 0, 1 },
 	{ "code", "cause", 0, 1 },
 	{ "code", "fix", 0, SMTPDIAG_MAX_STEPS },
 	{ "code", "settings", 0, 1 },

@@ -46,6 +46,10 @@ static const struct choice choices[] = {
 	{ "550 5.0.0 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
 	{ "550 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
 	{ "513 zzz", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
+	/* a code that names its cause decides over a catch-all status, not over
+	 * a telling one */
+	{ "535 5.7.1 zzz", 0, NULL, SMTPDIAG_BY_CODE, "auth", "permanent", 0 },
+	{ "535 5.2.2 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
 	{ "451 zzz", 0, NULL, SMTPDIAG_BY_CODE, "server", "transient", 0 },
 	/* a success is a success whatever its text */
 	{ "250 alpha beta gamma", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
