@@ -228,9 +228,12 @@ static int expected_code(const char *b, size_t i)
 		k--;
 	if (k < 4 || !smtpdiag__equal_fold(b + k - 4, "code", 4))
 		return 0;
-	for (size_t back = 4; back <= k && back < 48; back++)
+	for (size_t back = 4; back <= k && back < 48; back++) {
+		if (back + 4 <= k && smtpdiag__equal_fold(b + k - back - 4, "got ", 4))
+			return 0; /* "Expected ... but got code \"503\"": what it got */
 		if (back + 8 <= k && smtpdiag__equal_fold(b + k - back - 8, "expected", 8))
 			return 1;
+	}
 	return 0;
 }
 
@@ -256,6 +259,9 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 		h->quote = b[i - 1];
 	if (expected_code(b, i) || unix_status(b, i))
 		return 0;
+	if (i > 1 && j < len && b[i - 1] == '[' && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
+	    b[j] == ']')
+		return 0; /* a syslog tag's process id: "postfix/smtp[229]:" */
 	/* lettre's "permanent error (550): 5.7.1 Text" */
 	if (i > 0 && b[i - 1] == '(' && j + 1 < len && b[j] == ')' &&
 	    (b[j + 1] == ':' || b[j + 1] == ' '))

@@ -53,6 +53,8 @@ static const struct shape shapes[] = {
 	{ "a reply in brackets (Swift Mailer)",
 	  "Expected response code(s) [334] but got response [530 5.7.0 Must issue STARTTLS first]",
 	  530, "5.7.0", "Must issue STARTTLS first" },
+	{ "the code a program got, not the one it expected (Swift Mailer)",
+	  "Expected response code 354 but got code \"503\"", 503, "", "" },
 	{ "lettre's code in parentheses", "permanent error (550): 5.7.1 Relaying denied", 550,
 	  "5.7.1", "Relaying denied" },
 	{ "Ruby's code said twice", "could not get 3xx (550: 550 5.7.1 Relaying denied)", 550,
@@ -170,6 +172,7 @@ static const char *const not_replies[] = {
 	"[2001:db8::222 13] Messages with multiple addresses are not accepted",
 	"Expected response code(s) [250] but got none",
 	"Diagnostic-Code: X-Unix; 255", /* a program's exit status */
+	"Oct 07 13:04:23 mx postfix/smtp[229]: 8A7D11657: to=<a@example.com>", /* a process id */
 };
 
 static void smtpdiag_parse__no_reply__enoreply(void **state)
