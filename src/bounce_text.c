@@ -575,6 +575,9 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 				blocks[nblocks - 1].end = i;
 			/* the words before the address are part of its reason */
 			size_t from = l != a && smtpdiag__is_alnum((unsigned char)t[i + l]) ? l : a + k;
+			if (from == a + k) /* "<bob@example.org>:": the reason starts after it */
+				while (i + from < e && t[i + from] && strchr(">'\":", t[i + from]))
+					from++;
 			blocks[nblocks++] = (struct block){ i + a, k, i + from, n };
 		}
 		i = e + 1;

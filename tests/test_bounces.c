@@ -281,6 +281,16 @@ static void message_read__plain_text_reports__recipients_found(void **state)
 	assert_int_equal(smtpdiag_message_finding(NULL, &m, 1, &f), 0);
 	assert_string_equal(smtpdiag_category_name(f.diagnosis.category), "mailbox");
 	smtpdiag_message_free(&m);
+
+	/* qmail: the reason starts after "<address>:", not with its '>' */
+	read_one("From: MAILER-DAEMON@example.net\nSubject: failure notice\n\n"
+		 "I wasn't able to deliver your message to the following addresses.\n\n"
+		 "<bob@example.org>:\nSorry, no mailbox here by that name. (#5.1.1)\n", &m);
+	assert_int_equal(m.count, 1);
+	const char *why = m.recipients[0].diagnostic;
+	why += strspn(why, " \t\r\n");
+	assert_int_equal(strncmp(why, "Sorry, no mailbox", 17), 0);
+	smtpdiag_message_free(&m);
 }
 
 static void message_read__no_reason_given__recipient_kept_unknown(void **state)
