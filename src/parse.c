@@ -585,6 +585,27 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 	return p;
 }
 
+/* The first place from i of a byte '2' to '5', which a code or a status
+ * starts with, sixteen bytes at a time (SSE2); i itself when fewer than
+ * sixteen are left, or without SSE2. */
+static size_t skip_to_digit(const char *b, size_t len, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i one = _mm_set1_epi8('1'), six = _mm_set1_epi8('6');
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		unsigned mask = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpgt_epi8(x, one), _mm_cmplt_epi8(x, six)));
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+#else
+	(void)b;
+	(void)len;
+#endif
+	return i;
+}
+
 int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
 		   struct smtpdiag_reply *r)
 {
@@ -592,6 +613,9 @@ int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
 	if (!buf || !pos || !r)
 		return SMTPDIAG_EINVAL;
 	for (size_t i = *pos; i < len; i++) {
+		i = skip_to_digit(buf, len, i);
+		if (i >= len)
+			break;
 		unsigned char c = (unsigned char)buf[i];
 		if (c < '2' || c > '5')
 			continue;
