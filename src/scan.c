@@ -104,27 +104,23 @@ static const char *find(const char *line, size_t len, const char *key)
 	return NULL;
 }
 
-/* Is c one of the bytes of stops, or the end of a string? */
-static int stops_at(const char *stops, char c)
-{
-	for (; *stops; stops++)
-		if (*stops == c)
-			return 1;
-	return c == '\0';
-}
-
-/* Copy what follows key, up to a byte of `stops`, into dst. Returns 1 when
- * key was found and the value is not empty. */
+/* Copy what follows key, up to a byte of `stops` (or a NUL), into dst.
+ * Returns 1 when key was found and the value is not empty. */
 static int field(const char *line, size_t len, const char *key, const char *stops,
 		 char *dst, size_t cap)
 {
 	const char *p = find(line, len, key);
+	uint64_t stop[4] = { 1 }; /* a bit for each byte that ends the value */
 	size_t n = 0;
 	if (!p)
 		return 0;
+	for (const unsigned char *s = (const unsigned char *)stops; *s; s++)
+		stop[*s >> 6] |= (uint64_t)1 << (*s & 63);
 	p += strlen(key);
-	while (p < line + len && !stops_at(stops, *p) && n + 1 < cap) {
+	while (p < line + len && n + 1 < cap) {
 		unsigned char c = (unsigned char)*p++;
+		if (stop[c >> 6] >> (c & 63) & 1)
+			break;
 		dst[n++] = c < 0x20 ? ' ' : (char)c;
 	}
 	dst[n] = '\0';
