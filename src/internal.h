@@ -93,7 +93,7 @@ struct smtpdiag__keys {
 		uint8_t next;          /* the next key of head[]'s chain, from 1 */
 	} key[SMTPDIAG_KEYS_MAX];
 	uint8_t head[256];     /* the keys by a hash of their anchor, from 1 */
-	uint64_t pairs[1024];  /* a bit for each anchor */
+	uint64_t seen[64];     /* a bit for each anchor's hash */
 };
 
 /* Add key (a string that never changes, known by its address) to the set:

@@ -6,7 +6,7 @@
  * "dsn=" and some fifty more stand, most of them absent: a memchr each went
  * over the line fifty times. Here each key has an anchor, its rarest pair of
  * adjacent bytes; one pass tests the pair at each position against a bitmap
- * of the anchors and, on a hit, compares the keys of that anchor. A key's
+ * of the anchors' hashes and, on a hit, compares the keys of that anchor. A key's
  * anchor is at a fixed place in it, so the first match is its first
  * occurrence.
  */
@@ -32,10 +32,10 @@ static unsigned pair_at(const char *s)
 	return (unsigned char)s[0] | (unsigned)(unsigned char)s[1] << 8;
 }
 
-/* The bucket of a pair in head[]. */
-static unsigned bucket(unsigned pair)
+/* A pair's hash: its bit in seen[]; its top eight bits, its chain in head[]. */
+static unsigned hash(unsigned pair)
 {
-	return (pair * 0x9e37u) >> 8 & 0xff;
+	return (pair * 0x9e37u) >> 4 & 0xfff;
 }
 
 int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
@@ -55,12 +55,12 @@ int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
 			k = i;
 		}
 	}
-	unsigned pair = pair_at(key + k), b = bucket(pair);
+	unsigned pair = pair_at(key + k), h = hash(pair);
 	size_t id = ks->n++;
 	ks->key[id] = (struct smtpdiag__key){ key, (uint16_t)n, (uint16_t)k, (uint16_t)pair,
-					      ks->head[b] };
-	ks->head[b] = (uint8_t)(id + 1);
-	ks->pairs[pair >> 6] |= (uint64_t)1 << (pair & 63);
+					      ks->head[h >> 4] };
+	ks->head[h >> 4] = (uint8_t)(id + 1);
+	ks->seen[h >> 6] |= (uint64_t)1 << (h & 63);
 	return (int)id;
 }
 
@@ -69,10 +69,10 @@ void smtpdiag__keys_find(const struct smtpdiag__keys *ks, const char *line, size
 {
 	memset(at, 0, ks->n * sizeof *at);
 	for (size_t i = 0; i + 1 < len; i++) {
-		unsigned pair = pair_at(line + i);
-		if (!(ks->pairs[pair >> 6] >> (pair & 63) & 1))
+		unsigned pair = pair_at(line + i), h = hash(pair);
+		if (!(ks->seen[h >> 6] >> (h & 63) & 1))
 			continue;
-		for (unsigned j = ks->head[bucket(pair)]; j; j = ks->key[j - 1].next) {
+		for (unsigned j = ks->head[h >> 4]; j; j = ks->key[j - 1].next) {
 			const struct smtpdiag__key *k = &ks->key[j - 1];
 			const char *p = line + i - k->k;
 			size_t m = 0;

@@ -26,15 +26,15 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
  * line_keys, or -1 before it was looked for in a whole line. */
 struct anchor {
 	const char *key;
-	size_t n, k;
-	int id;
+	uint16_t n, k; /* scan.c's keys are short */
+	int16_t id;
 };
 
 static struct anchor *anchor_of(const char *key)
 {
-	enum { SLOTS = 512 }; /* more than scan.c has keys: none is forgotten */
+	enum { SLOTS = 256 }; /* more than scan.c has keys: none is forgotten */
 	static _Thread_local struct anchor seen[SLOTS];
-	size_t h = (size_t)((uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15u >> 55), i = 0;
+	size_t h = (size_t)((uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15u >> 56), i = 0;
 	while (seen[h].key && seen[h].key != key && ++i < SLOTS)
 		h = (h + 1) % SLOTS;
 	struct anchor *a = &seen[h];
@@ -49,7 +49,7 @@ static struct anchor *anchor_of(const char *key)
 			k = j;
 		}
 	}
-	*a = (struct anchor){ key, n, k, -1 };
+	*a = (struct anchor){ key, (uint16_t)n, (uint16_t)k, -1 };
 	return a;
 }
 
@@ -84,7 +84,7 @@ static const char *find(const char *line, size_t len, const char *key)
 	size_t n = a->n, k = a->k;
 	if (here.line && line >= here.line && line + len <= here.line + here.len) {
 		if (a->id < 0 && line == here.line) /* from the next line on */
-			a->id = smtpdiag__keys_add(&line_keys, key);
+			a->id = (int16_t)smtpdiag__keys_add(&line_keys, key);
 		if (a->id >= 0 && (size_t)a->id < here.known) {
 			const char *at = here.at[a->id];
 			if (!at)
