@@ -77,6 +77,35 @@ size_t smtpdiag__next_trigger(const char *buf, size_t from, size_t len,
 size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len,
 				uint64_t *newlines);
 
+/* keys.c */
+
+/* How common a byte is in mail logs: 0 for the rarest, 5 for the space. */
+unsigned smtpdiag__rarity(unsigned char c);
+
+/* A set of fixed strings to find in a line, each anchored at its rarest
+ * pair of bytes; zero it before the first smtpdiag__keys_add. */
+enum { SMTPDIAG_KEYS_MAX = 128 };
+struct smtpdiag__keys {
+	size_t n;
+	struct smtpdiag__key {
+		const char *s;
+		uint16_t len, k, pair; /* the anchor: the pair at s[k] */
+		uint8_t next;          /* the next key of head[]'s chain, from 1 */
+	} key[SMTPDIAG_KEYS_MAX];
+	uint8_t head[256];     /* the keys by a hash of their anchor, from 1 */
+	uint64_t seen[64];     /* a bit for each anchor's hash */
+};
+
+/* Add key (a string that never changes, known by its address) to the set:
+ * its number, also when it was added before, or -1 when it is shorter than
+ * two bytes or the set is full. */
+int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key);
+
+/* Where each key of the set first occurs in line[0, len): at[i] for key i,
+ * or NULL. */
+void smtpdiag__keys_find(const struct smtpdiag__keys *ks, const char *line, size_t len,
+			 const char **at);
+
 /* json.c */
 /* The JSON string at s (its opening quote), before end, unescaped into out
  * (cut to cap - 1 bytes and ended by NUL): its length. A surrogate pair is

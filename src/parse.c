@@ -33,12 +33,54 @@ struct text {
 	int space; /* a space is due before the next visible byte */
 };
 
+/* How many bytes from s[i] text_put may copy as they are, sixteen at a
+ * time (SSE2): as long as no white space but a single ' ' between visible
+ * bytes comes, and no byte must wait for what follows (a trailing space). 0
+ * without SSE2, or when a space is due first. */
+static size_t plain_run(const struct text *t, const char *s, size_t n, size_t i)
+{
+	size_t from = i;
+#ifdef __SSE2__
+	if (t->space || (i < n && s[i] == ' '))
+		return 0;
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t' - 1),
+		      cr = _mm_set1_epi8('\r' + 1), nul = _mm_setzero_si128();
+	while (i + 17 <= n && t->r->text_len + (i - from) + 16 < SMTPDIAG_TEXT_MAX - 1) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+		/* the other blanks (\t to \r, NUL), and a space before a space or one of them */
+		__m128i other = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, tab), _mm_cmplt_epi8(x, cr)),
+					     _mm_cmpeq_epi8(x, nul));
+		__m128i y_blank = _mm_or_si128(
+			_mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(y, tab), _mm_cmplt_epi8(y, cr)),
+				     _mm_cmpeq_epi8(y, nul)),
+			_mm_cmpeq_epi8(y, sp));
+		__m128i stop = _mm_or_si128(other, _mm_and_si128(_mm_cmpeq_epi8(x, sp), y_blank));
+		if (_mm_movemask_epi8(stop))
+			break;
+		i += 16;
+	}
+#else
+	(void)t;
+	(void)s;
+	(void)n;
+#endif
+	return i - from;
+}
+
 /* Append bytes, folding runs of white space (and NULs) into one space; a
  * run of visible bytes is copied whole. */
 static void text_put(struct text *t, const char *s, size_t n)
 {
 	struct smtpdiag_reply *r = t->r;
 	for (size_t i = 0; i < n;) {
+		size_t run = plain_run(t, s, n, i);
+		if (run) {
+			memcpy(r->text + r->text_len, s + i, run);
+			r->text_len += run;
+			i += run;
+			continue;
+		}
 		if (smtpdiag__is_space((unsigned char)s[i])) {
 			t->space = r->text_len > 0;
 			i++;
@@ -559,6 +601,27 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 	return p;
 }
 
+/* The first place from i of a byte '2' to '5', which a code or a status
+ * starts with, sixteen bytes at a time (SSE2); i itself when fewer than
+ * sixteen are left, or without SSE2. */
+static size_t skip_to_digit(const char *b, size_t len, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i one = _mm_set1_epi8('1'), six = _mm_set1_epi8('6');
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		unsigned mask = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpgt_epi8(x, one), _mm_cmplt_epi8(x, six)));
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+#else
+	(void)b;
+	(void)len;
+#endif
+	return i;
+}
+
 int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
 		   struct smtpdiag_reply *r)
 {
@@ -566,6 +629,9 @@ int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
 	if (!buf || !pos || !r)
 		return SMTPDIAG_EINVAL;
 	for (size_t i = *pos; i < len; i++) {
+		i = skip_to_digit(buf, len, i);
+		if (i >= len)
+			break;
 		unsigned char c = (unsigned char)buf[i];
 		if (c < '2' || c > '5')
 			continue;

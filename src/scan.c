@@ -20,57 +20,79 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
 
 /* ---- fields of a log line ------------------------------------------------ */
 
-/* How common a byte is in mail logs, 0 for the rarest: brackets, quotes,
- * '*', controls and non-ASCII; capitals; '=', ':' and other punctuation;
- * digits; small letters; and the space. */
-static unsigned rarity(unsigned char c)
-{
-	static const char rank[] = /* by ASCII code, 32 a row */
-		"00000000000000000000000000000000"
-		"50000000000022223333333333200200" /* ' ' to '?' */
-		"01111111111111111111111111100002" /* '@' to '_' */
-		"04444444444444444444444444400000"; /* '`' to DEL */
-	return c < 0x80 ? (unsigned)(rank[c] - '0') : 0;
-}
-
 /* A key's length and the place of its rarest byte (the first of the
- * rarest), remembered on each thread for the keys seen last: they are the
- * same few dozen strings, looked for some twenty times a failure. */
+ * rarest), remembered on each thread: they are the same hundred-odd
+ * strings, looked for some fifty times a failure. id is its number in
+ * line_keys, or -1 before it was looked for in a whole line. */
 struct anchor {
 	const char *key;
-	size_t n, k;
+	uint16_t n, k; /* scan.c's keys are short */
+	int16_t id;
 };
 
-static const struct anchor *anchor_of(const char *key)
+static struct anchor *anchor_of(const char *key)
 {
-	static _Thread_local struct anchor seen[256]; /* room for all, few collide */
-	uint64_t h = (uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15u;
-	struct anchor *a = &seen[h >> 56];
+	enum { SLOTS = 256 }; /* more than scan.c has keys: none is forgotten */
+	static _Thread_local struct anchor seen[SLOTS];
+	size_t h = (size_t)((uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15u >> 56), i = 0;
+	while (seen[h].key && seen[h].key != key && ++i < SLOTS)
+		h = (h + 1) % SLOTS;
+	struct anchor *a = &seen[h];
 	if (a->key == key)
 		return a;
 	size_t n = strlen(key), k = 0;
-	unsigned best = rarity((unsigned char)key[0]);
-	for (size_t i = 1; i < n && best; i++) {
-		unsigned r = rarity((unsigned char)key[i]);
+	unsigned best = smtpdiag__rarity((unsigned char)key[0]);
+	for (size_t j = 1; j < n && best; j++) {
+		unsigned r = smtpdiag__rarity((unsigned char)key[j]);
 		if (r < best) {
 			best = r;
-			k = i;
+			k = j;
 		}
 	}
-	*a = (struct anchor){ key, n, k };
+	*a = (struct anchor){ key, (uint16_t)n, (uint16_t)k, -1 };
 	return a;
+}
+
+/* The keys looked for in the line being read, learned as they are asked
+ * for, and where each of them first stands in that line: found all at once
+ * (keys.c) when the line is taken up. known: the keys that pass found. */
+static _Thread_local struct smtpdiag__keys line_keys;
+static _Thread_local struct {
+	const char *line;
+	size_t len, known;
+	const char *at[SMTPDIAG_KEYS_MAX];
+} here;
+
+static void take_up(const char *line, size_t len)
+{
+	here.line = line;
+	here.len = len;
+	here.known = line_keys.n;
+	smtpdiag__keys_find(&line_keys, line, len, here.at);
 }
 
 /* The first occurrence of key in line[0, len), or NULL; key is a string
  * that never changes (a literal, a table's), as anchor_of remembers it by
- * its address. Looks first for the key's rarest byte, then compares the
- * key's first byte, then the rest. The candidates come in the order of
- * their starts, so the first that matches is the first occurrence,
- * whichever byte is looked for. */
+ * its address. Inside the line taken up, what its pass found; else (or
+ * when the key's first occurrence is before line) a search: first for the
+ * key's rarest byte, then a compare of its first byte, then of the rest.
+ * The candidates come in the order of their starts, so the first that
+ * matches is the first occurrence, whichever byte is looked for. */
 static const char *find(const char *line, size_t len, const char *key)
 {
-	const struct anchor *a = anchor_of(key);
+	struct anchor *a = anchor_of(key);
 	size_t n = a->n, k = a->k;
+	if (here.line && line >= here.line && line + len <= here.line + here.len) {
+		if (a->id < 0 && line == here.line) /* from the next line on */
+			a->id = (int16_t)smtpdiag__keys_add(&line_keys, key);
+		if (a->id >= 0 && (size_t)a->id < here.known) {
+			const char *at = here.at[a->id];
+			if (!at)
+				return NULL;
+			if (at >= line)
+				return at + n <= line + len ? at : NULL;
+		}
+	}
 	if (n > len)
 		return NULL;
 	const char *p = line + k, *last = line + len - n + k;
@@ -82,27 +104,23 @@ static const char *find(const char *line, size_t len, const char *key)
 	return NULL;
 }
 
-/* Is c one of the bytes of stops, or the end of a string? */
-static int stops_at(const char *stops, char c)
-{
-	for (; *stops; stops++)
-		if (*stops == c)
-			return 1;
-	return c == '\0';
-}
-
-/* Copy what follows key, up to a byte of `stops`, into dst. Returns 1 when
- * key was found and the value is not empty. */
+/* Copy what follows key, up to a byte of `stops` (or a NUL), into dst.
+ * Returns 1 when key was found and the value is not empty. */
 static int field(const char *line, size_t len, const char *key, const char *stops,
 		 char *dst, size_t cap)
 {
 	const char *p = find(line, len, key);
+	uint64_t stop[4] = { 1 }; /* a bit for each byte that ends the value */
 	size_t n = 0;
 	if (!p)
 		return 0;
+	for (const unsigned char *s = (const unsigned char *)stops; *s; s++)
+		stop[*s >> 6] |= (uint64_t)1 << (*s & 63);
 	p += strlen(key);
-	while (p < line + len && !stops_at(stops, *p) && n + 1 < cap) {
+	while (p < line + len && n + 1 < cap) {
 		unsigned char c = (unsigned char)*p++;
+		if (stop[c >> 6] >> (c & 63) & 1)
+			break;
 		dst[n++] = c < 0x20 ? ' ' : (char)c;
 	}
 	dst[n] = '\0';
@@ -871,8 +889,8 @@ static size_t count_lines(const char *b, size_t from, size_t to)
 	return n;
 }
 
-int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
-		  size_t *pos, int final, struct smtpdiag_finding *f)
+static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, size_t *pos,
+		      int final, struct smtpdiag_finding *f)
 {
 	size_t p;
 	if (!s || !buf || !pos || !f || *pos > len)
@@ -893,6 +911,10 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 		char message[SMTPDIAG_TEXT_MAX * 2], when[40];
 		size_t jn = smtpdiag__journal_line(buf + start, end - start, message, sizeof message,
 						   when, sizeof when);
+		if (jn)
+			take_up(message, jn);
+		else
+			take_up(buf + start, end - start);
 		size_t used = jn ? failure_of(s->rules, message, jn, jn, f)
 				 : failure_of(s->rules, buf + start, end - start, len - start, f);
 		if (used) {
@@ -928,4 +950,12 @@ int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
 	}
 	*pos = len;
 	return SMTPDIAG_ENOREPLY;
+}
+
+int smtpdiag_scan(struct smtpdiag_scanner *s, const char *buf, size_t len,
+		  size_t *pos, int final, struct smtpdiag_finding *f)
+{
+	int ret = scan_lines(s, buf, len, pos, final, f);
+	here.line = NULL; /* its bytes are the caller's, and may change */
+	return ret;
 }

@@ -300,6 +300,46 @@ static void smtpdiag_status_parse__forms__exact(void **state)
 	assert_int_equal(smtpdiag_status_parse("5.1.1 ", 6, &st), SMTPDIAG_EINVAL);
 }
 
+/* White space folded the same wherever it falls against the parser's
+ * sixteen-byte blocks: a double space, a tab, a NUL, a space before a
+ * line's end, at every offset. */
+static void smtpdiag_parse__white_space_at_every_offset__folded_once(void **state)
+{
+	static const char blanks[][4] = { "  ", "\t", " \t ", "\0", " " };
+	(void)state;
+	for (size_t b = 0; b < sizeof blanks / sizeof *blanks; b++)
+		for (size_t at = 0; at < 48; at++) {
+			char in[160], want[160];
+			size_t n = 4, w = 0, k = blanks[b][0] ? strlen(blanks[b]) : 1;
+			int space = 0;
+			memcpy(in, "550 ", 4);
+			for (size_t i = 0; i < 64; i++) {
+				if (i == at) {
+					memcpy(in + n, blanks[b], k);
+					n += k;
+				}
+				in[n++] = (char)('a' + i % 26);
+				if (i % 7 == 6)
+					in[n++] = ' ';
+			}
+			in[n++] = '\t';
+			for (size_t i = 4; i < n; i++) /* the reference: a run is one space */
+				if (in[i] == ' ' || in[i] == '\t' || in[i] == '\0') {
+					space = w > 0;
+				} else {
+					if (space)
+						want[w++] = ' ';
+					space = 0;
+					want[w++] = in[i];
+				}
+			want[w] = '\0';
+			struct smtpdiag_reply r;
+			size_t pos = 0;
+			assert_int_equal(smtpdiag_parse(in, n, &pos, &r), 0);
+			assert_string_equal(r.text, want);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +350,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_parse__postfix_wrapper__command_kept),
 		cmocka_unit_test(smtpdiag_parse__text_longer_than_max__cut_and_flagged),
 		cmocka_unit_test(smtpdiag_parse__many_continuations__one_reply),
+		cmocka_unit_test(smtpdiag_parse__white_space_at_every_offset__folded_once),
 		cmocka_unit_test(smtpdiag_reply_from_text__bulk_mailer__host_and_port),
 		cmocka_unit_test(smtpdiag_reply_from_text__postfix_connect__host_and_port),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),

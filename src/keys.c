@@ -1,0 +1,87 @@
+/*
+ * keys.c - where each of a set of fixed strings first occurs in a line, all
+ * found in one pass over it.
+ *
+ * The scanner asks of a failed line where "to=<", "status=", "(host ",
+ * "dsn=" and some fifty more stand, most of them absent: a memchr each went
+ * over the line fifty times. Here each key has an anchor, its rarest pair of
+ * adjacent bytes; one pass tests the pair at each position against a bitmap
+ * of the anchors' hashes and, on a hit, compares the keys of that anchor. A key's
+ * anchor is at a fixed place in it, so the first match is its first
+ * occurrence.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* How common a byte is in mail logs, 0 for the rarest: brackets, quotes,
+ * '*', controls and non-ASCII; capitals; '=', ':' and other punctuation;
+ * digits; small letters; and the space. */
+unsigned smtpdiag__rarity(unsigned char c)
+{
+	static const char rank[] = /* by ASCII code, 32 a row */
+		"00000000000000000000000000000000"
+		"50000000000022223333333333200200" /* ' ' to '?' */
+		"01111111111111111111111111100002" /* '@' to '_' */
+		"04444444444444444444444444400000"; /* '`' to DEL */
+	return c < 0x80 ? (unsigned)(rank[c] - '0') : 0;
+}
+
+static unsigned pair_at(const char *s)
+{
+	return (unsigned char)s[0] | (unsigned)(unsigned char)s[1] << 8;
+}
+
+/* A pair's hash: its bit in seen[]; its top eight bits, its chain in head[]. */
+static unsigned hash(unsigned pair)
+{
+	return (pair * 0x9e37u) >> 4 & 0xfff;
+}
+
+int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
+{
+	size_t n = strlen(key), k = 0;
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->key[i].s == key)
+			return (int)i;
+	if (n < 2 || n > UINT16_MAX || ks->n == SMTPDIAG_KEYS_MAX)
+		return -1;
+	unsigned best = ~0u;
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned r = smtpdiag__rarity((unsigned char)key[i]) * 8 +
+			     smtpdiag__rarity((unsigned char)key[i + 1]);
+		if (r < best) {
+			best = r;
+			k = i;
+		}
+	}
+	unsigned pair = pair_at(key + k), h = hash(pair);
+	size_t id = ks->n++;
+	ks->key[id] = (struct smtpdiag__key){ key, (uint16_t)n, (uint16_t)k, (uint16_t)pair,
+					      ks->head[h >> 4] };
+	ks->head[h >> 4] = (uint8_t)(id + 1);
+	ks->seen[h >> 6] |= (uint64_t)1 << (h & 63);
+	return (int)id;
+}
+
+void smtpdiag__keys_find(const struct smtpdiag__keys *ks, const char *line, size_t len,
+			 const char **at)
+{
+	memset(at, 0, ks->n * sizeof *at);
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned pair = pair_at(line + i), h = hash(pair);
+		if (!(ks->seen[h >> 6] >> (h & 63) & 1))
+			continue;
+		for (unsigned j = ks->head[h >> 4]; j; j = ks->key[j - 1].next) {
+			const struct smtpdiag__key *k = &ks->key[j - 1];
+			const char *p = line + i - k->k;
+			size_t m = 0;
+			if (k->pair != pair || at[j - 1] || i < k->k || i - k->k + k->len > len)
+				continue;
+			while (m < k->len && p[m] == k->s[m]) /* short: no call */
+				m++;
+			if (m == k->len)
+				at[j - 1] = p;
+		}
+	}
+}
