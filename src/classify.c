@@ -83,15 +83,30 @@ static inline uint32_t step(uint32_t s, uint32_t k)
 	return next;
 }
 
-/* Note the phrases that end at state s, if any. */
-static inline void saw_output(struct matches *m, uint32_t s)
+/* Does the short ASCII word of n bytes that ends at in[end] start a word:
+ * no letter or digit before it? Walks back n characters, as an accented one
+ * folds to one letter ("refusé"). */
+static int starts_word(const unsigned char *in, size_t end, size_t n)
+{
+	size_t j = end + 1;
+	while (n-- && j > 0)
+		do
+			j--;
+		while (j > 0 && (in[j] & 0xc0) == 0x80);
+	return j == 0 || !smtpdiag__is_alnum(in[j - 1]);
+}
+
+/* Note the phrases that end at state s, the text's byte `end`, if any. */
+static inline void saw_output(struct matches *m, uint32_t s, const unsigned char *in,
+			      size_t end)
 {
 	const uint32_t *r = record(s);
 	if (!(r[0] & SMTPDIAG__AC_OUT))
 		return;
 	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 3)]];; o++) {
-		uint32_t p = *o & ~SMTPDIAG__AC_LAST;
-		if (!has_bit(m->phrase, p))
+		uint32_t p = *o & ~(SMTPDIAG__AC_LAST | SMTPDIAG__AC_WORD);
+		if (!has_bit(m->phrase, p) &&
+		    (!(*o & SMTPDIAG__AC_WORD) || starts_word(in, end, smtpdiag__phrases[p].len)))
 			saw_phrase(m, p);
 		if (*o & SMTPDIAG__AC_LAST)
 			break;
@@ -143,14 +158,14 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 		 * nothing of the rest to keep in registers */
 		for (; i < len && in[i] < 0x80; i++) {
 			s = step(s, smtpdiag__ac_ascii_class[in[i]]);
-			saw_output(m, s);
+			saw_output(m, s, in, i);
 		}
 		if (i == len)
 			break;
 		size_t used, n = smtpdiag__fold_char(in + i, len - i, folded, &used);
 		for (size_t j = 0; j < n; j++) {
 			s = step(s, smtpdiag__ac_class[folded[j]]);
-			saw_output(m, s);
+			saw_output(m, s, in, i + used - 1);
 		}
 		i += used;
 	}

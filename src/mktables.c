@@ -230,6 +230,20 @@ static void add_phrase(const char *text, size_t rule, int slot)
 	p->uses[p->nuses++] = (struct use){ rule, slot };
 }
 
+/* Is the phrase a short word that must start a word of the text: ASCII
+ * letters only, at most SMTPDIAG__WORD_MAX of them? (Codes such as "S3150"
+ * are read inside "AS3150".) */
+static int is_short_word(const char *text)
+{
+	size_t n = strlen(text);
+	if (n > SMTPDIAG__WORD_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (text[i] < 'a' || text[i] > 'z')
+			return 0;
+	return 1;
+}
+
 /* Add each " | " alternative of a match or marker line to a slot. */
 static void add_alternatives(struct smtpdiag__record *r, struct smtpdiag__field *f,
 			     size_t rule, int slot)
@@ -496,7 +510,8 @@ static void resolve_automaton(void)
 			r[1 + nex[s]] = (uint32_t)nout_list;
 		for (uint32_t t = states[s].term ? (uint32_t)s : states[s].dict; out && t;) {
 			GROW(out_list, nout_list, out_list_cap);
-			out_list[nout_list++] = states[t].term - 1;
+			out_list[nout_list++] = (states[t].term - 1) |
+						(is_short_word(phrases[states[t].term - 1].text) ? SMTPDIAG__AC_WORD : 0);
 			uint32_t f = states[t].fail;
 			t = states[f].term ? f : states[f].dict;
 		}

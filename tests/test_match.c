@@ -107,6 +107,10 @@ static const struct choice choices[] = {
 	{ "550 allocation d envoi", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 1 },
 	/* a part may be a three-letter word */
 	{ "550 SPF: allowance gone", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 1 },
+	/* but a short word counts only where a word starts: not "spf" in "xspf" */
+	{ "550 xspf: allowance gone", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
+	{ "550 (Spf) allowance gone", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit", "transient",
+	  1 },
 	/* a family's severity overrides the class, as a rule's does */
 	{ "550 sending allowance used up", 0, "words.daily", SMTPDIAG_BY_TEXT, "rate-limit",
 	  "transient", 1 },
