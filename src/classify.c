@@ -228,10 +228,12 @@ static long score(const struct smtpdiag_reply *r, long matched, const uint16_t *
 }
 
 /* The best matching rule of each layer (SMTPDIAG__LAYER_RULES, _WORDS,
- * _WRAPPERS): its index in best[layer], or -1. */
+ * _WRAPPERS): its index in best[layer], or -1, and the characters of the
+ * text it read in chars_of_best[layer]. */
 static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
-		       int best[SMTPDIAG__NLAYERS], long best_score[SMTPDIAG__NLAYERS])
+		       int best[SMTPDIAG__NLAYERS], long chars_of_best[SMTPDIAG__NLAYERS])
 {
+	long best_score[SMTPDIAG__NLAYERS];
 	uint8_t slots[SMTPDIAG__NRULES];
 	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
 	uint16_t touched[SMTPDIAG__NRULES];
@@ -240,6 +242,7 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 	for (size_t l = 0; l < SMTPDIAG__NLAYERS; l++) {
 		best[l] = -1;
 		best_score[l] = -1;
+		chars_of_best[l] = 0;
 	}
 
 	memset(slots, 0, sizeof slots);
@@ -289,6 +292,7 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		if (sc > best_score[l] || (sc == best_score[l] && (int)k < best[l])) {
 			best[l] = (int)k;
 			best_score[l] = sc;
+			chars_of_best[l] = rule->composed ? longest : matched;
 		}
 	}
 }
@@ -506,15 +510,15 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	 * status yields to them; else a program's wrapper rule; else the
 	 * status, then the code. */
 	int best[SMTPDIAG__NLAYERS];
-	long best_score[SMTPDIAG__NLAYERS];
-	best_rules(r, &m, best, best_score);
+	long chars[SMTPDIAG__NLAYERS];
+	best_rules(r, &m, best, chars);
 	int k = best[SMTPDIAG__LAYER_RULES], w = best[SMTPDIAG__LAYER_WORDS];
 	/* a rule of a wording that servers use in several senses ("sender
 	 * rejected", "blacklisted") gives way to longer words that say which,
-	 * when they name another category */
+	 * when they name another category; its code agreeing does not weigh */
 	if (k >= 0 && smtpdiag__rules[k].general && w >= 0 &&
 	    smtpdiag__rules[w].category != smtpdiag__rules[k].category &&
-	    best_score[SMTPDIAG__LAYER_WORDS] > best_score[SMTPDIAG__LAYER_RULES])
+	    chars[SMTPDIAG__LAYER_WORDS] > chars[SMTPDIAG__LAYER_RULES])
 		k = -1;
 	if (k < 0 && w >= 0 && status_yields(r, smtpdiag__rules[w].category))
 		k = w;

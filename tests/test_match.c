@@ -135,6 +135,8 @@ static const struct choice choices[] = {
 	 * another category */
 	{ "452 heaped", 0, "t.general", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	{ "452 heaped high", 0, "t.general", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	/* (its agreeing code does not weigh against them) */
+	{ "452 heaped: relay denied", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "transient", 0 },
 	{ "550 heaped: relay denied", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	/* a success stays a success */
 	{ "250 mailbox full", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
