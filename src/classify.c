@@ -702,6 +702,28 @@ static int says_failed(const char *buf, size_t n)
 	return 0;
 }
 
+static int reply_class(const struct smtpdiag_reply *r)
+{
+	return r->code ? r->code / 100 : r->status.cls;
+}
+
+/* A transient failure that a permanent one follows, as a bounce's
+ * transcript shows each server tried ("<<< 450 busy" ... "<<< 550 5.1.1 User
+ * unknown"): the permanent one ended the delivery, so it decides. Not a 503
+ * ("need RCPT command"), which only follows from an earlier refusal. */
+static void permanent_later(const char *buf, size_t len, struct smtpdiag_reply *r)
+{
+	struct smtpdiag_reply later;
+	size_t pos = r->end;
+	if (reply_class(r) != 4)
+		return;
+	while (smtpdiag_parse(buf, len, &pos, &later) == 0)
+		if (reply_class(&later) == 5 && later.code != 503) {
+			*r = later;
+			return;
+		}
+}
+
 int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 			   size_t len, struct smtpdiag_reply *r,
 			   struct smtpdiag_diagnosis *d)
@@ -712,8 +734,10 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 	if (!r || !d || (!buf && len))
 		return SMTPDIAG_EINVAL;
 	while (smtpdiag_parse(buf, len, &pos, r) == 0) {
-		if (smtpdiag__is_failure(r))
+		if (smtpdiag__is_failure(r)) {
+			permanent_later(buf, len, r);
 			return diagnose_reply(rules, buf, len, r, d);
+		}
 		if (!found++)
 			first = r->start;
 		/* a success's text may run on into the failure that followed it

@@ -147,6 +147,10 @@ static const struct choice choices[] = {
 	/* the first failure of a transcript decides */
 	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
+	/* but a permanent failure after a transient one ended the delivery; a
+	 * 503 only follows from a refusal */
+	{ "452 zzz\n552 delta", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
+	{ "452 mailbox full\n503 zzz", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	/* even when it follows a success on the same line */
 	{ ">> MAIL FROM:<a@b> << 250 2.1.0 Ok >> RCPT TO:<c@d> << 552 delta", 0, "t.alt",
 	  SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
