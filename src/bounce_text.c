@@ -423,6 +423,17 @@ static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *a
 
 /* The recipients from the blocks: reasons for those of the delivery-status
  * part, else the blocks' own; else the header's list, or the original's To. */
+/* Do the words of t[0, n) read as a failure, by themselves, not by a frame
+ * or a code? A report whose text names none of its recipients may still
+ * say why they failed. */
+static int reads_failure(const char *t, size_t n)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	return n && smtpdiag_diagnose(t, n, &r, &d) == 0 && d.matched_by == SMTPDIAG_BY_TEXT &&
+	       d.category != SMTPDIAG_CAT_OK;
+}
+
 static void recipients_of(struct smtpdiag__reader *rd, const char *t, const struct block *blocks,
 			  size_t nblocks, size_t end, const char *header, size_t header_end)
 {
@@ -445,6 +456,14 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 			if (!b->host[0] && b->diag != (size_t)-1) /* named in its diagnostic */
 				host_in(rd->notes.buf + b->diag, b->diag_len, b->host, sizeof b->host);
 		}
+		if (!nblocks && reads_failure(t, end)) /* "Invalid address - nair_s" */
+			for (size_t r = 0; r < rd->count; r++) {
+				struct smtpdiag__bounced_build *b = &rd->list[r];
+				if (b->diag == (size_t)-1 ||
+				    says_nothing(rd->notes.buf + b->diag, b->diag_len))
+					smtpdiag__set_diagnostic(rd, b, t, end,
+								 smtpdiag__input_offset(rd, 0));
+			}
 		return;
 	}
 

@@ -291,6 +291,19 @@ static void message_read__plain_text_reports__recipients_found(void **state)
 	why += strspn(why, " \t\r\n");
 	assert_int_equal(strncmp(why, "Sorry, no mailbox", 17), 0);
 	smtpdiag_message_free(&m);
+
+	/* a report without a diagnostic, whose text names no recipient: the
+	 * text's words are the reason */
+	read_one("From: postmaster@example.net\nSubject: Undeliverable\nContent-Type: "
+		 "multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\n"
+		 "Content-Type: text/plain\n\nFehler bei der Auslieferung Ihrer Nachricht\n"
+		 " account is full (quota exceeded)\n--b\nContent-Type: message/delivery-status\n\n"
+		 "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; bob@example.org\n"
+		 "Action: failed\nStatus: 4.0.0\n--b--\n", &m);
+	assert_int_equal(m.count, 1);
+	assert_int_equal(smtpdiag_message_finding(NULL, &m, 0, &f), 0);
+	assert_string_equal(smtpdiag_category_name(f.diagnosis.category), "mailbox");
+	smtpdiag_message_free(&m);
 }
 
 static void message_read__no_reason_given__recipient_kept_unknown(void **state)
