@@ -741,9 +741,12 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	} else {
 		if (!found) /* the whole line then */
 			smtpdiag_reply_from_text(buf, len, r);
-		/* a failure without a reply, if a rule knows its words */
+		/* a failure without a reply, if a rule knows its words and they
+		 * say more than that something failed ("Subject: Undelivered
+		 * Mail Returned to Sender") */
 		if (smtpdiag_classify_with(rules, r, &f->diagnosis) != 0 ||
-		    f->diagnosis.matched_by != SMTPDIAG_BY_TEXT)
+		    f->diagnosis.matched_by != SMTPDIAG_BY_TEXT ||
+		    f->diagnosis.category == SMTPDIAG_CAT_UNKNOWN)
 			return 0;
 	}
 	return f->diagnosis.severity == SMTPDIAG_SUCCESS ? 0 : used;
