@@ -310,16 +310,16 @@ static int status_yields(const struct smtpdiag_reply *r, int category)
 	       ((e->yields >> category) & 1);
 }
 
-/* Does a frame fit the reply's status: none, one of the frame's category, or
- * one the frame's rule names ("451 4.7.1 Try again later" is rspamd's
- * greylisting)? */
+/* Does a frame fit the reply's status: none, one that says nothing (X.0.0,
+ * or one without an entry), one of the frame's category, or one the frame's
+ * rule names ("451 4.7.1 Try again later" is rspamd's greylisting)? */
 static int frame_fits(const struct smtpdiag_reply *r, const struct smtpdiag__rule *frame)
 {
 	const struct smtpdiag__entry *e;
 	int named;
 	statuses_allow(smtpdiag__statuses + frame->statuses, frame->nstatuses, r->status, &named);
-	return !r->status.cls || named ||
-	       ((e = smtpdiag__status_entry(r->status)) && e->category == frame->category);
+	return !r->status.cls || named || !(e = smtpdiag__status_entry(r->status)) ||
+	       e->category == frame->category || e->category == SMTPDIAG_CAT_UNKNOWN;
 }
 
 static int markers_seen(const struct smtpdiag__user_provider *p,
