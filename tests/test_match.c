@@ -123,7 +123,7 @@ static const struct choice choices[] = {
 	/* a frame decides with a status its rule names */
 	{ "550 5.7.1 framed by name", 0, "t.named", SMTPDIAG_BY_TEXT, "greylist", "permanent", 0 },
 	/* and with a status that says nothing */
-	{ "450 4.0.0 wrapped failure", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "transient", 0 },
+	{ "550 5.0.0 wrapped failure", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
 	/* but a status of its own category leaves it the frame's advice */
 	{ "550 5.7.1 wrapped failure", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
 	/* so do a family's wrapper words */
