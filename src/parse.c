@@ -9,6 +9,7 @@
  * Logs and some programs glue those lines together ("Learn more at535 5.7.1"),
  * so the continuation is also looked for inside the line.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -456,6 +457,28 @@ static void cut(struct smtpdiag_reply *r, size_t at)
  * (kept as the command), a desktop mailer's "Disconnected.", Exchange's
  * closing "##", and take a
  * status written into the text, qmail style: "(#5.7.1)". */
+/* Gmail's continuations pasted without their codes leave the status inside
+ * the words ("a potential 5.7.0 security issue"): take it out, so that the
+ * words meet again. */
+static void drop_repeated_status(struct smtpdiag_reply *r)
+{
+	char s[24];
+	int n = snprintf(s, sizeof s, " %u.%u.%u ", r->status.cls, r->status.subject,
+			 r->status.detail);
+	if (n <= 0 || (size_t)n >= sizeof s || r->text_len < (size_t)n)
+		return;
+	size_t w = 0;
+	for (size_t i = 0; i < r->text_len;) {
+		if (i + (size_t)n <= r->text_len && !memcmp(r->text + i, s, (size_t)n)) {
+			i += (size_t)n - 1; /* keep one of the two spaces */
+			continue;
+		}
+		r->text[w++] = r->text[i++];
+	}
+	r->text_len = w;
+	r->text[w] = '\0';
+}
+
 static void tidy(struct smtpdiag_reply *r)
 {
 	r->text[r->text_len] = '\0';
@@ -474,8 +497,10 @@ static void tidy(struct smtpdiag_reply *r)
 		cut(r, r->text_len - 13);
 	if (ends_with(r, " ##")) /* Exchange closes its "#550 ..." so */
 		cut(r, r->text_len - 3);
-	if (r->status.cls)
+	if (r->status.cls) {
+		drop_repeated_status(r);
 		return;
+	}
 	/* a status after '#' or '(': the candidates in order, found with memchr */
 	const char *t = r->text, *end = t + r->text_len;
 	const char *hash = memchr(t, '#', r->text_len), *paren = memchr(t, '(', r->text_len);
