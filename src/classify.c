@@ -96,13 +96,9 @@ static int starts_word(const unsigned char *in, size_t end, size_t n)
 	return j == 0 || !smtpdiag__is_alnum(in[j - 1]);
 }
 
-/* Note the phrases that end at state s, the text's byte `end`, if any. */
-static inline void saw_output(struct matches *m, uint32_t s, const unsigned char *in,
-			      size_t end)
+/* Note the phrases that end at state s (record r), the text's byte `end`. */
+static void saw_outputs(struct matches *m, const uint32_t *r, const unsigned char *in, size_t end)
 {
-	const uint32_t *r = record(s);
-	if (!(r[0] & SMTPDIAG__AC_OUT))
-		return;
 	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 3)]];; o++) {
 		uint32_t p = *o & ~(SMTPDIAG__AC_LAST | SMTPDIAG__AC_WORD);
 		if (!has_bit(m->phrase, p) &&
@@ -111,6 +107,16 @@ static inline void saw_output(struct matches *m, uint32_t s, const unsigned char
 		if (*o & SMTPDIAG__AC_LAST)
 			break;
 	}
+}
+
+/* The same, if any phrase ends there: the test inline, as most states end
+ * none. */
+static inline void saw_output(struct matches *m, uint32_t s, const unsigned char *in,
+			      size_t end)
+{
+	const uint32_t *r = record(s);
+	if (__builtin_expect(r[0] & SMTPDIAG__AC_OUT, 0))
+		saw_outputs(m, r, in, end);
 }
 
 /* The text folded as the generator folded the phrases, for a user's rules:
