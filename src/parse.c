@@ -131,29 +131,50 @@ static int is_break(const char *b, size_t len, size_t i)
 	return b[i] == '\n' || b[i] == '\r' || is_escaped_break(b, len, i);
 }
 
+#ifdef __SSE2__
+/* The first place from i of a byte that `marks` sets in a block of sixteen
+ * (a comparison's 0 or -1 per byte); i itself when fewer than sixteen are
+ * left. */
+static inline size_t first_marked(const char *b, size_t len, size_t i,
+				  __m128i (*marks)(__m128i))
+{
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		unsigned mask = (unsigned)_mm_movemask_epi8(marks(x));
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+	return i;
+}
+
+static inline __m128i ends_part(__m128i x)
+{
+	return _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')),
+					 _mm_cmpeq_epi8(x, _mm_set1_epi8('\r'))),
+			    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+						      _mm_cmpeq_epi8(x, _mm_set1_epi8('"'))),
+					 _mm_cmpeq_epi8(x, _mm_set1_epi8('\''))));
+}
+
+static inline __m128i two_to_five(__m128i x)
+{
+	return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('1')),
+			     _mm_cmplt_epi8(x, _mm_set1_epi8('6')));
+}
+#endif
+
 /* The first place from i of a byte that may end a line part ('\n', '\r',
  * '\\', '"', '\''), sixteen bytes at a time (SSE2); i itself when fewer
  * than sixteen are left, or without SSE2. */
 static size_t skip_plain(const char *b, size_t len, size_t i)
 {
 #ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
-		      bs = _mm_set1_epi8('\\'), dq = _mm_set1_epi8('"'), sq = _mm_set1_epi8('\'');
-	for (; i + 16 <= len; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, nl), _mm_cmpeq_epi8(x, cr)),
-					 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs),
-								   _mm_cmpeq_epi8(x, dq)),
-						      _mm_cmpeq_epi8(x, sq)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask)
-			return i + (size_t)__builtin_ctz(mask);
-	}
+	return first_marked(b, len, i, ends_part);
 #else
 	(void)b;
 	(void)len;
-#endif
 	return i;
+#endif
 }
 
 /* The end of the line part that starts at i: a line break (escaped or not),
@@ -632,19 +653,12 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 static size_t skip_to_digit(const char *b, size_t len, size_t i)
 {
 #ifdef __SSE2__
-	const __m128i one = _mm_set1_epi8('1'), six = _mm_set1_epi8('6');
-	for (; i + 16 <= len; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-		unsigned mask = (unsigned)_mm_movemask_epi8(
-			_mm_and_si128(_mm_cmpgt_epi8(x, one), _mm_cmplt_epi8(x, six)));
-		if (mask)
-			return i + (size_t)__builtin_ctz(mask);
-	}
+	return first_marked(b, len, i, two_to_five);
 #else
 	(void)b;
 	(void)len;
-#endif
 	return i;
+#endif
 }
 
 int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
