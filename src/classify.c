@@ -529,8 +529,8 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	if (k < 0 && w >= 0 && status_yields(r, smtpdiag__rules[w].category))
 		k = w;
 	/* a frame around the server's words decides when the words inside it
-	 * do not, and the server gave no status (even a catch-all one says more
-	 * than a frame) or one that agrees with it */
+	 * do not, and the server gave no status, one that says nothing (X.0.0)
+	 * or one that agrees with it; a catch-all one (X.7.1) says more */
 	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 &&
 	    frame_fits(r, &smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]])) {
 		k = best[SMTPDIAG__LAYER_WRAPPERS];
