@@ -311,6 +311,16 @@ static int unix_status(const char *b, size_t i)
 	return k >= 7 && smtpdiag__equal_fold(b + k - 7, "x-unix;", 7);
 }
 
+/* Is the number at i a count that a limit names: Postfix's "Message
+ * delivery request rate limit exceeded: 334 from host"? */
+static int limit_count(const char *b, size_t i)
+{
+	size_t k = i;
+	while (k > 0 && (b[k - 1] == ' ' || b[k - 1] == ':'))
+		k--;
+	return k < i && k >= 8 && smtpdiag__equal_fold(b + k - 8, "exceeded", 8);
+}
+
 /* A reply that begins with a basic code at i. */
 static int code_head(const char *b, size_t len, size_t i, struct head *h)
 {
@@ -321,7 +331,7 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 				    (b[i + 2] - '0'), .sep = ' ' };
 	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
 		h->quote = b[i - 1];
-	if (expected_code(b, i) || unix_status(b, i))
+	if (expected_code(b, i) || unix_status(b, i) || limit_count(b, i))
 		return 0;
 	if (i > 1 && j < len && b[i - 1] == '[' && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
 	    b[j] == ']')

@@ -175,6 +175,7 @@ static const char *const not_replies[] = {
 	"[2001:db8::222 13] Messages with multiple addresses are not accepted",
 	"Expected response code(s) [250] but got none",
 	"Diagnostic-Code: X-Unix; 255", /* a program's exit status */
+	"warning: Message delivery request rate limit exceeded: 334 from x[192.0.2.1]", /* a count */
 	"Oct 07 13:04:23 mx postfix/smtp[229]: 8A7D11657: to=<a@example.com>", /* a process id */
 };
 
