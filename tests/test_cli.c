@@ -132,6 +132,10 @@ static void explain__no_reply__says_so_on_stderr(void **state)
 	(void)state;
 	assert_int_equal(run("explain 'hello there' 2>&1 >/dev/null"), 1);
 	assert_non_null(strstr(out, "no SMTP reply or mail failure recognised"));
+	/* a program's report of a working connection ("SSL_connect" folds
+	 * to "ssl connect", which "SSL connection" holds) */
+	assert_int_equal(run("explain 'SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384' "
+			     "2>/dev/null"), 1);
 }
 
 /* The keys of the top-level object, in order, comma separated. */
