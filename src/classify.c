@@ -233,6 +233,19 @@ static long score(const struct smtpdiag_reply *r, long matched, const uint16_t *
 	       status_agrees * STATUS_AGREES + provider_seen * PROVIDER_AGREES;
 }
 
+/* Do the words of a category decide over the reply's status? They do unless
+ * the status is a telling one of another category that does not yield to
+ * them (data/enhanced-status.txt, `yields`): 5.1.1 stands against words of
+ * spam, 5.7.1 says too little to stand against anything. */
+static int status_yields(const struct smtpdiag_reply *r, int category)
+{
+	const struct smtpdiag__entry *e;
+	if (!r->status.cls || !(e = smtpdiag__status_entry(r->status)))
+		return 1;
+	return e->category == category || e->category == SMTPDIAG_CAT_UNKNOWN ||
+	       ((e->yields >> category) & 1);
+}
+
 /* The best matching rule of each layer (SMTPDIAG__LAYER_RULES, _WORDS,
  * _WRAPPERS): its index in best[layer], or -1, and the characters of the
  * text it read in chars_of_best[layer]. */
@@ -295,6 +308,8 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		long more = rule->composed ? matched - longest : 0;
 		sc = sc * TIE_STEPS + (more < TIE_STEPS - 1 ? more : TIE_STEPS - 1);
 		int l = rule->layer;
+		if (l == SMTPDIAG__LAYER_WORDS && !status_yields(r, rule->category))
+			continue; /* the reply's status stands against these words */
 		if (sc > best_score[l] || (sc == best_score[l] && (int)k < best[l])) {
 			best[l] = (int)k;
 			best_score[l] = sc;
@@ -303,18 +318,6 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 	}
 }
 
-/* Do the words of a category decide over the reply's status? They do unless
- * the status is a telling one of another category that does not yield to
- * them (data/enhanced-status.txt, `yields`): 5.1.1 stands against words of
- * spam, 5.7.1 says too little to stand against anything. */
-static int status_yields(const struct smtpdiag_reply *r, int category)
-{
-	const struct smtpdiag__entry *e;
-	if (!r->status.cls || !(e = smtpdiag__status_entry(r->status)))
-		return 1;
-	return e->category == category || e->category == SMTPDIAG_CAT_UNKNOWN ||
-	       ((e->yields >> category) & 1);
-}
 
 /* Does a frame fit the reply's status: none, one that says nothing (X.0.0,
  * or one without an entry), one of the frame's category, or one the frame's
@@ -526,7 +529,7 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	    smtpdiag__rules[w].category != smtpdiag__rules[k].category &&
 	    chars[SMTPDIAG__LAYER_WORDS] > chars[SMTPDIAG__LAYER_RULES])
 		k = -1;
-	if (k < 0 && w >= 0 && status_yields(r, smtpdiag__rules[w].category))
+	if (k < 0 && w >= 0)
 		k = w;
 	/* a frame around the server's words decides when the words inside it
 	 * do not, and the server gave no status, one that says nothing (X.0.0)

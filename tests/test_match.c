@@ -79,6 +79,9 @@ static const struct choice choices[] = {
 	{ "550 5.2.2 mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	/* a telling status of another category stands */
 	{ "550 5.1.3 mailbox full", 0, NULL, SMTPDIAG_BY_STATUS, "recipient", "permanent", 0 },
+	/* against the longer words; shorter ones it yields to decide */
+	{ "550 5.2.1 sending allowance used up, mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT,
+	  "mailbox", "permanent", 0 },
 	/* a phrase in parts needs every part, in any order */
 	{ "554 relay from here denied", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "denied: no relay", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
