@@ -493,6 +493,13 @@ static void cut(struct smtpdiag_reply *r, size_t at)
  * words meet again. */
 static void drop_repeated_status(struct smtpdiag_reply *r)
 {
+	const char *t = r->text, *end = t + r->text_len, *p = t;
+	char cls = (char)('0' + r->status.cls);
+	while ((p = memchr(p, cls, (size_t)(end - p))) && !(p > t && p[-1] == ' ' && p + 1 < end &&
+							    p[1] == '.'))
+		p++;
+	if (!p) /* most texts: no " 5." at all */
+		return;
 	char s[24];
 	int n = snprintf(s, sizeof s, " %u.%u.%u ", r->status.cls, r->status.subject,
 			 r->status.detail);
