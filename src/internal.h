@@ -79,7 +79,7 @@ size_t smtpdiag__trigger_scalar(const char *buf, size_t from, size_t len,
 
 /* keys.c */
 
-/* How common a byte is in mail logs: 0 for the rarest, 5 for the space. */
+/* How common a byte is in mail logs: 0 for the rarest, 255 for the space. */
 unsigned smtpdiag__rarity(unsigned char c);
 
 /* A set of fixed strings to find in a line, each anchored at its rarest
@@ -94,6 +94,7 @@ struct smtpdiag__keys {
 	} key[SMTPDIAG_KEYS_MAX];
 	uint8_t head[256];     /* the keys by a hash of their anchor, from 1 */
 	uint64_t seen[64];     /* a bit for each anchor's hash */
+	uint8_t first[256];    /* 1 for a byte an anchor starts with */
 };
 
 /* Add key (a string that never changes, known by its address) to the set:

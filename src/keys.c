@@ -15,16 +15,23 @@
 #include "internal.h"
 
 /* How common a byte is in mail logs, 0 for the rarest: brackets, quotes,
- * '*', controls and non-ASCII; capitals; '=', ':' and other punctuation;
- * digits; small letters; and the space. */
+ * '*', controls and non-ASCII; capitals; ',', '-', '.', '/'; ':', '=', '<'
+ * and the like; digits; small letters, the rarer in English first; the
+ * space. */
 unsigned smtpdiag__rarity(unsigned char c)
 {
 	static const char rank[] = /* by ASCII code, 32 a row */
 		"00000000000000000000000000000000"
-		"50000000000022223333333333200200" /* ' ' to '?' */
+		"50000000000022224444444444333300" /* ' ' to '?' */
 		"01111111111111111111111111100002" /* '@' to '_' */
-		"04444444444444444444444444400000"; /* '`' to DEL */
-	return c < 0x80 ? (unsigned)(rank[c] - '0') : 0;
+		"06666666666666666666666666600000"; /* '`' to DEL */
+	static const char rarer_first[] = "zqjxkvbywgpfmucdlhrsnioate";
+	if (c >= 0x80)
+		return 0;
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+		return (unsigned)(rank[c] - '0') * 32 +
+		       (unsigned)(strchr(rarer_first, c | 0x20) - rarer_first);
+	return c == ' ' ? 255 : (unsigned)(rank[c] - '0') * 32;
 }
 
 static unsigned pair_at(const char *s)
@@ -46,9 +53,9 @@ int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
 			return (int)i;
 	if (n < 2 || n > UINT16_MAX || ks->n == SMTPDIAG_KEYS_MAX)
 		return -1;
-	unsigned best = ~0u;
+	unsigned best = ~0u; /* the pair whose first byte is the rarest */
 	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned r = smtpdiag__rarity((unsigned char)key[i]) * 8 +
+		unsigned r = smtpdiag__rarity((unsigned char)key[i]) * 256 +
 			     smtpdiag__rarity((unsigned char)key[i + 1]);
 		if (r < best) {
 			best = r;
@@ -61,6 +68,7 @@ int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
 					      ks->head[h >> 4] };
 	ks->head[h >> 4] = (uint8_t)(id + 1);
 	ks->seen[h >> 6] |= (uint64_t)1 << (h & 63);
+	ks->first[(unsigned char)key[k]] = 1;
 	return (int)id;
 }
 
@@ -69,6 +77,8 @@ void smtpdiag__keys_find(const struct smtpdiag__keys *ks, const char *line, size
 {
 	memset(at, 0, ks->n * sizeof *at);
 	for (size_t i = 0; i + 1 < len; i++) {
+		if (!ks->first[(unsigned char)line[i]]) /* most bytes: one look-up */
+			continue;
 		unsigned pair = pair_at(line + i), h = hash(pair);
 		if (!(ks->seen[h >> 6] >> (h & 63) & 1))
 			continue;
