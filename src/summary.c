@@ -51,17 +51,19 @@ void summary_add(struct summary *s, const struct smtpdiag_finding *f)
 {
 	const struct smtpdiag_diagnosis *d = &f->diagnosis;
 	const struct smtpdiag_reply *r = &f->reply;
-	char key[64];
 	s->findings++;
 	s->by[d->category][d->severity]++;
-	if (d->rule)
-		snprintf(key, sizeof key, "%s", d->rule);
-	else if (d->matched_by == SMTPDIAG_BY_STATUS && r->status.cls)
-		snprintf(key, sizeof key, "status %u.%u.%u", r->status.cls, r->status.subject,
-			 r->status.detail);
-	else
-		snprintf(key, sizeof key, "code %d", r->code);
-	bump(s->rules, key, 1);
+	if (d->rule) { /* most findings: the rule's id is the key */
+		bump(s->rules, d->rule, 1);
+	} else {
+		char key[64];
+		if (d->matched_by == SMTPDIAG_BY_STATUS && r->status.cls)
+			snprintf(key, sizeof key, "status %u.%u.%u", r->status.cls,
+				 r->status.subject, r->status.detail);
+		else
+			snprintf(key, sizeof key, "code %d", r->code);
+		bump(s->rules, key, 1);
+	}
 	if (d->provider)
 		bump(s->providers, d->provider, 1);
 }
