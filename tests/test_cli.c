@@ -425,6 +425,25 @@ static int appears(const char *path, const char *needle)
 	return 0;
 }
 
+/* Wait (up to ten seconds) until process pid holds path open, as a
+ * follower does once it has found the file's end; then a moment more. A
+ * loaded machine starts it late: a fixed sleep would let it miss lines. */
+static void wait_following(pid_t pid, const char *path)
+{
+	char fd[64], target[512];
+	for (int i = 0; i < 200; i++) {
+		for (int k = 0; k < 16; k++) {
+			snprintf(fd, sizeof fd, "/proc/%d/fd/%d", (int)pid, k);
+			ssize_t n = readlink(fd, target, sizeof target - 1);
+			if (n > 0 && (target[n] = '\0', !strcmp(target, path))) {
+				usleep(200000);
+				return;
+			}
+		}
+		usleep(50000);
+	}
+}
+
 static void append(const char *path, const char *mode, const char *line)
 {
 	FILE *f = fopen(path, mode);
@@ -456,8 +475,8 @@ static void scan__follow__growth_rotation_truncation_new_file(void **state)
 			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 			_exit(127);
 		}
-		/* started at the end: the old line is not reported (valgrind starts slowly) */
-		usleep(*wrapper ? 3000000 : 300000);
+		/* started at the end: the old line is not reported */
+		wait_following(pid, log);
 		const char *who[] = { "grow", "rot", "trunc", "new" };
 		for (int k = 0; k < 4; k++) {
 			snprintf(line, sizeof line,
@@ -470,7 +489,7 @@ static void scan__follow__growth_rotation_truncation_new_file(void **state)
 				append(log, "w", ""); /* truncated in place */
 			append(k == 3 ? later : log, k == 1 ? "w" : "a", line);
 			if (summary) {
-				usleep(300000);
+				usleep(*wrapper ? 1500000 : 600000);
 				continue;
 			}
 			char want[64];
