@@ -302,7 +302,7 @@ struct smtpdiag_scanner {
 	uint64_t last_line, last_end; /* its first line, and the line after it */
 	uint32_t last_key;
 	int last_textual;
-	int last_closing; /* a 421: the server then closes the connection */
+	int last_code; /* its code; after a 421 the server closes the connection */
 };
 
 void smtpdiag_scanner_init(struct smtpdiag_scanner *s);

@@ -836,13 +836,14 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 			(strstr(f->reply.text, "SMTP Error:") || strstr(f->reply.text, "Mailer Error:"))) ||
 		       (f->line - s->last_line <= 3 && nested_exception(line, len)) ||
 		       /* the connection lost after a 421 closed it (swaks) */
-		       (f->line - s->last_end <= 2 && s->last_closing &&
+		       (f->line - s->last_end <= 2 && s->last_code == 421 &&
 			f->diagnosis.category == SMTPDIAG_CAT_NETWORK) ||
 		       (f->line - s->last_line <= 2 && s->last_textual && !f->recipient[0] &&
 			!f->time[0]);
 	/* the same reply again, where a program repeats it */
 	uint64_t dist = f->line - s->last_line;
-	if (!f->reply.text_len && dist <= 3) /* its bare code: curl's "RCPT failed: 550" */
+	if (!f->reply.text_len && !f->reply.status.cls && f->reply.code == s->last_code &&
+	    dist <= 20) /* its bare code: curl's "RCPT failed: 550" after the transcript */
 		return 1;
 	return ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
 		(dist <= 20 && nested_exception(line, len)) ||         /* Java, .NET */
@@ -943,7 +944,7 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			}
 			s->last_line = f->line;
 			s->last_end = s->line;
-			s->last_closing = f->reply.code == 421;
+			s->last_code = f->reply.code;
 			s->last_key = reply_key(f);
 			s->last_textual = !f->reply.code && !f->reply.status.cls && !f->recipient[0];
 			return 0;
