@@ -251,6 +251,9 @@ static int code_boundary(const char *b, size_t i, int has_status)
 		k--;
 	if (at_line_start(b, k))
 		return 1;
+	/* "Expected smtp code 250, got 552": what a program got */
+	if (k >= 4 && smtpdiag__equal_fold(b + k - 4, " got", 4))
+		return 1;
 	/* "[SMTP Error Code 550]"; not "Expected response code 250" */
 	if (b[i] >= '4' && k >= 5 && k < i && !smtpdiag__is_alnum((unsigned char)b[k - 5]) &&
 	    smtpdiag__fold[(unsigned char)b[k - 4]] == 'c' &&

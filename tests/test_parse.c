@@ -58,6 +58,8 @@ static const struct shape shapes[] = {
 	{ "the status repeated inside the words (Gmail's lines pasted without their codes)",
 	  "552 5.7.0 a potential 5.7.0 security issue. Visit 5.7.0 https://x", 552, "5.7.0",
 	  "a potential security issue. Visit https://x" },
+	{ "the code a program got, not the one it expected (Node)",
+	  "Error: Expected smtp code 250, got 552", 552, "", "" },
 	{ "lettre's code in parentheses", "permanent error (550): 5.7.1 Relaying denied", 550,
 	  "5.7.1", "Relaying denied" },
 	{ "Ruby's code said twice", "could not get 3xx (550: 550 5.7.1 Relaying denied)", 550,
