@@ -147,6 +147,32 @@ static void advice__every_rule_and_category__cause_and_fix(void **state)
 	}
 }
 
+/* A phrase of the vocabulary, met whole, means one category: two families
+ * of different categories with the same phrase would decide by their order.
+ * (Parts of compositions are shared by design.) */
+static void words__every_phrase__one_category(void **state)
+{
+	(void)state;
+	for (size_t p = 0; p < SMTPDIAG__NPHRASES; p++) {
+		const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
+		int category = -1;
+		for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
+			size_t k = smtpdiag__uses[u].rule;
+			if (k >= SMTPDIAG__NRULES)
+				continue; /* a provider marker */
+			const struct smtpdiag__rule *r = &smtpdiag__rules[k];
+			if (r->layer != SMTPDIAG__LAYER_WORDS || r->nslots != 1)
+				continue;
+			const char *id = smtpdiag__str(r->id);
+			if (category >= 0 && r->category != category)
+				print_message("phrase %zu of %s is also in another category\n", p,
+					      id ? id : "?");
+			assert_true(category < 0 || r->category == category);
+			category = r->category;
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +181,7 @@ int main(void)
 		cmocka_unit_test(names__every_enum_value__named_once),
 		cmocka_unit_test(clients__every_profile__every_key_placed),
 		cmocka_unit_test(advice__every_rule_and_category__cause_and_fix),
+		cmocka_unit_test(words__every_phrase__one_category),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
