@@ -711,6 +711,35 @@ static int says_failed(const char *buf, size_t n)
 	return 0;
 }
 
+/* An event's reason written as one CamelCase word ("SoftBounceMailboxFull",
+ * "SPFProblem", as email service providers name their bounce classes),
+ * into out as words ("Soft Bounce Mailbox Full"): its length, or 0 when s
+ * is no such word. */
+static size_t camel_words(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t w = 0, humps = 0;
+	while (n && (*s == ' ' || *s == '"'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\n'))
+		n--;
+	if (n < 4 || 2 * n > cap)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z';
+		if (!upper && !lower)
+			return 0;
+		if (i && upper && ((s[i - 1] >= 'a' && s[i - 1] <= 'z') ||
+				   (i + 1 < n && s[i + 1] >= 'a' && s[i + 1] <= 'z' &&
+				    s[i - 1] >= 'A' && s[i - 1] <= 'Z'))) {
+			out[w++] = ' ';
+			humps++;
+		}
+		out[w++] = (char)c;
+	}
+	return humps ? w : 0;
+}
+
 static int reply_class(const struct smtpdiag_reply *r)
 {
 	return r->code ? r->code / 100 : r->status.cls;
@@ -769,6 +798,13 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 		return smtpdiag_classify_with(rules, r, d);
 	}
 	smtpdiag_reply_from_text(buf, len, r);
+	if (smtpdiag_classify_with(rules, r, d) != SMTPDIAG_ENOMATCH)
+		return 0;
+	char words[160];
+	size_t n = camel_words(buf, len, words, sizeof words);
+	if (!n)
+		return SMTPDIAG_ENOREPLY;
+	smtpdiag_reply_from_text(words, n, r);
 	return smtpdiag_classify_with(rules, r, d) == SMTPDIAG_ENOMATCH ? SMTPDIAG_ENOREPLY : 0;
 }
 

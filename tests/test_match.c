@@ -57,6 +57,9 @@ static const struct choice choices[] = {
 	{ "the socket exploded", 0, "t.none", SMTPDIAG_BY_TEXT, "network", "transient", 0 },
 	{ "550 the socket exploded", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
 	{ "nothing known here", SMTPDIAG_ENOREPLY, NULL, SMTPDIAG_BY_STATUS, "unknown", "permanent", 0 },
+	/* a reason written as one CamelCase word, as ESPs name bounce classes */
+	{ "SoftBounceMailboxFull", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "McAfee", SMTPDIAG_ENOREPLY, NULL, SMTPDIAG_BY_STATUS, "unknown", "permanent", 0 },
 	/* a provider's documented severity overrides the code's class */
 	{ "550 daily limit reached", 0, "t.override", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 1 },
 	{ "daily limit reached", 0, "t.override", SMTPDIAG_BY_TEXT, "rate-limit", "transient", 0 },
