@@ -233,17 +233,17 @@ static long score(const struct smtpdiag_reply *r, long matched, const uint16_t *
 	       status_agrees * STATUS_AGREES + provider_seen * PROVIDER_AGREES;
 }
 
-/* Do the words of a category decide over the reply's status? They do unless
- * the status is a telling one of another category that does not yield to
- * them (data/enhanced-status.txt, `yields`): 5.1.1 stands against words of
- * spam, 5.7.1 says too little to stand against anything. */
-static int status_yields(const struct smtpdiag_reply *r, int category)
+/* The categories whose words decide over the reply's status, as bits: all
+ * but where the status is a telling one of another category that does not
+ * yield to them (data/enhanced-status.txt, `yields`): 5.1.1 stands against
+ * words of spam, 5.7.1 says too little to stand against anything. */
+static uint32_t status_yields(const struct smtpdiag_reply *r)
 {
 	const struct smtpdiag__entry *e;
-	if (!r->status.cls || !(e = smtpdiag__status_entry(r->status)))
-		return 1;
-	return e->category == category || e->category == SMTPDIAG_CAT_UNKNOWN ||
-	       ((e->yields >> category) & 1);
+	if (!r->status.cls || !(e = smtpdiag__status_entry(r->status)) ||
+	    e->category == SMTPDIAG_CAT_UNKNOWN)
+		return ~(uint32_t)0;
+	return e->yields | (uint32_t)1 << e->category;
 }
 
 /* The best matching rule of each layer (SMTPDIAG__LAYER_RULES, _WORDS,
@@ -253,6 +253,7 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		       int best[SMTPDIAG__NLAYERS], long chars_of_best[SMTPDIAG__NLAYERS])
 {
 	long best_score[SMTPDIAG__NLAYERS];
+	uint32_t yields = status_yields(r); /* looked up once, not per rule */
 	uint8_t slots[SMTPDIAG__NRULES];
 	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
 	uint16_t touched[SMTPDIAG__NRULES];
@@ -308,7 +309,7 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		long more = rule->composed ? matched - longest : 0;
 		sc = sc * TIE_STEPS + (more < TIE_STEPS - 1 ? more : TIE_STEPS - 1);
 		int l = rule->layer;
-		if (l == SMTPDIAG__LAYER_WORDS && !status_yields(r, rule->category))
+		if (l == SMTPDIAG__LAYER_WORDS && !((yields >> rule->category) & 1))
 			continue; /* the reply's status stands against these words */
 		if (sc > best_score[l] || (sc == best_score[l] && (int)k < best[l])) {
 			best[l] = (int)k;
