@@ -304,24 +304,16 @@ static int expected_code(const char *b, size_t i)
 	return 0;
 }
 
-/* Is the number at i a program's exit status, as a report's
- * "Diagnostic-Code: X-Unix; 255" gives it? */
-static int unix_status(const char *b, size_t i)
+/* Does the word before the number at i, past any of the bytes in skip,
+ * end with `word`? A number after it is no reply code: a program's exit
+ * status ("Diagnostic-Code: X-Unix; 255"), a limit's count ("rate limit
+ * exceeded: 334 from host"). */
+static int after_word(const char *b, size_t i, const char *skip, const char *word)
 {
-	size_t k = i;
-	while (k > 0 && b[k - 1] == ' ')
+	size_t k = i, n = strlen(word);
+	while (k > 0 && b[k - 1] && strchr(skip, b[k - 1]))
 		k--;
-	return k >= 7 && smtpdiag__equal_fold(b + k - 7, "x-unix;", 7);
-}
-
-/* Is the number at i a count that a limit names: Postfix's "Message
- * delivery request rate limit exceeded: 334 from host"? */
-static int limit_count(const char *b, size_t i)
-{
-	size_t k = i;
-	while (k > 0 && (b[k - 1] == ' ' || b[k - 1] == ':'))
-		k--;
-	return k < i && k >= 8 && smtpdiag__equal_fold(b + k - 8, "exceeded", 8);
+	return k >= n && smtpdiag__equal_fold(b + k - n, word, n);
 }
 
 /* A reply that begins with a basic code at i. */
@@ -334,7 +326,8 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 				    (b[i + 2] - '0'), .sep = ' ' };
 	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
 		h->quote = b[i - 1];
-	if (expected_code(b, i) || unix_status(b, i) || limit_count(b, i))
+	if (expected_code(b, i) || after_word(b, i, " ", "x-unix;") ||
+	    after_word(b, i, " :", "exceeded"))
 		return 0;
 	if (i > 1 && j < len && b[i - 1] == '[' && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
 	    b[j] == ']')
