@@ -485,11 +485,14 @@ static void scan__follow__growth_rotation_truncation_new_file(void **state)
 				 "unknown (in reply to RCPT TO command))\n", k + 1, k + 1, who[k]);
 			if (k == 1)
 				assert_int_equal(rename(log, rotated), 0);
-			if (k == 2)
-				append(log, "w", ""); /* truncated in place */
+			if (k == 2) { /* truncated in place; the follower looks at least once a
+				       * second, and must see it empty before it grows again */
+				append(log, "w", "");
+				usleep(*wrapper ? 3000000 : 1200000);
+			}
 			append(k == 3 ? later : log, k == 1 ? "w" : "a", line);
-			if (summary) {
-				usleep(*wrapper ? 1500000 : 600000);
+			if (summary) { /* no output to wait for: more than the follower's second */
+				usleep(*wrapper ? 4000000 : 1500000);
 				continue;
 			}
 			char want[64];
