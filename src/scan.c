@@ -835,8 +835,8 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 		return (f->line - s->last_line <= 8 &&
 			(strstr(f->reply.text, "SMTP Error:") || strstr(f->reply.text, "Mailer Error:"))) ||
 		       (f->line - s->last_line <= 3 && nested_exception(line, len)) ||
-		       /* the connection lost after a 421 closed it (swaks) */
-		       (f->line - s->last_end <= 2 && s->last_code == 421 &&
+		       /* the connection lost on the line after a 421 closed it (swaks) */
+		       (f->line == s->last_end && s->last_code == 421 &&
 			f->diagnosis.category == SMTPDIAG_CAT_NETWORK) ||
 		       (f->line - s->last_line <= 2 && s->last_textual && !f->recipient[0] &&
 			!f->time[0]);
