@@ -775,6 +775,10 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 	while (smtpdiag_parse(buf, len, &pos, r) == 0) {
 		if (smtpdiag__is_failure(r)) {
 			permanent_later(buf, len, r);
+			struct smtpdiag_status st;
+			if (!r->status.cls && smtpdiag__status_field(buf, len, &st) &&
+			    st.cls == r->code / 100)
+				r->status = st;
 			return diagnose_reply(rules, buf, len, r, d);
 		}
 		if (!found++)

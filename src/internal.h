@@ -60,6 +60,10 @@ static inline int smtpdiag__is_failure(const struct smtpdiag_reply *r)
 	return cls == 4 || cls == 5;
 }
 
+/* parse.c: the status of a pasted delivery report's "Status:" field, when
+ * a line starts with one; returns 1 and sets *st, or 0. */
+int smtpdiag__status_field(const char *buf, size_t len, struct smtpdiag_status *st);
+
 /* status.c */
 
 /* Read an enhanced status code at the start of s[0, len): the number of bytes

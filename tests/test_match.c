@@ -168,7 +168,9 @@ static const struct choice choices[] = {
 	/* a report's bare status stands for the server's coded reply after it */
 	{ "Action: failed Status: 5.0.0 Diagnostic-Code: smtp; 552 delta", 0, "t.alt",
 	  SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
-	{ "Status: 5.2.2\nDiagnostic-Code: smtp; 552 zzz", 0, NULL, SMTPDIAG_BY_CODE, "unknown",
+	/* and a report's Status field gives its status to the Diagnostic-Code
+	 * pasted with it */
+	{ "Status: 5.2.2\nDiagnostic-Code: smtp; 552 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox",
 	  "permanent", 0 },
 	/* so does a gateway's "5.1.0 - ..." summary */
 	{ "5.1.0 - Unknown address error 552-'5.2.2 delta'", 0, "t.alt", SMTPDIAG_BY_TEXT, "size",

@@ -290,6 +290,39 @@ static void smtpdiag_reply_from_text__postfix_connect__host_and_port(void **stat
 	assert_int_equal(r.port, 25);
 }
 
+static void smtpdiag_reply_from_text__pasted_report_fields__status_taken(void **state)
+{
+	static const char in[] = "Action: failed\nStatus: 5.4.4\n"
+				 "Diagnostic-Code: DNS; Host not found";
+	static const char not_a_field[] = "delivery status: 5.4.4 is what it said";
+	struct smtpdiag_reply r;
+	(void)state;
+	smtpdiag_reply_from_text(in, sizeof in - 1, &r);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.status.cls, 5);
+	assert_int_equal(r.status.subject, 4);
+	assert_int_equal(r.status.detail, 4);
+	smtpdiag_reply_from_text(not_a_field, sizeof not_a_field - 1, &r);
+	assert_int_equal(r.status.cls, 0);
+}
+
+static void smtpdiag_diagnose__report_fields__status_of_the_field(void **state)
+{
+	static const char in[] = "Final-Recipient: rfc822; bob@example.org\n"
+				 "Status: 5.1.1\nDiagnostic-Code: smtp; 550 sorry, no such address";
+	static const char other_class[] = "Status: 4.4.1\nDiagnostic-Code: smtp; 550 zzz";
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	(void)state;
+	assert_int_equal(smtpdiag_diagnose(in, sizeof in - 1, &r, &d), 0);
+	assert_int_equal(r.code, 550);
+	assert_int_equal(r.status.cls, 5);
+	assert_int_equal(r.status.subject, 1);
+	assert_int_equal(r.status.detail, 1);
+	assert_int_equal(smtpdiag_diagnose(other_class, sizeof other_class - 1, &r, &d), 0);
+	assert_int_equal(r.status.cls, 0);
+}
+
 static void smtpdiag_status_parse__forms__exact(void **state)
 {
 	struct smtpdiag_status st;
@@ -359,6 +392,8 @@ int main(void)
 		cmocka_unit_test(smtpdiag_parse__white_space_at_every_offset__folded_once),
 		cmocka_unit_test(smtpdiag_reply_from_text__bulk_mailer__host_and_port),
 		cmocka_unit_test(smtpdiag_reply_from_text__postfix_connect__host_and_port),
+		cmocka_unit_test(smtpdiag_reply_from_text__pasted_report_fields__status_taken),
+		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
