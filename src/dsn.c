@@ -71,8 +71,15 @@ static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n
 	smtpdiag__header_field(g, n, "Final-Recipient", &p);
 	if (!p)
 		smtpdiag__header_field(g, n, "Original-Recipient", &p);
-	if (!p)
-		return;
+	if (!p) {
+		/* a recipient's group that names no one still reports a failure:
+		 * it has the per-recipient fields Action and Status */
+		const char *status;
+		smtpdiag__header_field(g, n, "Action", &p);
+		smtpdiag__header_field(g, n, "Status", &status);
+		if (!p || !status)
+			return;
+	}
 	struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
 	if (!b)
 		return;
