@@ -73,13 +73,14 @@ static inline const uint32_t *record(uint32_t s)
 static inline uint32_t step(uint32_t s, uint32_t k)
 {
 	const uint32_t *r = record(s);
-	uint32_t head = r[0], x0 = r[1], x1 = r[2], x2 = r[3];
+	uint32_t head = r[0];
 	uint32_t next = smtpdiag__ac_rows[(size_t)(s >> SMTPDIAG__AC_REC_BITS) *
 					  SMTPDIAG__AC_CLASSES + k];
-	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 3, "one select per exception");
-	next = (head >> 8 & 0xff) == k ? x0 : next;
-	next = (head >> 16 & 0xff) == k ? x1 : next;
-	next = head >> 24 == k ? x2 : next;
+	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 4, "one select per exception");
+	next = (head & 0xff) == k ? r[1] : next;
+	next = (head >> 8 & 0xff) == k ? r[2] : next;
+	next = (head >> 16 & 0xff) == k ? r[3] : next;
+	next = head >> 24 == k ? r[4] : next;
 	return next;
 }
 
@@ -96,10 +97,10 @@ static int starts_word(const unsigned char *in, size_t end, size_t n)
 	return j == 0 || !smtpdiag__is_alnum(in[j - 1]);
 }
 
-/* Note the phrases that end at state s (record r), the text's byte `end`. */
-static void saw_outputs(struct matches *m, const uint32_t *r, const unsigned char *in, size_t end)
+/* Note the phrases that end at state s, the text's byte `end`. */
+static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, size_t end)
 {
-	for (const uint32_t *o = &smtpdiag__ac_out_list[r[1 + (r[0] & 3)]];; o++) {
+	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-1]];; o++) {
 		uint32_t p = *o & ~(SMTPDIAG__AC_LAST | SMTPDIAG__AC_WORD);
 		if (!has_bit(m->phrase, p) &&
 		    (!(*o & SMTPDIAG__AC_WORD) || starts_word(in, end, smtpdiag__phrases[p].len)))
@@ -114,9 +115,8 @@ static void saw_outputs(struct matches *m, const uint32_t *r, const unsigned cha
 static inline void saw_output(struct matches *m, uint32_t s, const unsigned char *in,
 			      size_t end)
 {
-	const uint32_t *r = record(s);
-	if (__builtin_expect(r[0] & SMTPDIAG__AC_OUT, 0))
-		saw_outputs(m, r, in, end);
+	if (__builtin_expect((record(s)[0] & 0xff000000u) == SMTPDIAG__AC_ENDS, 0))
+		saw_outputs(m, s, in, end);
 }
 
 /* The text folded as the generator folded the phrases, for a user's rules:

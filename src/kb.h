@@ -121,15 +121,17 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
  * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states >>
  * SMTPDIAG__AC_REC_SHIFT; the root's is 0. Both places come from the name,
  * so that a step's loads do not wait for each other. The record: a head
- * word, SMTPDIAG__AC_OUT when a phrase ends at the state | the number n of
- * its exceptions (at most SMTPDIAG__AC_EXCEPTIONS) | the class of exception
- * i << (8 + 8 i), SMTPDIAG__AC_NO_CLASS where there is none; the next state
- * of each exception; when a phrase ends there, the place in ac_out_list of
+ * word, the class of exception i << 8 i (SMTPDIAG__AC_NO_CLASS where there
+ * is none), then the next state of each exception (at most
+ * SMTPDIAG__AC_EXCEPTIONS). Where a phrase ends, the head's top byte is
+ * SMTPDIAG__AC_ENDS >> 24 (so there are at most SMTPDIAG__AC_EXCEPTIONS - 1
+ * exceptions), and the word before the head is the place in ac_out_list of
  * the phrases that end there, longest first, the last one marked
  * SMTPDIAG__AC_LAST. On a class without an exception the next state is the
  * row's at the class. The shallow states, and those that would need more
- * exceptions, have a row of their own; the records are in depth-first
- * order, and a step may read SMTPDIAG__AC_EXCEPTIONS words past the last.
+ * exceptions, have a row of their own; the records are the shallow
+ * states' first, then the others in depth-first order, and a step may read
+ * SMTPDIAG__AC_EXCEPTIONS words past the last.
  */
 SMTPDIAG__TABLE const uint8_t smtpdiag__ac_class[256];
 SMTPDIAG__TABLE const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */

@@ -23,12 +23,13 @@
 #define SMTPDIAG__NLAYERS 3
 
 /* The automaton's tables (kb.h): the most exceptions a state's record has;
- * in a record's head word, a phrase ends at the state, and the class of an
- * unused exception; in the list of phrases found at a state, its last, and
- * a short word that must not be read inside a longer one ("ssl" in
- * "misslyckades", "locked" in "blocked"). */
-#define SMTPDIAG__AC_EXCEPTIONS 3 /* the matcher reads this many */
-#define SMTPDIAG__AC_OUT 0x4u
+ * in a record's head word, a phrase ends at the state (its top byte, in
+ * place of a fourth exception), and the class of an unused exception; in
+ * the list of phrases found at a state, its last, and a short word that
+ * must not be read inside a longer one ("ssl" in "misslyckades", "locked"
+ * in "blocked"). */
+#define SMTPDIAG__AC_EXCEPTIONS 4 /* the matcher reads this many */
+#define SMTPDIAG__AC_ENDS 0xfe000000u
 #define SMTPDIAG__AC_NO_CLASS 0xffu
 #define SMTPDIAG__AC_LAST 0x80000000u
 #define SMTPDIAG__AC_WORD 0x40000000u /* the phrase counts only where a word starts */

@@ -343,11 +343,13 @@ static void build_automaton(void)
  * (its own, or the nearest on its failure chain that has one), and the few
  * classes on which it goes elsewhere than that row says: its own edges and
  * those of the states between. A state with more than AC_EXCEPTIONS of
- * them, or as shallow as DENSE_DEPTH, where a walk spends most of its
- * steps, gets a row of its own. A state is named by its row and its
+ * them (AC_EXCEPTIONS - 1 where a phrase ends, as the head's last byte says
+ * so), or as shallow as DENSE_DEPTH, where a walk spends most of its
+ * steps, gets a row of its own (a state as deep as DENSE_DEPTH + 1 then
+ * inherits fewer exceptions). A state is named by its row and its
  * record's place in one array together, so that a step's two loads both
- * depend on the name alone; the records are in depth-first order (a
- * phrase's states lie together).
+ * depend on the name alone; the records are the shallow states' first,
+ * then the others in depth-first order (a phrase's states lie together).
  *
  * White space is one space in the folded text: the state after a space
  * goes to itself on another, so that the matcher need not skip runs.
@@ -389,6 +391,22 @@ static int has_output_state(uint32_t s)
 {
 	return states[s].term || states[s].dict;
 }
+
+/* Place state u's record at nr, at a multiple of unit words (the word
+ * before it, when a phrase ends at u, holds where its phrases are). */
+static void place(uint32_t u, size_t *nr, size_t unit, uint32_t *name,
+		  const uint32_t *row_of, const unsigned char *nex)
+{
+	int out = has_output_state(u);
+	*nr = (*nr + (size_t)out + unit - 1) & ~(unit - 1);
+	name[u] = (uint32_t)((row_of[u] >> 1) << rec_bits | *nr >> rec_shift);
+	*nr += 1u + nex[u];
+}
+
+/* The records of states this shallow, which every walk reads, come first
+ * and together: a run over a few distinct replies then touches fewer of
+ * the table's pages (the process's memory counts every page mapped). */
+#define SHALLOW_DEPTH 3
 
 static void resolve_automaton(void)
 {
@@ -445,7 +463,9 @@ static void resolve_automaton(void)
 				except(&e, space, s, 1);
 		}
 		nex[s] = 0;
-		if (s == 0 || depth[s] <= DENSE_DEPTH || e.n > SMTPDIAG__AC_EXCEPTIONS) {
+		/* where a phrase ends, the head's last byte says so */
+		unsigned fit = SMTPDIAG__AC_EXCEPTIONS - (has_output_state(s) ? 1 : 0);
+		if (s == 0 || depth[s] <= DENSE_DEPTH || e.n > fit) {
 			if ((ndense + 1) * nclasses > rows_cap) {
 				rows_cap = 2 * (ndense + 1) * nclasses;
 				dense_row = xrealloc(dense_row, rows_cap * sizeof *dense_row);
@@ -469,9 +489,10 @@ static void resolve_automaton(void)
 		}
 	}
 
-	/* the records, depth first (children by byte), each at a multiple of
-	 * 1 << rec_shift words: the fewest that lets every place fit in the
-	 * bits of a name that its row leaves */
+	/* the records, the shallow states' breadth first, then the others
+	 * depth first (children by byte), each at a multiple of 1 << rec_shift
+	 * words: the fewest that lets every place fit in the bits of a name
+	 * that its row leaves */
 	unsigned row_bits = 1;
 	while (((size_t)1 << row_bits) < ndense)
 		row_bits++;
@@ -480,12 +501,13 @@ static void resolve_automaton(void)
 	for (rec_shift = 0;; rec_shift++) {
 		size_t top = 0, unit = (size_t)1 << rec_shift;
 		nr = 0;
+		for (size_t i = 0; i < nstates && depth[bfs[i]] <= SHALLOW_DEPTH; i++)
+			place(bfs[i], &nr, unit, name, row_of, nex);
 		stack[top++] = 0;
 		while (top) {
 			uint32_t u = stack[--top];
-			nr = (nr + unit - 1) & ~(unit - 1);
-			name[u] = (uint32_t)((row_of[u] >> 1) << rec_bits | nr >> rec_shift);
-			nr += 1u + nex[u] + (has_output_state(u) ? 1u : 0u);
+			if (depth[u] > SHALLOW_DEPTH)
+				place(u, &nr, unit, name, row_of, nex);
 			for (size_t i = states[u].nedges; i-- > 0;)
 				stack[top++] = states[u].next[i];
 		}
@@ -501,13 +523,13 @@ static void resolve_automaton(void)
 		uint32_t *r = recs + ((size_t)(name[s] & ((1u << rec_bits) - 1)) << rec_shift);
 		int out = has_output_state((uint32_t)s);
 		const uint32_t *x = ex + s * SMTPDIAG__AC_EXCEPTIONS;
-		r[0] = (out ? SMTPDIAG__AC_OUT : 0) | nex[s];
-		for (unsigned j = 0; j < SMTPDIAG__AC_EXCEPTIONS; j++)
-			r[0] |= (j < nex[s] ? x[j] >> 24 : SMTPDIAG__AC_NO_CLASS) << (8 + 8 * j);
+		r[0] = out ? SMTPDIAG__AC_ENDS : 0;
+		for (unsigned j = 0; j < SMTPDIAG__AC_EXCEPTIONS - (out ? 1 : 0); j++)
+			r[0] |= (j < nex[s] ? x[j] >> 24 : SMTPDIAG__AC_NO_CLASS) << 8 * j;
 		for (unsigned j = 0; j < nex[s]; j++)
 			r[1 + j] = name[x[j] & 0xffffff];
 		if (out)
-			r[1 + nex[s]] = (uint32_t)nout_list;
+			r[-1] = (uint32_t)nout_list;
 		for (uint32_t t = states[s].term ? (uint32_t)s : states[s].dict; out && t;) {
 			GROW(out_list, nout_list, out_list_cap);
 			out_list[nout_list++] = (states[t].term - 1) |
