@@ -21,11 +21,16 @@
 enum { PER_CHAR = 4, CODE_AGREES = 40, STATUS_AGREES = 40, PROVIDER_AGREES = 20 };
 enum { TIE_STEPS = 64 }; /* below one score step: how compositions break ties */
 
+enum { PHRASE_WORDS = (SMTPDIAG__NPHRASES + 63) / 64 };
+
 struct matches {
-	uint64_t phrase[(SMTPDIAG__NPHRASES + 63) / 64];
+	/* the phrases seen; a word of it counts only once written, as said by
+	 * written[], so that a reply clears a few words rather than all */
+	uint64_t phrase[PHRASE_WORDS];
+	uint64_t written[(PHRASE_WORDS + 63) / 64];
 	/* the words of phrase[] that are not 0, so that the rules are found
 	 * without a look at every word */
-	uint16_t word[(SMTPDIAG__NPHRASES + 63) / 64];
+	uint16_t word[PHRASE_WORDS];
 	size_t nwords;
 	uint64_t providers[(SMTPDIAG__NPROVIDERS + 64) / 64]; /* markers seen */
 	int provider; /* the provider whose marker came first in the text, + 1 */
@@ -43,12 +48,20 @@ static void set_bit(uint64_t *set, size_t i)
 	set[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
+static int seen_phrase(const struct matches *m, size_t p)
+{
+	return has_bit(m->written, p / 64) && has_bit(m->phrase, p);
+}
+
 /* Note the providers that phrase p is a marker of. */
 static void saw_phrase(struct matches *m, uint32_t p)
 {
 	const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
-	if (!m->phrase[p / 64])
+	if (!has_bit(m->written, p / 64)) {
+		set_bit(m->written, p / 64);
+		m->phrase[p / 64] = 0;
 		m->word[m->nwords++] = (uint16_t)(p / 64);
+	}
 	set_bit(m->phrase, p);
 	for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
 		size_t k = smtpdiag__uses[u].rule;
@@ -73,14 +86,17 @@ static inline const uint32_t *record(uint32_t s)
 static inline uint32_t step(uint32_t s, uint32_t k)
 {
 	const uint32_t *r = record(s);
-	uint32_t head = r[0];
+	/* every word read whether it counts or not, so that the compiler
+	 * selects (cmov) rather than branches, half the steps taking an
+	 * exception */
+	uint32_t head = r[0], x0 = r[1], x1 = r[2], x2 = r[3], x3 = r[4];
 	uint32_t next = smtpdiag__ac_rows[(size_t)(s >> SMTPDIAG__AC_REC_BITS) *
 					  SMTPDIAG__AC_CLASSES + k];
 	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 4, "one select per exception");
-	next = (head & 0xff) == k ? r[1] : next;
-	next = (head >> 8 & 0xff) == k ? r[2] : next;
-	next = (head >> 16 & 0xff) == k ? r[3] : next;
-	next = head >> 24 == k ? r[4] : next;
+	next = (head & 0xff) == k ? x0 : next;
+	next = (head >> 8 & 0xff) == k ? x1 : next;
+	next = (head >> 16 & 0xff) == k ? x2 : next;
+	next = head >> 24 == k ? x3 : next;
 	return next;
 }
 
@@ -102,7 +118,7 @@ static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, 
 {
 	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-1]];; o++) {
 		uint32_t p = *o & ~(SMTPDIAG__AC_LAST | SMTPDIAG__AC_WORD);
-		if (!has_bit(m->phrase, p) &&
+		if (!seen_phrase(m, p) &&
 		    (!(*o & SMTPDIAG__AC_WORD) || starts_word(in, end, smtpdiag__phrases[p].len)))
 			saw_phrase(m, p);
 		if (*o & SMTPDIAG__AC_LAST)
@@ -154,7 +170,13 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 	const unsigned char *in = (const unsigned char *)text;
 	unsigned char folded[4];
 	uint32_t s = 0;
-	memset(m, 0, sizeof *m);
+	/* all but phrase[] and word[], of which written[] and nwords tell */
+	memset(m->written, 0, sizeof m->written);
+	m->nwords = 0;
+	memset(m->providers, 0, sizeof m->providers);
+	m->provider = 0;
+	m->folded = NULL;
+	m->nfolded = 0;
 	if (folded_out) {
 		m->folded = folded_out;
 		m->nfolded = fold_for_rules(text, len, folded_out);
@@ -254,6 +276,10 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 {
 	long best_score[SMTPDIAG__NLAYERS];
 	uint32_t yields = status_yields(r); /* looked up once, not per rule */
+	/* per rule touched (a bit in used[], so that a reply clears that
+	 * rather than every rule's slots): its match lines satisfied, the
+	 * characters each matched */
+	uint64_t used[(SMTPDIAG__NRULES + 63) / 64];
 	uint8_t slots[SMTPDIAG__NRULES];
 	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
 	uint16_t touched[SMTPDIAG__NRULES];
@@ -265,7 +291,7 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		chars_of_best[l] = 0;
 	}
 
-	memset(slots, 0, sizeof slots);
+	memset(used, 0, sizeof used);
 	for (size_t i = 0; i < m->nwords; i++) {
 		size_t w = m->word[i];
 		for (uint64_t bits = m->phrase[w]; bits; bits &= bits - 1) {
@@ -276,7 +302,9 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 				if (k >= SMTPDIAG__NRULES)
 					continue; /* a provider marker */
 				unsigned slot = smtpdiag__uses[u].slot;
-				if (!slots[k]) {
+				if (!has_bit(used, k)) {
+					set_bit(used, k);
+					slots[k] = 0;
 					memset(chars[k], 0, sizeof chars[k]);
 					touched[ntouched++] = (uint16_t)k;
 				}
