@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-#define BLOCK (1u << 20) /* the read buffer of a stream */
+#define BLOCK (1u << 18) /* the read buffer of a stream */
 
 enum format { LINES, JSON, TSV, SUMMARY, SUMMARY_JSON, SUMMARY_METRICS };
 
