@@ -735,30 +735,17 @@ static void find_host(const char *b, size_t len, const char *key,
 	}
 }
 
-/* A delivery report's "Status: 5.1.1" field at the start of a line of a
- * paste (RFC 3464, 2.3.4): the status of the report's Diagnostic-Code,
- * which a person copies with it and which often carries none of its own. */
+/* A delivery report's "Status: 5.1.1" field on a line of a paste (RFC
+ * 3464, 2.3.4): the status of the report's Diagnostic-Code, which a person
+ * copies with it and which often carries none of its own. */
 int smtpdiag__status_field(const char *b, size_t len, struct smtpdiag_status *st)
 {
-	static const char name[] = "status:";
-	const size_t n = sizeof name - 1;
-	for (size_t i = 0; i + n < len; i++) {
-		const char *k = memchr(b + i, ':', len - i);
-		if (!k)
-			break;
-		i = (size_t)(k - b);
-		size_t f = i + 1 - n;
-		if (i + 1 < n || !smtpdiag__equal_fold(b + f, name, n))
-			continue;
-		while (f > 0 && (b[f - 1] == ' ' || b[f - 1] == '\t'))
-			f--;
-		if (!at_line_start(b, f))
-			continue;
-		size_t v = skip_blanks(b, len, i + 1);
-		if (status_at(b, len, v, st))
-			return 1;
-	}
-	return 0;
+	const char *v;
+	size_t n = smtpdiag__header_field(b, len, "Status", &v);
+	if (!v)
+		return 0;
+	size_t k = skip_blanks(v, n, 0);
+	return status_at(v, n, k, st) != 0;
 }
 
 int smtpdiag_reply_from_text(const char *buf, size_t len,
