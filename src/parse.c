@@ -225,6 +225,36 @@ static size_t status_at(const char *b, size_t len, size_t i,
 	return n;
 }
 
+/* Does the word before the number at i, past any of the bytes in skip,
+ * end with `word`? A number after it is no reply code: a program's exit
+ * status ("Diagnostic-Code: X-Unix; 255"), a limit's count ("rate limit
+ * exceeded: 334 from host"). */
+static int after_word(const char *b, size_t i, const char *skip, const char *word)
+{
+	size_t k = i, n = strlen(word);
+	while (k > 0 && b[k - 1] && strchr(skip, b[k - 1]))
+		k--;
+	return k >= n && smtpdiag__equal_fold(b + k - n, word, n);
+}
+
+/* Does a word that names a reply end at k: "SMTP 550", "Negative SMTP
+ * reply:550"? Or one that names a failure, before a code that only SMTP
+ * uses (421, 45x, 53x, 55x; HTTP shares 500 to 504): "Hard Fail 550"? */
+static int reply_word_before(const char *b, size_t k, size_t i)
+{
+	static const char *const reply[] = { "smtp", "reply", "response" };
+	static const char *const failure[] = { "fail", "failed", "failure", "error" };
+	for (size_t w = 0; w < sizeof reply / sizeof *reply; w++)
+		if (after_word(b, k, "", reply[w]))
+			return 1;
+	int smtp_only = (b[i] == '4' && (b[i + 1] == '5' || (b[i + 1] == '2' && b[i + 2] == '1'))) ||
+			(b[i] == '5' && (b[i + 1] == '3' || b[i + 1] == '5'));
+	for (size_t w = 0; smtp_only && w < sizeof failure / sizeof *failure; w++)
+		if (after_word(b, k, "", failure[w]))
+			return 1;
+	return 0;
+}
+
 /* Is the code at i set apart from its left? Not inside a word or a number
  * ("0x800CCC79", "#10060", "host:465"), and either first on its line or after
  * something that introduces a reply ("said:", "response: \"", "=", "<**"). */
@@ -241,7 +271,7 @@ static int code_boundary(const char *b, size_t i, int has_status)
 	 * to the command it answered) is a reply, as its status shows */
 	if (p == ':' && i >= 2 && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
 	    (!has_status || smtpdiag__is_digit((unsigned char)b[i - 2])))
-		return 0;
+		return reply_word_before(b, i - 1, i);
 	if (p == ':' && i >= 2 && b[i - 2] == ':')
 		return 0; /* an IPv6 address's "::222" */
 	if (has_status)
@@ -253,6 +283,8 @@ static int code_boundary(const char *b, size_t i, int has_status)
 		return 1;
 	/* "Expected smtp code 250, got 552": what a program got */
 	if (k >= 4 && smtpdiag__equal_fold(b + k - 4, " got", 4))
+		return 1;
+	if (reply_word_before(b, k, i))
 		return 1;
 	/* "[SMTP Error Code 550]"; not "Expected response code 250" */
 	if (b[i] >= '4' && k >= 5 && k < i && !smtpdiag__is_alnum((unsigned char)b[k - 5]) &&
@@ -302,18 +334,6 @@ static int expected_code(const char *b, size_t i)
 			return 1;
 	}
 	return 0;
-}
-
-/* Does the word before the number at i, past any of the bytes in skip,
- * end with `word`? A number after it is no reply code: a program's exit
- * status ("Diagnostic-Code: X-Unix; 255"), a limit's count ("rate limit
- * exceeded: 334 from host"). */
-static int after_word(const char *b, size_t i, const char *skip, const char *word)
-{
-	size_t k = i, n = strlen(word);
-	while (k > 0 && b[k - 1] && strchr(skip, b[k - 1]))
-		k--;
-	return k >= n && smtpdiag__equal_fold(b + k - n, word, n);
 }
 
 /* A reply that begins with a basic code at i. */

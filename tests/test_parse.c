@@ -60,6 +60,12 @@ static const struct shape shapes[] = {
 	  "a potential security issue. Visit https://x" },
 	{ "the code a program got, not the one it expected (Node)",
 	  "Error: Expected smtp code 250, got 552", 552, "", "" },
+	{ "a code after the word SMTP", "SMTP 550 (recipient rejected GL/BL)", 550, "",
+	  "(recipient rejected GL/BL)" },
+	{ "a code glued to \"reply:\"", "Failed to send - Negative SMTP reply:550 Not allowed", 550,
+	  "", "Not allowed" },
+	{ "a reply's code after the word \"fail\"", "Hard Fail 550 Action not taken", 550, "",
+	  "Action not taken" },
 	{ "lettre's code in parentheses", "permanent error (550): 5.7.1 Relaying denied", 550,
 	  "5.7.1", "Relaying denied" },
 	{ "Ruby's code said twice", "could not get 3xx (550: 550 5.7.1 Relaying denied)", 550,
@@ -179,6 +185,8 @@ static const char *const not_replies[] = {
 	"Diagnostic-Code: X-Unix; 255", /* a program's exit status */
 	"warning: Message delivery request rate limit exceeded: 334 from x[192.0.2.1]", /* a count */
 	"Oct 07 13:04:23 mx postfix/smtp[229]: 8A7D11657: to=<a@example.com>", /* a process id */
+	"Request failed with error 500 Internal Server Error", /* HTTP's, not a reply */
+	"Retry failed 3 times, 250 messages left",
 };
 
 static void smtpdiag_parse__no_reply__enoreply(void **state)
