@@ -822,6 +822,8 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 		 * "SMTP Error: Could not connect"): its words may tell */
 		if (says_failed(buf, len)) {
 			smtpdiag_reply_from_text(buf, len, r);
+			if (r->status.cls == 2) /* a log's "dsn=2.6.0": the success */
+				r->status = (struct smtpdiag_status){ 0 };
 			if (smtpdiag_classify_with(rules, r, d) == 0 &&
 			    d->matched_by == SMTPDIAG_BY_TEXT && d->category != SMTPDIAG_CAT_OK)
 				return 0;

@@ -755,15 +755,29 @@ static void find_host(const char *b, size_t len, const char *key,
 	}
 }
 
+/* A log line's "dsn=4.3.0" field (Postfix, Sendmail): the status of a
+ * delivery the line reports, with or without the reply. */
+static int dsn_field(const char *b, size_t len, struct smtpdiag_status *st)
+{
+	for (const char *p = b; (p = memchr(p, '=', (size_t)(b + len - p))); p++) {
+		size_t i = (size_t)(p - b);
+		if (i >= 3 && smtpdiag__equal_fold(p - 3, "dsn", 3) &&
+		    (i == 3 || p[-4] == ' ' || p[-4] == ',') && status_at(b, len, i + 1, st))
+			return 1;
+	}
+	return 0;
+}
+
 /* A delivery report's "Status: 5.1.1" field on a line of a paste (RFC
  * 3464, 2.3.4): the status of the report's Diagnostic-Code, which a person
- * copies with it and which often carries none of its own. */
+ * copies with it and which often carries none of its own. Or a log line's
+ * "dsn=" field. */
 int smtpdiag__status_field(const char *b, size_t len, struct smtpdiag_status *st)
 {
 	const char *v;
 	size_t n = smtpdiag__header_field(b, len, "Status", &v);
 	if (!v)
-		return 0;
+		return dsn_field(b, len, st);
 	size_t k = skip_blanks(v, n, 0);
 	return status_at(v, n, k, st) != 0;
 }

@@ -314,6 +314,27 @@ static void smtpdiag_reply_from_text__pasted_report_fields__status_taken(void **
 	assert_int_equal(r.status.cls, 0);
 }
 
+static void smtpdiag_reply_from_text__log_dsn_field__status_taken(void **state)
+{
+	static const char postfix[] = "postfix/error[15977]: CDF41320F4F: to=<a@example.com>, "
+				      "relay=none, delay=4.5, dsn=4.3.0, status=deferred "
+				      "(mail transport unavailable)";
+	static const char sendmail[] = "sendmail[31574]: mBDIY: to=<a@example.com>, "
+				       "mailer=esmtp, dsn=5.0.0, stat=Service unavailable";
+	static const char inside_a_word[] = "smtp_dsn=5.1.1 was configured";
+	struct smtpdiag_reply r;
+	(void)state;
+	smtpdiag_reply_from_text(postfix, sizeof postfix - 1, &r);
+	assert_int_equal(r.status.cls, 4);
+	assert_int_equal(r.status.subject, 3);
+	assert_int_equal(r.status.detail, 0);
+	smtpdiag_reply_from_text(sendmail, sizeof sendmail - 1, &r);
+	assert_int_equal(r.status.cls, 5);
+	assert_int_equal(r.status.subject, 0);
+	smtpdiag_reply_from_text(inside_a_word, sizeof inside_a_word - 1, &r);
+	assert_int_equal(r.status.cls, 0);
+}
+
 static void smtpdiag_diagnose__report_fields__status_of_the_field(void **state)
 {
 	static const char in[] = "Final-Recipient: rfc822; bob@example.org\n"
@@ -401,6 +422,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_reply_from_text__bulk_mailer__host_and_port),
 		cmocka_unit_test(smtpdiag_reply_from_text__postfix_connect__host_and_port),
 		cmocka_unit_test(smtpdiag_reply_from_text__pasted_report_fields__status_taken),
+		cmocka_unit_test(smtpdiag_reply_from_text__log_dsn_field__status_taken),
 		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
 	};
