@@ -573,16 +573,23 @@ static void tidy(struct smtpdiag_reply *r)
 /* ---- the reply ----------------------------------------------------------- */
 
 /* The blanks that indent the line holding i. */
-static size_t indent_of(const char *b, size_t i)
+/* Where the line holding i starts: back to where at_line_start says a line
+ * starts, a byte at a time without a call, as a reply may begin far into a
+ * log line. */
+static size_t line_start(const char *b, size_t i)
 {
-	/* back to where at_line_start says a line starts, a byte at a time
-	 * without a call: a reply may begin far into a log line */
 	for (; i > 0; i--) {
 		unsigned char c = (unsigned char)b[i - 1];
 		if (c == '\n' || c == '\r' ||
 		    ((c == 'n' || c == 'r') && i >= 2 && b[i - 2] == '\\'))
 			break;
 	}
+	return i;
+}
+
+static size_t indent_of(const char *b, size_t i)
+{
+	i = line_start(b, i);
 	size_t n = 0;
 	while (b[i + n] == ' ' || b[i + n] == '\t')
 		n++;
@@ -592,13 +599,16 @@ static size_t indent_of(const char *b, size_t i)
 /* Is the line at `line` a folded part of the reply above it: indented deeper
  * than the reply's first line, not blank, not a reply of its own? Bounces fold
  * long replies so ("said: 550 5.1.1\n    <a@b>: Recipient address rejected"),
- * as mail headers fold a long Diagnostic-Code. */
-static int folded_line(const char *b, size_t len, size_t line, size_t indent)
+ * as mail headers fold a long Diagnostic-Code. A reply that begins an indented
+ * line goes on at the same indent (Exim: "    450 4.7.1 <a@b>: Recipient
+ * address rejected:\n    Sorry, ... their mailbox is full"). */
+static int folded_line(const char *b, size_t len, size_t line, size_t indent,
+		       int begins_line)
 {
 	size_t j = skip_blanks(b, len, line);
 	struct head h;
-	return j - line > indent && j < len && !is_break(b, len, j) &&
-	       !code_head(b, len, j, &h);
+	return (j - line > indent || (begins_line && indent > 0 && j - line == indent)) &&
+	       j < len && !is_break(b, len, j) && !code_head(b, len, j, &h);
 }
 
 static size_t read_reply(const char *b, size_t len, size_t start,
@@ -606,6 +616,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 {
 	struct text t = { r, 0 };
 	size_t p = h->text, indent = (size_t)-1; /* not yet known */
+	int begins_line = 0; /* does the reply begin its (indented) line? */
 	char sep = h->sep;
 
 	memset(r, 0, sizeof *r);
@@ -663,9 +674,12 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 		/* a folded line is indented: the reply's own indent is needed
 		 * only then (it may begin far into a long line) */
 		if (sep != '-' && line < len && (b[line] == ' ' || b[line] == '\t') &&
-		    indent == (size_t)-1)
+		    indent == (size_t)-1) {
 			indent = indent_of(b, start);
-		if (sep != '-' && indent != (size_t)-1 && folded_line(b, len, line, indent)) {
+			begins_line = start == line_start(b, start) + indent;
+		}
+		if (sep != '-' && indent != (size_t)-1 &&
+		    folded_line(b, len, line, indent, begins_line)) {
 			t.space = r->text_len > 0;
 			p = skip_blanks(b, len, line);
 			continue;

@@ -38,6 +38,13 @@ static const struct shape shapes[] = {
 	  "    mailbox table (in reply to RCPT TO\n    command)\n\nThe mail system\n",
 	  550, "5.1.1", "<bob@example.org>: Recipient address rejected: User unknown in virtual "
 	  "mailbox table" },
+	{ "a reply that begins an indented line goes on at that indent (Exim)",
+	  "  bob@example.org\n    SMTP error from remote mail server after RCPT TO:<bob@example.org>:\n"
+	  "    450 4.7.1 <bob@example.org>: Recipient address rejected:\n"
+	  "    Sorry, their mailbox is full\n    retry timeout exceeded\n\n-- \n",
+	  450, "4.7.1",
+	  "<bob@example.org>: Recipient address rejected: Sorry, their mailbox is full retry "
+	  "timeout exceeded" },
 	{ "a folded Diagnostic-Code header",
 	  "Diagnostic-Code: smtp; 552 5.2.2 <bob@example.org>: mailbox\n full\nLast-Attempt-Date: x",
 	  552, "5.2.2", "<bob@example.org>: mailbox full" },
