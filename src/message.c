@@ -301,6 +301,19 @@ static int says(const char *value, const char *const *words)
 	return 0;
 }
 
+/* Does the subject read as a mail failure, in any language the vocabulary
+ * knows: a filter's notice "Attachment type not allowed", "FOUND VIRUS IN
+ * MAIL", "Unzustellbar: ..."? */
+static int subject_says_failed(const char *subject)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	if (!subject[0] || smtpdiag_reply_from_text(subject, strlen(subject), &r) ||
+	    smtpdiag_classify(&r, &d))
+		return 0;
+	return d.matched_by == SMTPDIAG_BY_TEXT && d.category != SMTPDIAG_CAT_OK;
+}
+
 /* The header's signs of a delivery report that has no delivery-status part:
  * the senders and subjects MTAs give their reports. */
 static int reported_by_mta(const char *hdr, size_t n, const char *subject)
@@ -326,7 +339,7 @@ static int reported_by_mta(const char *hdr, size_t n, const char *subject)
 	smtpdiag__header_field(hdr, n, "X-MLServer", &failed);
 	if (failed && strstr(from, "-admin@"))
 		return 1;
-	return says(from, senders) || says(subject, subjects);
+	return says(from, senders) || says(subject, subjects) || subject_says_failed(subject);
 }
 
 static int auto_reply(const char *hdr, size_t n, const char *subject)
