@@ -791,9 +791,42 @@ static void permanent_later(const char *buf, size_t len, struct smtpdiag_reply *
 		}
 }
 
+void smtpdiag__at_mail_from(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+{
+	if (d->category != SMTPDIAG_CAT_RECIPIENT || strcmp(r->command, "MAIL FROM"))
+		return;
+	d->category = SMTPDIAG_CAT_SENDER;
+	d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_SENDER].who;
+	put_advice(d, &smtpdiag__categories[SMTPDIAG_CAT_SENDER].advice);
+}
+
+static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, size_t len,
+			 struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d);
+
+/* The diagnosis of the first failure in buf; a recipient's failure that
+ * the paste says answered MAIL FROM ("Mail command failed: 550 ...", "(in
+ * reply to MAIL FROM command)", Exim's "after MAIL FROM:<...>") is the
+ * sender's: the server refused the address the mail is from. */
 int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 			   size_t len, struct smtpdiag_reply *r,
 			   struct smtpdiag_diagnosis *d)
+{
+	int k = diagnose_text(rules, buf, len, r, d);
+	if (k == 0 && d->category == SMTPDIAG_CAT_RECIPIENT) {
+		size_t n = r->end < len ? r->end : len;
+		if (!r->command[0])
+			smtpdiag__exim_command(buf, n, r->command, sizeof r->command,
+					       smtpdiag__find_plain);
+		if (!r->command[0])
+			smtpdiag__program_command(buf, n, r->command, sizeof r->command,
+						  smtpdiag__find_plain);
+		smtpdiag__at_mail_from(r, d);
+	}
+	return k;
+}
+
+static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, size_t len,
+			 struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
 	size_t pos = 0, first = 0;
 	int found = 0;

@@ -64,6 +64,23 @@ static inline int smtpdiag__is_failure(const struct smtpdiag_reply *r)
  * a line starts with one; returns 1 and sets *st, or 0. */
 int smtpdiag__status_field(const char *buf, size_t len, struct smtpdiag_status *st);
 
+/* command.c: the SMTP command a failure answered, as named around its reply,
+ * into dst (unchanged when none is named). A finder returns the first
+ * occurrence of key (a string literal) in line[0, len), or NULL. */
+typedef const char *(*smtpdiag__finder)(const char *line, size_t len, const char *key);
+const char *smtpdiag__find_plain(const char *s, size_t n, const char *key);
+/* The command s[0, n) starts with ("RCPT TO:<a@b>", "end of data"): 1. */
+int smtpdiag__command_at(const char *s, size_t n, char *dst, size_t cap);
+/* Exim's "... after RCPT TO:<a@b>: 550 ...". */
+void smtpdiag__exim_command(const char *line, size_t len, char *dst, size_t cap,
+			    smtpdiag__finder find);
+/* A program's or MTA's words: "Mail command failed", "SMTPSenderRefused". */
+void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t cap,
+			       smtpdiag__finder find);
+/* classify.c: a recipient's failure given in answer to MAIL FROM is the
+ * sender's: d becomes category sender, with its advice. */
+void smtpdiag__at_mail_from(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d);
+
 /* status.c */
 
 /* Read an enhanced status code at the start of s[0, len): the number of bytes

@@ -153,49 +153,12 @@ static void time_stamp(const char *line, size_t len, char *dst, size_t cap)
 	dst[n] = '\0';
 }
 
-/* The SMTP command that s[0, n) starts with, as its usual name, into dst;
- * 0 when s starts with none (an AUTH exchange's base64). "." alone is the
- * end of DATA. */
-static int command_at(const char *s, size_t n, char *dst, size_t cap)
-{
-	static const char *const commands[][2] = {
-		{ "RCPT TO", "RCPT TO" },     { "MAIL FROM", "MAIL FROM" },
-		{ "end of data", "DATA" },    { "DATA", "DATA" },
-		{ "BDAT", "BDAT" },           { "AUTH", "AUTH" },
-		{ "EHLO", "EHLO" },           { "HELO", "HELO" },
-		{ "STARTTLS", "STARTTLS" },   { "RSET", "RSET" },
-		{ "QUIT", "QUIT" },           { "initial connection", "CONNECT" },
-		{ ".", "DATA" },
-	};
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
-		size_t k = strlen(commands[i][0]);
-		if (k > n || memcmp(s, commands[i][0], k) || (k == 1 && n > 1) ||
-		    strlen(commands[i][1]) >= cap)
-			continue;
-		strcpy(dst, commands[i][1]);
-		return 1;
-	}
-	return 0;
-}
-
-/* Exim writes the SMTP command a reply answered as "after RCPT TO:<...>". */
-static void exim_command(const char *line, size_t len, char *dst, size_t cap)
-{
-	const char *after = find(line, len, " after ");
-	if (!after)
-		return;
-	after += 7;
-	if ((size_t)(line + len - after) > 10 && !memcmp(after, "pipelined ", 10))
-		after += 10;
-	command_at(after, (size_t)(line + len - after), dst, cap);
-}
-
 /* A client's command line of a transcript, into the finding (with the
  * recipient of "RCPT TO:<...>"); 0 when it is no command. */
 static int client_command(const char *s, const char *end, struct smtpdiag_finding *f)
 {
 	size_t n = (size_t)(end - s);
-	if (!command_at(s, n, f->reply.command, sizeof f->reply.command))
+	if (!smtpdiag__command_at(s, n, f->reply.command, sizeof f->reply.command))
 		return 0;
 	if (!strcmp(f->reply.command, "RCPT TO") && !f->recipient[0])
 		field(s, n, "<", ">", f->recipient, sizeof f->recipient);
@@ -325,52 +288,6 @@ static int transcript_line(const char *line, size_t len)
 	return (i < len && line[i] == '<') || find(line, len, "SERVER -> CLIENT:");
 }
 
-/* The command that programs name in their own words: Exim's "rejected
- * RCPT", Sendmail's "ruleset=check_rcpt", msmtp's errormsg, Python's and
- * Java's exception classes, PHPMailer's "RCPT TO command failed". */
-static void program_command(const char *line, size_t len, char *dst, size_t cap)
-{
-	static const char *const says[][2] = {
-		{ "rejected RCPT", "RCPT TO" },        { "ruleset=check_rcpt", "RCPT TO" },
-		{ "reject: RCPT from", "RCPT TO" },     { "SmtpFailedRecipient", "RCPT TO" },
-		{ "SMTPAddressFailedException", "RCPT TO" },
-		{ "SMTPSenderFailedException", "MAIL FROM" },
-		{ "SASL authentication failed", "AUTH" }, { "AuthenticationFailedException", "AUTH" },
-		{ "SMTPRecipientsRefused", "RCPT TO" }, { "errormsg='recipient address", "RCPT TO" },
-		{ "SMTPSenderRefused", "MAIL FROM" },  { "errormsg='envelope from address", "MAIL FROM" },
-		{ "ruleset=check_mail", "MAIL FROM" },  { "SMTPAuthenticationError", "AUTH" },
-		{ "errormsg='authentication failed", "AUTH" }, { "SMTPDataError", "DATA" },
-		{ "errormsg='the server did not accept the mail", "DATA" },
-		{ "errormsg='the server does not support TLS", "STARTTLS" },
-		{ "Could not convert socket to TLS", "STARTTLS" }, /* JavaMail */
-		{ "Error: Invalid login:", "AUTH" },    { "Error: Mail command failed:", "MAIL FROM" },
-		{ "Error: Message failed:", "DATA" },   { "Error: Data command failed:", "DATA" },
-		{ "all recipients were rejected:", "RCPT TO" },
-		{ "refused to talk to me:", "CONNECT" }, /* Postfix, at the greeting */
-		/* msmtp on standard error, the line above its "server message:" */
-		{ "msmtp: recipient address", "RCPT TO" },
-		{ "msmtp: envelope from address", "MAIL FROM" },
-		{ "msmtp: authentication failed", "AUTH" },
-		{ "msmtp: the server did not accept the mail", "DATA" },
-		{ "msmtp: cannot get initial OK message", "CONNECT" },
-	};
-	for (size_t i = 0; i < sizeof says / sizeof *says; i++)
-		if (find(line, len, says[i][0]) && strlen(says[i][1]) < cap) {
-			strcpy(dst, says[i][1]);
-			return;
-		}
-	/* PHPMailer: "SMTP ERROR: RCPT TO command failed: 550 ..." */
-	const char *p = find(line, len, "SMTP ERROR: ");
-	const char *c = p ? find(p, (size_t)(line + len - p), " command failed") : NULL;
-	if (c && (size_t)(c - p - 12) < cap) {
-		size_t n = (size_t)(c - p - 12);
-		memcpy(dst, p + 12, n);
-		dst[n] = '\0';
-		if (!strcmp(dst, "Password") || !strcmp(dst, "Username"))
-			strcpy(dst, "AUTH");
-	}
-}
-
 /* msmtp on standard error says the step that failed, and the recipient, on
  * the line above "msmtp: server message: 550 ...":
  * "msmtp: recipient address bob@example.org not accepted by the server". */
@@ -384,7 +301,7 @@ static void msmtp_step(const char *block, const char *buf, size_t len,
 	while (start > block && start[-1] != '\n')
 		start--;
 	size_t n = (size_t)(end - start);
-	program_command(start, n, f->reply.command, sizeof f->reply.command);
+	smtpdiag__program_command(start, n, f->reply.command, sizeof f->reply.command, find);
 	if (!f->recipient[0])
 		field(start, n, "msmtp: recipient address ", " \r", f->recipient,
 		      sizeof f->recipient);
@@ -513,9 +430,9 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 	if (!strcmp(r->host, "none"))
 		r->host[0] = '\0';
 	if (!r->command[0])
-		exim_command(line, len, r->command, sizeof r->command);
+		smtpdiag__exim_command(line, len, r->command, sizeof r->command, find);
 	if (!r->command[0])
-		program_command(line, len, r->command, sizeof r->command);
+		smtpdiag__program_command(line, len, r->command, sizeof r->command, find);
 	/* msmtp's recipients= are the message's; a refusal at MAIL FROM is
 	 * about the sender, not about them */
 	if (!strcmp(r->command, "MAIL FROM") && find(line, len, "recipients="))
@@ -785,6 +702,7 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 		js_properties(buf + len, buf + avail, f);
 	if (!strncmp(r->command, "AUTH ", 5)) /* Nodemailer's "AUTH PLAIN" */
 		r->command[4] = '\0';
+	smtpdiag__at_mail_from(r, &f->diagnosis);
 }
 
 /* ---- echoes ----------------------------------------------------------------- */

@@ -342,6 +342,36 @@ static void smtpdiag_reply_from_text__log_dsn_field__status_taken(void **state)
 	assert_int_equal(r.status.cls, 0);
 }
 
+/* A recipient's words in answer to MAIL FROM are about the sender, however
+ * the paste says so. */
+static void smtpdiag_diagnose__refused_at_mail_from__the_senders(void **state)
+{
+	static const struct {
+		const char *in;
+		enum smtpdiag_category category;
+	} cases[] = {
+		{ "<b@example.org>: host mx[192.0.2.1] said: 550 5.1.1 User unknown (in reply to "
+		  "MAIL FROM command)", SMTPDIAG_CAT_SENDER },
+		{ "Error: Mail command failed: 550 Requested action not taken: mailbox unavailable",
+		  SMTPDIAG_CAT_SENDER },
+		{ "SMTP error from remote mail server after MAIL FROM:<a@example.com>:\n"
+		  "550 5.1.1 unknown user", SMTPDIAG_CAT_SENDER },
+		{ "smtplib.SMTPSenderRefused: (550, b'5.1.1 User unknown', 'a@example.com')",
+		  SMTPDIAG_CAT_SENDER },
+		{ "SMTP error from remote mail server after RCPT TO:<b@example.org>:\n"
+		  "550 5.1.1 unknown user", SMTPDIAG_CAT_RECIPIENT },
+		{ "550 5.1.1 User unknown", SMTPDIAG_CAT_RECIPIENT },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct smtpdiag_reply r;
+		struct smtpdiag_diagnosis d;
+		print_message("input: %s\n", cases[i].in);
+		assert_int_equal(smtpdiag_diagnose(cases[i].in, strlen(cases[i].in), &r, &d), 0);
+		assert_int_equal(d.category, cases[i].category);
+	}
+}
+
 static void smtpdiag_diagnose__report_fields__status_of_the_field(void **state)
 {
 	static const char in[] = "Final-Recipient: rfc822; bob@example.org\n"
@@ -430,6 +460,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_reply_from_text__postfix_connect__host_and_port),
 		cmocka_unit_test(smtpdiag_reply_from_text__pasted_report_fields__status_taken),
 		cmocka_unit_test(smtpdiag_reply_from_text__log_dsn_field__status_taken),
+		cmocka_unit_test(smtpdiag_diagnose__refused_at_mail_from__the_senders),
 		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
 	};

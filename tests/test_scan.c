@@ -295,6 +295,34 @@ static void scan__sender_named__sender_field(void **state)
 	}
 }
 
+/* A recipient's words in answer to MAIL FROM are about the sender. */
+static void scan__refused_at_mail_from__the_senders(void **state)
+{
+	static const struct {
+		const char *line;
+		enum smtpdiag_category category;
+	} cases[] = {
+		{ "Jun 1 10:00:00 mx postfix/smtp[1]: 1A2B: to=<b@example.org>, dsn=5.1.1, "
+		  "status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown "
+		  "(in reply to MAIL FROM command))\n", SMTPDIAG_CAT_SENDER },
+		{ "Error: Mail command failed: 550 Requested action not taken: mailbox "
+		  "unavailable\n", SMTPDIAG_CAT_SENDER },
+		{ "Jun 1 10:00:00 mx postfix/smtp[1]: 1A2B: to=<b@example.org>, dsn=5.1.1, "
+		  "status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown "
+		  "(in reply to RCPT TO command))\n", SMTPDIAG_CAT_RECIPIENT },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct smtpdiag_scanner s;
+		struct smtpdiag_finding f;
+		size_t pos = 0;
+		smtpdiag_scanner_init(&s);
+		print_message("line: %s", cases[i].line);
+		assert_int_equal(smtpdiag_scan(&s, cases[i].line, strlen(cases[i].line), &pos, 1, &f), 0);
+		assert_int_equal(f.diagnosis.category, cases[i].category);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +331,7 @@ int main(void)
 		cmocka_unit_test(scan__sample_logs__exactly_the_expected_failures),
 		cmocka_unit_test(scan__reply_near_block_end__more_then_one_finding),
 		cmocka_unit_test(scan__sender_named__sender_field),
+		cmocka_unit_test(scan__refused_at_mail_from__the_senders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
