@@ -270,6 +270,15 @@ static void scan__reply_near_block_end__more_then_one_finding(void **state)
 	free(buf);
 }
 
+/* The one finding of a line. */
+static void scan_one(const char *line, struct smtpdiag_finding *f)
+{
+	struct smtpdiag_scanner s;
+	size_t pos = 0;
+	smtpdiag_scanner_init(&s);
+	assert_int_equal(smtpdiag_scan(&s, line, strlen(line), &pos, 1, f), 0);
+}
+
 /* The envelope sender that Python's SMTPSenderRefused names last among its
  * arguments. */
 static void scan__sender_named__sender_field(void **state)
@@ -286,11 +295,8 @@ static void scan__sender_named__sender_field(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct smtpdiag_scanner s;
 		struct smtpdiag_finding f;
-		size_t pos = 0;
-		smtpdiag_scanner_init(&s);
-		assert_int_equal(smtpdiag_scan(&s, cases[i].line, strlen(cases[i].line), &pos, 1, &f), 0);
+		scan_one(cases[i].line, &f);
 		assert_string_equal(f.sender, cases[i].sender);
 	}
 }
@@ -313,12 +319,9 @@ static void scan__refused_at_mail_from__the_senders(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct smtpdiag_scanner s;
 		struct smtpdiag_finding f;
-		size_t pos = 0;
-		smtpdiag_scanner_init(&s);
 		print_message("line: %s", cases[i].line);
-		assert_int_equal(smtpdiag_scan(&s, cases[i].line, strlen(cases[i].line), &pos, 1, &f), 0);
+		scan_one(cases[i].line, &f);
 		assert_int_equal(f.diagnosis.category, cases[i].category);
 	}
 }
