@@ -23,15 +23,26 @@ enum { TIE_STEPS = 64 }; /* below one score step: how compositions break ties */
 
 enum { PHRASE_WORDS = (SMTPDIAG__NPHRASES + 63) / 64 };
 
+/* A rule that a phrase seen is used by: its match lines satisfied, the
+ * characters each matched. */
+struct touched {
+	uint16_t rule;
+	uint8_t slots, nslots;
+	uint16_t chars[SMTPDIAG__MAX_SLOTS];
+};
+
 struct matches {
 	/* the phrases seen; a word of it counts only once written, as said by
 	 * written[], so that a reply clears a few words rather than all */
 	uint64_t phrase[PHRASE_WORDS];
 	uint64_t written[(PHRASE_WORDS + 63) / 64];
-	/* the words of phrase[] that are not 0, so that the rules are found
-	 * without a look at every word */
-	uint16_t word[PHRASE_WORDS];
-	size_t nwords;
+	/* the rules touched, noted as each phrase is first seen: a bit in
+	 * used[] and their place in touched[] (so that a reply clears the bits
+	 * rather than every rule's slots) */
+	uint64_t used[(SMTPDIAG__NRULES + 63) / 64];
+	uint16_t place[SMTPDIAG__NRULES];
+	struct touched touched[SMTPDIAG__NRULES];
+	size_t ntouched;
 	uint64_t providers[(SMTPDIAG__NPROVIDERS + 64) / 64]; /* markers seen */
 	int provider; /* the provider whose marker came first in the text, + 1 */
 	char *folded; /* the folded text, for a user's rules; or NULL */
@@ -53,23 +64,35 @@ static int seen_phrase(const struct matches *m, size_t p)
 	return has_bit(m->written, p / 64) && has_bit(m->phrase, p);
 }
 
-/* Note the providers that phrase p is a marker of. */
+/* Note phrase p: the providers it is a marker of, the slots of the rules
+ * it is used by (where a line has alternatives, the longest found counts). */
 static void saw_phrase(struct matches *m, uint32_t p)
 {
 	const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
 	if (!has_bit(m->written, p / 64)) {
 		set_bit(m->written, p / 64);
 		m->phrase[p / 64] = 0;
-		m->word[m->nwords++] = (uint16_t)(p / 64);
 	}
 	set_bit(m->phrase, p);
 	for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
-		size_t k = smtpdiag__uses[u].rule;
+		const struct smtpdiag__use *use = &smtpdiag__uses[u];
+		size_t k = use->rule;
 		if (k >= SMTPDIAG__NRULES) {
 			set_bit(m->providers, k - SMTPDIAG__NRULES);
 			if (!m->provider)
 				m->provider = (int)(k - SMTPDIAG__NRULES) + 1;
+			continue;
 		}
+		if (!has_bit(m->used, k)) {
+			set_bit(m->used, k);
+			m->place[k] = (uint16_t)m->ntouched;
+			m->touched[m->ntouched++] = (struct touched){ .rule = (uint16_t)k,
+								    .nslots = use->nslots };
+		}
+		struct touched *t = &m->touched[m->place[k]];
+		t->slots |= (uint8_t)(1u << use->slot);
+		if (ph->len > t->chars[use->slot])
+			t->chars[use->slot] = ph->len;
 	}
 }
 
@@ -170,9 +193,11 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 	const unsigned char *in = (const unsigned char *)text;
 	unsigned char folded[4];
 	uint32_t s = 0;
-	/* all but phrase[] and word[], of which written[] and nwords tell */
+	/* all but phrase[], place[] and touched[], of which written[], used[]
+	 * and ntouched tell */
 	memset(m->written, 0, sizeof m->written);
-	m->nwords = 0;
+	memset(m->used, 0, sizeof m->used);
+	m->ntouched = 0;
 	memset(m->providers, 0, sizeof m->providers);
 	m->provider = 0;
 	m->folded = NULL;
@@ -276,55 +301,23 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 {
 	long best_score[SMTPDIAG__NLAYERS];
 	uint32_t yields = status_yields(r); /* looked up once, not per rule */
-	/* per rule touched (a bit in used[], so that a reply clears that
-	 * rather than every rule's slots): its match lines satisfied, the
-	 * characters each matched */
-	uint64_t used[(SMTPDIAG__NRULES + 63) / 64];
-	uint8_t slots[SMTPDIAG__NRULES];
-	uint16_t chars[SMTPDIAG__NRULES][SMTPDIAG__MAX_SLOTS];
-	uint16_t touched[SMTPDIAG__NRULES];
-	size_t ntouched = 0;
 
 	for (size_t l = 0; l < SMTPDIAG__NLAYERS; l++) {
 		best[l] = -1;
 		best_score[l] = -1;
 		chars_of_best[l] = 0;
 	}
-
-	memset(used, 0, sizeof used);
-	for (size_t i = 0; i < m->nwords; i++) {
-		size_t w = m->word[i];
-		for (uint64_t bits = m->phrase[w]; bits; bits &= bits - 1) {
-			size_t p = w * 64 + (size_t)__builtin_ctzll(bits);
-			const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
-			for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
-				size_t k = smtpdiag__uses[u].rule;
-				if (k >= SMTPDIAG__NRULES)
-					continue; /* a provider marker */
-				unsigned slot = smtpdiag__uses[u].slot;
-				if (!has_bit(used, k)) {
-					set_bit(used, k);
-					slots[k] = 0;
-					memset(chars[k], 0, sizeof chars[k]);
-					touched[ntouched++] = (uint16_t)k;
-				}
-				slots[k] |= (uint8_t)(1u << slot);
-				/* alternatives of one line: the longest found counts */
-				if (ph->len > chars[k][slot])
-					chars[k][slot] = ph->len;
-			}
-		}
-	}
-	for (size_t i = 0; i < ntouched; i++) {
-		size_t k = touched[i];
-		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
-		if (slots[k] != (1u << rule->nslots) - 1)
+	for (size_t i = 0; i < m->ntouched; i++) {
+		const struct touched *t = &m->touched[i];
+		if (t->slots != (1u << t->nslots) - 1)
 			continue;
+		size_t k = t->rule;
+		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
 		long matched = 0, longest = 0;
 		for (size_t j = 0; j < rule->nslots; j++) {
-			matched += chars[k][j];
-			if (chars[k][j] > longest)
-				longest = chars[k][j];
+			matched += t->chars[j];
+			if (t->chars[j] > longest)
+				longest = t->chars[j];
 		}
 		/* a composition of braced parts ("{mailbox|user} ... {not found|
 		 * unknown}") is only as telling as its longest part: a phrase seen

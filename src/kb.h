@@ -83,6 +83,7 @@ struct smtpdiag__client {
 struct smtpdiag__use {
 	uint16_t rule;
 	uint8_t slot;
+	uint8_t nslots; /* the rule's, so that a match need not read the rule; 0 for a marker */
 };
 
 struct smtpdiag__phrase {

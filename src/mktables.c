@@ -1135,9 +1135,11 @@ static void emit_tables(const char *sources)
 	}
 	fputs("};\n\nconst struct smtpdiag__use smtpdiag__uses[] = {\n", out);
 	for (size_t p = 0; p < nphrases; p++)
-		for (size_t u = 0; u < phrases[p].nuses; u++)
-			fprintf(out, "\t{ %zu, %d },\n", phrases[p].uses[u].rule,
-				phrases[p].uses[u].slot);
+		for (size_t u = 0; u < phrases[p].nuses; u++) {
+			size_t k = phrases[p].uses[u].rule;
+			fprintf(out, "\t{ %zu, %d, %d },\n", k, phrases[p].uses[u].slot,
+				k < nrules ? rules[k].nslots : 0);
+		}
 	fputs("};\n\n", out);
 
 	put_numbers("const uint8_t smtpdiag__ac_class[256]", 256, at_class);
