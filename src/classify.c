@@ -611,9 +611,10 @@ static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_re
 	unsigned long serial = rules ? rules->serial : 0;
 	if (!r || !d)
 		return SMTPDIAG_EINVAL;
-	if (!smtpdiag__memo_get(serial, r, d, &was_framed, &k)) {
+	unsigned set = smtpdiag__memo_set(serial, r); /* the text hashed once */
+	if (!smtpdiag__memo_get(set, serial, r, d, &was_framed, &k)) {
 		k = classify_new(rules, r, d, &was_framed);
-		smtpdiag__memo_put(serial, r, d, was_framed, k);
+		smtpdiag__memo_put(set, serial, r, d, was_framed, k);
 	}
 	if (framed)
 		*framed = was_framed;

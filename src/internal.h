@@ -147,11 +147,13 @@ size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap,
 
 /* memo.c: a diagnosis remembered for a reply of the same code, status and
  * text under the same rules (a serial number, 0 for none), on this thread.
- * memo_get returns 1 and fills *d, *framed and *ret as classifying did, or
- * returns 0. */
-int smtpdiag__memo_get(unsigned long rules, const struct smtpdiag_reply *r,
+ * memo_set is where such a reply is remembered (a hash of it), for get and
+ * put alike. memo_get returns 1 and fills *d, *framed and *ret as
+ * classifying did, or returns 0. */
+unsigned smtpdiag__memo_set(unsigned long rules, const struct smtpdiag_reply *r);
+int smtpdiag__memo_get(unsigned set, unsigned long rules, const struct smtpdiag_reply *r,
 		       struct smtpdiag_diagnosis *d, int *framed, int *ret);
-void smtpdiag__memo_put(unsigned long rules, const struct smtpdiag_reply *r,
+void smtpdiag__memo_put(unsigned set, unsigned long rules, const struct smtpdiag_reply *r,
 			const struct smtpdiag_diagnosis *d, int framed, int ret);
 
 /* Where the body starts: after the first empty line (LF or CRLF), or len. */

@@ -27,7 +27,7 @@ static _Thread_local struct memo memo[MEMO_SETS][2];
 static _Thread_local unsigned long memo_clock;
 
 /* The set of a reply's two slots: by a hash of its code, status and text. */
-static struct memo *memo_set(unsigned long rules, const struct smtpdiag_reply *r)
+unsigned smtpdiag__memo_set(unsigned long rules, const struct smtpdiag_reply *r)
 {
 	uint64_t h = (uint64_t)r->code << 48 ^ (uint64_t)r->status.cls << 32 ^
 		     (uint64_t)r->status.subject << 16 ^ r->status.detail ^ rules;
@@ -42,7 +42,7 @@ static struct memo *memo_set(unsigned long rules, const struct smtpdiag_reply *r
 	uint64_t v = 0;
 	memcpy(&v, s, n);
 	h = (h ^ v ^ r->text_len) * 0x9e3779b97f4a7c15u;
-	return memo[h >> 58];
+	return (unsigned)(h >> 58);
 }
 
 static int same(const struct memo *m, unsigned long rules, const struct smtpdiag_reply *r)
@@ -52,10 +52,10 @@ static int same(const struct memo *m, unsigned long rules, const struct smtpdiag
 	       m->status.detail == r->status.detail && !memcmp(m->text, r->text, r->text_len);
 }
 
-int smtpdiag__memo_get(unsigned long rules, const struct smtpdiag_reply *r,
+int smtpdiag__memo_get(unsigned set_index, unsigned long rules, const struct smtpdiag_reply *r,
 		       struct smtpdiag_diagnosis *d, int *framed, int *ret)
 {
-	struct memo *set = memo_set(rules, r), *m;
+	struct memo *set = memo[set_index], *m;
 	if (same(&set[0], rules, r))
 		m = &set[0];
 	else if (same(&set[1], rules, r))
@@ -69,12 +69,12 @@ int smtpdiag__memo_get(unsigned long rules, const struct smtpdiag_reply *r,
 	return 1;
 }
 
-void smtpdiag__memo_put(unsigned long rules, const struct smtpdiag_reply *r,
+void smtpdiag__memo_put(unsigned set_index, unsigned long rules, const struct smtpdiag_reply *r,
 			const struct smtpdiag_diagnosis *d, int framed, int ret)
 {
 	if (r->text_len > MEMO_TEXT)
 		return;
-	struct memo *set = memo_set(rules, r);
+	struct memo *set = memo[set_index];
 	struct memo *m = set[0].age <= set[1].age ? &set[0] : &set[1]; /* the older */
 	m->rules = rules;
 	m->code = r->code;
