@@ -116,6 +116,10 @@ struct smtpdiag__keys {
 	uint8_t head[256];     /* the keys by a hash of their anchor, from 1 */
 	uint64_t seen[64];     /* a bit for each anchor's hash */
 	uint8_t first[256];    /* 1 for a byte an anchor starts with */
+	/* the anchors' first and second bytes by their nibbles, for the
+	 * vector test of keys.c: [b][0][low] has bit high % 8 for each byte b
+	 * of an anchor, [b][1][high] that bit */
+	uint8_t nibbles[2][2][16];
 };
 
 /* Add key (a string that never changes, known by its address) to the set:

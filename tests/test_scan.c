@@ -1,6 +1,7 @@
 /*
  * test_scan.c - the log scanner: its fast trigger search against the
- * byte-by-byte reference, and every sample log of tests/logs/ against its
+ * byte-by-byte reference, its search for a line's keys against a naive one,
+ * and every sample log of tests/logs/ against its
  * .expect file (each failure's line, category, severity and fields; nothing
  * else reported), whole and in CRLF form.
  */
@@ -77,6 +78,45 @@ static void trigger__plain_success_lines__none(void **state)
 	(void)state;
 	assert_int_equal(smtpdiag__next_trigger(ok, 0, sizeof ok - 1, &lines), sizeof ok - 1);
 	assert_int_equal(lines, 2);
+}
+
+/* ---- the keys of a line ----------------------------------------------------- */
+
+static void keys__random_lines__first_occurrence_of_each(void **state)
+{
+	/* keys whose anchors share bytes and nibbles, a non-ASCII one, and
+	 * lines made of their pieces, long enough for the vector test */
+	static const char *const keys[] = { "to=<", "from=<", " said: ", "dsn=", "(host ",
+					    "status=", ", stat=", "\xc3\xa9t\xc3\xa9", "Co",
+					    "Diagnostic-Code:", "{'", "P ", "\x80\xff", "zz" };
+	static const char alphabet[] = "tofrm=<>:s aid()hn,Co{'P\xc3\xa9\x80\xffzZ0";
+	struct smtpdiag__keys ks;
+	const char *at[SMTPDIAG_KEYS_MAX];
+	char line[300];
+	(void)state;
+	memset(&ks, 0, sizeof ks);
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+		assert_int_equal(smtpdiag__keys_add(&ks, keys[k]), (int)k);
+	for (int round = 0; round < 20000; round++) {
+		size_t len = rnd() % sizeof line;
+		for (size_t i = 0; i < len; i++) {
+			const char *w = keys[rnd() % (sizeof keys / sizeof *keys)];
+			if (rnd() % 6 || i + strlen(w) > len) {
+				line[i] = alphabet[rnd() % (sizeof alphabet - 1)];
+				continue;
+			}
+			size_t n = strlen(w) - rnd() % 2; /* now and then cut short */
+			memcpy(line + i, w, n);
+			i += n - 1;
+		}
+		smtpdiag__keys_find(&ks, line, len, at);
+		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+			size_t n = strlen(keys[k]), i = 0;
+			while (i + n <= len && memcmp(line + i, keys[k], n))
+				i++;
+			assert_ptr_equal(at[k], i + n <= len ? line + i : NULL);
+		}
+	}
 }
 
 /* ---- sample logs ------------------------------------------------------------ */
@@ -331,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(trigger__vector_and_scalar__same_positions_and_lines),
 		cmocka_unit_test(trigger__plain_success_lines__none),
+		cmocka_unit_test(keys__random_lines__first_occurrence_of_each),
 		cmocka_unit_test(scan__sample_logs__exactly_the_expected_failures),
 		cmocka_unit_test(scan__reply_near_block_end__more_then_one_finding),
 		cmocka_unit_test(scan__sender_named__sender_field),
