@@ -21,12 +21,12 @@
 #define CORPUS_DIR "tests/corpus"
 
 /* Raise it as the vocabulary grows; never lower it to let a change pass. */
-#define ACCURACY_FLOOR 0.97
+#define ACCURACY_FLOOR 0.99
 
 /* tests/independent/ holds real texts labelled by someone who saw neither
  * data/ nor the tool's answers: the honest measure, with its own floor. */
 #define INDEPENDENT_DIR "tests/independent"
-#define INDEPENDENT_FLOOR 0.70
+#define INDEPENDENT_FLOOR 0.88
 
 struct tally {
 	size_t exact, exact_bad, open, open_right;
