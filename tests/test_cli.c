@@ -84,6 +84,12 @@ static const struct exit_case exits[] = {
 	{ "explain '550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown'", 3 },
 	{ "explain 535 5.7.8 Username and Password not accepted", 3 },
 	{ "explain 'nothing that looks like mail' 2>/dev/null", 1 },
+	/* log lines that report no failure, though they name a body type or a
+	 * client without a name */
+	{ "explain 'sendmail[123]: x1: from=<a@example.com>, size=123, nrcpts=1, "
+	  "bodytype=8BITMIME, proto=ESMTP' 2>/dev/null", 1 },
+	{ "explain 'postfix/smtpd[12]: disconnect from unknown[192.0.2.4] ehlo=1 mail=1 "
+	  "rcpt=0/1 data=0/1 commands=2/4' 2>/dev/null", 1 },
 	/* words alone: the vocabulary's severity */
 	{ "explain 'Mailbox full'", 2 },
 	{ "explain 'No such domain'", 3 },
