@@ -63,6 +63,9 @@ static inline int smtpdiag__is_failure(const struct smtpdiag_reply *r)
 /* parse.c: the status of a pasted delivery report's "Status:" field, when
  * a line starts with one; returns 1 and sets *st, or 0. */
 int smtpdiag__status_field(const char *buf, size_t len, struct smtpdiag_status *st);
+/* A log line's "dsn=4.3.0" field (Postfix, Sendmail): the status of the
+ * delivery the line reports. */
+int smtpdiag__dsn_field(const char *buf, size_t len, struct smtpdiag_status *st);
 
 /* command.c: the SMTP command a failure answered, as named around its reply,
  * into dst (unchanged when none is named). A finder returns the first

@@ -769,9 +769,7 @@ static void find_host(const char *b, size_t len, const char *key,
 	}
 }
 
-/* A log line's "dsn=4.3.0" field (Postfix, Sendmail): the status of a
- * delivery the line reports, with or without the reply. */
-static int dsn_field(const char *b, size_t len, struct smtpdiag_status *st)
+int smtpdiag__dsn_field(const char *b, size_t len, struct smtpdiag_status *st)
 {
 	for (const char *p = b; (p = memchr(p, '=', (size_t)(b + len - p))); p++) {
 		size_t i = (size_t)(p - b);
@@ -791,7 +789,7 @@ int smtpdiag__status_field(const char *b, size_t len, struct smtpdiag_status *st
 	const char *v;
 	size_t n = smtpdiag__header_field(b, len, "Status", &v);
 	if (!v)
-		return dsn_field(b, len, st);
+		return smtpdiag__dsn_field(b, len, st);
 	size_t k = skip_blanks(v, n, 0);
 	return status_at(v, n, k, st) != 0;
 }

@@ -441,16 +441,6 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 
 /* ---- the reply of a line --------------------------------------------------- */
 
-/* Postfix and Sendmail log the delivery status: "dsn=5.1.1". */
-static int dsn(const char *line, size_t len, struct smtpdiag_status *st)
-{
-	const char *p = find(line, len, "dsn=");
-	if (!p)
-		return 0;
-	p += 4;
-	return smtpdiag__status_scan(p, (size_t)(line + len - p), st) > 0;
-}
-
 /* The first failed reply that starts on the line (it may go on over the next
  * lines, up to buf + avail). Returns 1 with *r. */
 static int failed_reply(const char *line, size_t len, size_t avail,
@@ -463,11 +453,11 @@ static int failed_reply(const char *line, size_t len, size_t avail,
 	return 0;
 }
 
-/* Is the line's "dsn=" a failure (4.x.x or 5.x.x)? Then 1, with that
- * status in *st. */
+/* Is the line's "dsn=" (Postfix, Sendmail) a failure (4.x.x or 5.x.x)?
+ * Then 1, with that status in *st. */
 static int failed_dsn(const char *line, size_t len, struct smtpdiag_status *st)
 {
-	return dsn(line, len, st) && (st->cls == 4 || st->cls == 5);
+	return smtpdiag__dsn_field(line, len, st) && (st->cls == 4 || st->cls == 5);
 }
 
 /* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)"
