@@ -367,17 +367,25 @@ static int same_address(const char *a, const char *b, size_t n)
 	return strlen(a) == n && smtpdiag__equal_fold(a, b, n);
 }
 
+/* Does s[0, n) give no reply and no reason: nothing, or only words that say
+ * a delivery failed ("Unable to deliver")? */
+static int gives_no_reason(const char *s, size_t n)
+{
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	int k = smtpdiag_diagnose(s, n, &r, &d);
+	return k == SMTPDIAG_ENOREPLY ||
+	       (k == 0 && !r.code && !r.status.cls && d.category == SMTPDIAG_CAT_UNKNOWN);
+}
+
 /* The reason for a recipient: its block, and, when the block says nothing a
  * reply or the words could be read from, the text before the first block. */
 static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_build *b,
 			const char *t, const struct block *k, size_t preamble)
 {
-	struct smtpdiag_reply r;
-	struct smtpdiag_diagnosis d;
 	smtpdiag__set_diagnostic(rd, b, t + k->start, k->end - k->start,
 				 smtpdiag__input_offset(rd, k->start));
-	if (preamble &&
-	    smtpdiag_diagnose(t + k->start, k->end - k->start, &r, &d) == SMTPDIAG_ENOREPLY)
+	if (preamble && gives_no_reason(t + k->start, k->end - k->start))
 		smtpdiag__set_diagnostic(rd, b, t, preamble, 0);
 	if (!b->host[0])
 		host_in(t + k->start, k->end - k->start, b->host, sizeof b->host);
@@ -393,10 +401,10 @@ static int says_nothing(const char *s, size_t n)
 {
 	struct smtpdiag_reply r;
 	struct smtpdiag_diagnosis d;
-	if (smtpdiag_diagnose(s, n, &r, &d) != SMTPDIAG_ENOREPLY)
+	if (!gives_no_reason(s, n))
 		return 0;
 	smtpdiag_reply_from_text(s, n, &r);
-	return smtpdiag_classify(&r, &d) == SMTPDIAG_ENOMATCH;
+	return smtpdiag_classify(&r, &d) != 0 || d.category == SMTPDIAG_CAT_UNKNOWN;
 }
 
 /* The addresses of a header value: "a@b, Bob <c@d>". */

@@ -10,6 +10,7 @@
  * entry decides, then the basic code's. A user's rules (rules.c), when given,
  * are chosen among in the same way and win over the built-in ones.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "internal.h"
@@ -353,6 +354,18 @@ static int frame_fits(const struct smtpdiag_reply *r, const struct smtpdiag__rul
 	       e->category == frame->category || e->category == SMTPDIAG_CAT_UNKNOWN;
 }
 
+/* A frame that says only that something failed for now ("421 Temporary
+ * failure") tells less than a reply code whose entry names a cause (421: the
+ * service is not available). Frames that say a message failed for good
+ * ("550 Action not taken") tell that the code's usual cause is not it. */
+static int code_says_more(const struct smtpdiag_reply *r, const struct smtpdiag__rule *frame)
+{
+	const struct smtpdiag__entry *e;
+	return frame->category == SMTPDIAG_CAT_UNKNOWN && frame->alone == SMTPDIAG_TRANSIENT &&
+	       r->code &&
+	       (e = smtpdiag__code_entry(r->code)) && e->category != SMTPDIAG_CAT_UNKNOWN;
+}
+
 static int markers_seen(const struct smtpdiag__user_provider *p,
 			const struct matches *m)
 {
@@ -496,6 +509,42 @@ static void put_user_rule(struct smtpdiag_diagnosis *d, int cls,
 	memcpy(d->refs, a->refs, a->nrefs * sizeof *a->refs);
 }
 
+/* Does the text name an IP address: a dotted quad, "IP=" or the word "IP"? */
+static int names_ip(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (i && isalnum((unsigned char)s[i - 1]))
+			continue;
+		if ((s[i] == 'I' || s[i] == 'i') && (s[i + 1] == 'P' || s[i + 1] == 'p') &&
+		    (i + 2 == n || !isalnum((unsigned char)s[i + 2])))
+			return 1;
+		size_t j = i, dots = 0;
+		for (size_t digits = 0; j < n && dots < 4; j++) {
+			if (isdigit((unsigned char)s[j]) && digits < 3)
+				digits++;
+			else if (s[j] == '.' && digits && dots < 3)
+				digits = 0, dots++;
+			else
+				break;
+		}
+		if (dots == 3 && isdigit((unsigned char)s[j - 1]))
+			return 1;
+	}
+	return 0;
+}
+
+/* A bare refusal ("553 Mail from 192.0.2.1 not allowed", "550 Sorry, no
+ * access for this ip") that the reply's frame or code reads as a policy
+ * block refuses the client's address: its reputation. */
+static void refused_ip(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+{
+	if (d->category != SMTPDIAG_CAT_POLICY || !names_ip(r->text, r->text_len))
+		return;
+	d->category = SMTPDIAG_CAT_REPUTATION;
+	d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_REPUTATION].who;
+	put_advice(d, &smtpdiag__categories[SMTPDIAG_CAT_REPUTATION].advice);
+}
+
 /* smtpdiag_classify_with; *framed (when not NULL) tells whether a frame
  * (a wrapper rule or words) decided. */
 static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
@@ -557,7 +606,8 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	 * do not, and the server gave no status, one that says nothing (X.0.0)
 	 * or one that agrees with it; a catch-all one (X.7.1) says more */
 	if (k < 0 && best[SMTPDIAG__LAYER_WRAPPERS] >= 0 &&
-	    frame_fits(r, &smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]])) {
+	    frame_fits(r, &smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]]) &&
+	    !code_says_more(r, &smtpdiag__rules[best[SMTPDIAG__LAYER_WRAPPERS]])) {
 		k = best[SMTPDIAG__LAYER_WRAPPERS];
 		if (framed)
 			*framed = 1;
@@ -572,6 +622,8 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 			put_provider(d, rule->provider);
 		else
 			put_provider_seen(d, rules, &m);
+		if (rule->layer == SMTPDIAG__LAYER_WRAPPERS)
+			refused_ip(r, d);
 		return 0;
 	}
 	put_provider_seen(d, rules, &m);
@@ -586,6 +638,7 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	}
 	if (r->code && (e = smtpdiag__code_entry(r->code))) {
 		put_entry(d, e, SMTPDIAG_BY_CODE);
+		refused_ip(r, d);
 		return 0;
 	}
 	if (r->status.cls && (e = smtpdiag__status_entry(r->status))) {

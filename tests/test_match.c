@@ -126,6 +126,18 @@ static const struct choice choices[] = {
 	  "transient", 0 },
 	{ "wrapped failure: zzz", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
 	{ "550 5.2.2 wrapped failure", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
+	/* a frame that says a failure is for now gives way to a code that
+	 * names a cause, and says the severity when there is none */
+	{ "451 failed for now", 0, NULL, SMTPDIAG_BY_CODE, "server", "transient", 0 },
+	{ "failed for now", 0, "words.later", SMTPDIAG_BY_TEXT, "unknown", "transient", 0 },
+	/* a refusal that a frame reads as a policy block, naming an IP
+	 * address, refuses the client's address */
+	{ "550 wrapped failure for 192.0.2.1", 0, "t.wrap", SMTPDIAG_BY_TEXT, "reputation",
+	  "permanent", 0 },
+	{ "550 wrapped failure: no access for this IP", 0, "t.wrap", SMTPDIAG_BY_TEXT,
+	  "reputation", "permanent", 0 },
+	{ "550 wrapped failure for zip 1.2.3", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy",
+	  "permanent", 0 },
 	/* a frame decides with a status its rule names */
 	{ "550 5.7.1 framed by name", 0, "t.named", SMTPDIAG_BY_TEXT, "greylist", "permanent", 0 },
 	/* and with a status that says nothing */
