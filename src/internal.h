@@ -66,6 +66,10 @@ int smtpdiag__status_field(const char *buf, size_t len, struct smtpdiag_status *
 /* A log line's "dsn=4.3.0" field (Postfix, Sendmail): the status of the
  * delivery the line reports. */
 int smtpdiag__dsn_field(const char *buf, size_t len, struct smtpdiag_status *st);
+/* A reply code a program printed by the names of its digits, as Rust's
+ * lettre does ("Code { severity: PermanentNegativeCompletion, category:
+ * MailSystem, detail: Four }" is 554); 0 when there is none. */
+int smtpdiag__named_code(const char *buf, size_t len);
 
 /* command.c: the SMTP command a failure answered, as named around its reply,
  * into dst (unchanged when none is named). A finder returns the first

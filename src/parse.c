@@ -9,6 +9,7 @@
  * Logs and some programs glue those lines together ("Learn more at535 5.7.1"),
  * so the continuation is also looked for inside the line.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -794,6 +795,39 @@ int smtpdiag__status_field(const char *b, size_t len, struct smtpdiag_status *st
 	return status_at(v, n, k, st) != 0;
 }
 
+/* The value after "key: " in b, if it is one of names: its index, else -1. */
+static int named_value(const char *b, size_t len, const char *key,
+		       const char *const *names, int count)
+{
+	const char *p = smtpdiag__find_plain(b, len, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	for (int i = 0; i < count; i++) {
+		size_t k = strlen(names[i]);
+		if ((size_t)(b + len - p) > k && !memcmp(p, names[i], k) &&
+		    !isalnum((unsigned char)p[k]))
+			return i;
+	}
+	return -1;
+}
+
+int smtpdiag__named_code(const char *b, size_t len)
+{
+	static const char *const severities[] = { "PositiveCompletion", "PositiveIntermediate",
+						  "TransientNegativeCompletion",
+						  "PermanentNegativeCompletion" };
+	static const char *const categories[] = { "Syntax",       "Information",
+						  "Connections",  "Unspecified3",
+						  "Unspecified4", "MailSystem" };
+	static const char *const details[] = { "Zero", "One", "Two",   "Three", "Four",
+					       "Five", "Six", "Seven", "Eight", "Nine" };
+	int s = named_value(b, len, "severity: ", severities, 4);
+	int c = named_value(b, len, "category: ", categories, 6);
+	int d = named_value(b, len, "detail: ", details, 10);
+	return s < 0 || c < 0 || d < 0 ? 0 : (s + 2) * 100 + c * 10 + d;
+}
+
 int smtpdiag_reply_from_text(const char *buf, size_t len,
 			     struct smtpdiag_reply *r)
 {
@@ -805,6 +839,7 @@ int smtpdiag_reply_from_text(const char *buf, size_t len,
 	text_put(&t, buf, len);
 	tidy(r);
 	smtpdiag__status_field(buf, len, &r->status);
+	r->code = smtpdiag__named_code(buf, len);
 	find_host(buf, len, "Connecting to:", r);
 	if (!r->host[0])
 		find_host(buf, len, "connect to ", r);

@@ -342,6 +342,26 @@ static void smtpdiag_reply_from_text__log_dsn_field__status_taken(void **state)
 	assert_int_equal(r.status.cls, 0);
 }
 
+/* Rust's lettre prints a reply code by the names of its three digits. */
+static void smtpdiag_reply_from_text__code_by_digit_names__code_taken(void **state)
+{
+	static const char lettre[] = "lettre::transport::smtp::Error {\n kind: Permanent(\n "
+				     "Code {\n severity: PermanentNegativeCompletion,\n "
+				     "category: MailSystem,\n detail: Four,\n },\n ),\n}";
+	static const char transient[] = "Code { severity: TransientNegativeCompletion, "
+					"category: Connections, detail: One }";
+	static const char partial[] = "Code { severity: PermanentNegativeCompletion, "
+				      "category: Elsewhere, detail: Four }";
+	struct smtpdiag_reply r;
+	(void)state;
+	smtpdiag_reply_from_text(lettre, sizeof lettre - 1, &r);
+	assert_int_equal(r.code, 554);
+	smtpdiag_reply_from_text(transient, sizeof transient - 1, &r);
+	assert_int_equal(r.code, 421);
+	smtpdiag_reply_from_text(partial, sizeof partial - 1, &r);
+	assert_int_equal(r.code, 0);
+}
+
 /* A recipient's words in answer to MAIL FROM are about the sender, however
  * the paste says so. */
 static void smtpdiag_diagnose__refused_at_mail_from__the_senders(void **state)
@@ -460,6 +480,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_reply_from_text__postfix_connect__host_and_port),
 		cmocka_unit_test(smtpdiag_reply_from_text__pasted_report_fields__status_taken),
 		cmocka_unit_test(smtpdiag_reply_from_text__log_dsn_field__status_taken),
+		cmocka_unit_test(smtpdiag_reply_from_text__code_by_digit_names__code_taken),
 		cmocka_unit_test(smtpdiag_diagnose__refused_at_mail_from__the_senders),
 		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
