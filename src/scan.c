@@ -771,7 +771,17 @@ static int announces_reply(const struct smtpdiag_finding *f, const char *next, s
 		return 0;
 	const char *nl = memchr(next, '\n', avail);
 	size_t n = nl ? (size_t)(nl - next) : avail;
-	return find(next, n, "server message: ") && failed_reply(next, n, avail, &r);
+	if (find(next, n, "server message: "))
+		return failed_reply(next, n, avail, &r);
+	/* JavaMail: "SendFailedException: Invalid Addresses;", then "nested
+	 * exception is:" and the server's reply on the line after */
+	if (!nl || !find(next, n, "nested exception is:"))
+		return 0;
+	next = nl + 1;
+	avail -= n + 1;
+	nl = memchr(next, '\n', avail);
+	n = nl ? (size_t)(nl - next) : avail;
+	return failed_reply(next, n, avail, &r);
 }
 
 /* Where the line holding t starts, not before p: after the last '\n' in
