@@ -393,8 +393,11 @@ struct smtpdiag_message {
 
 /*
  * Does buf[0, len) start with an RFC 5322 header block ("Name: value" lines
- * with at least two of the usual fields, up to a blank line)? Returns 1 or 0.
- * A log does not: its lines carry time stamps, not field names.
+ * with at least two of the usual fields, up to a blank line), or with a
+ * delivery report's body pasted without its header ("This is the mail
+ * system at host ... could not be delivered to one or more recipients",
+ * then the recipients in paragraphs of their own)? Returns 1 or 0. A log
+ * does not: its lines carry time stamps, not field names.
  */
 int smtpdiag_message_detect(const char *buf, size_t len);
 

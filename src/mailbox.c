@@ -64,7 +64,8 @@ enum input_kind input_kind(const char *head, size_t n)
 	size_t k = nl ? (size_t)(nl - head) : n;
 	if (from_line(head, k) && nl && smtpdiag_message_detect(nl + 1, n - k - 1))
 		return INPUT_MBOX;
-	if (field_line(head, k) && smtpdiag_message_detect(head, n))
+	/* a header block, or a delivery report's body pasted without one */
+	if (smtpdiag_message_detect(head, n))
 		return INPUT_MESSAGE;
 	return INPUT_LOG;
 }

@@ -216,6 +216,8 @@ static void walk_multipart(struct smtpdiag__reader *rd, const char *body, size_t
 	}
 	if (start != (size_t)-1 && start < n) /* a boundary that never closes */
 		walk(rd, body + start, n - start, depth + 1, inner);
+	else if (start == (size_t)-1) /* no boundary at all: the body is the text */
+		walk(rd, body, n, depth + 1, "text/plain");
 }
 
 static void walk(struct smtpdiag__reader *rd, const char *part, size_t len, int depth,
@@ -329,10 +331,14 @@ static int reported_by_mta(const char *hdr, size_t n, const char *subject)
 						"mail delivery", "returned to sender", "delivery problem",
 						"delayed mail", "warning: message",
 						"delivery has failed", NULL };
-	char from[512];
+	char from[512], return_path[512];
 	const char *failed;
 	smtpdiag__header_field(hdr, n, "X-Failed-Recipients", &failed);
 	if (failed)
+		return 1;
+	/* the delivery's own sender: "Return-Path: <MAILER-DAEMON>" */
+	smtpdiag__header_copy(hdr, n, "Return-Path", return_path, sizeof return_path);
+	if (says(return_path, senders))
 		return 1;
 	smtpdiag__header_copy(hdr, n, "From", from, sizeof from);
 	/* a list server's notice to a poster: fml's X-MLServer from its -admin */
@@ -363,12 +369,54 @@ static int auto_reply(const char *hdr, size_t n, const char *subject)
 
 /* ---- the reader ------------------------------------------------------------ */
 
+/* Does a text without a header begin as a delivery report's body does: one
+ * of its first paragraphs, a few lines long, says in the vocabulary's words
+ * only that a message could not be delivered ("This is the mail system at
+ * host ... your message could not be delivered to one or more recipients",
+ * "Hi. This is the qmail-send program ...")? A log's lines do not make such
+ * paragraphs: they start with a time stamp and run on without blank lines. */
+static int report_body(const char *buf, size_t len)
+{
+	size_t i = 0;
+	for (int para = 0; para < 3 && i < len; para++) {
+		while (i < len && (buf[i] == '\n' || buf[i] == '\r' || buf[i] == ' ' || buf[i] == '\t'))
+			i++;
+		if (i < len && smtpdiag__is_digit((unsigned char)buf[i]))
+			return 0; /* a time stamp, a reply code */
+		size_t end = i, lines = 1;
+		for (; end < len && end - i < 1024; end++)
+			if (buf[end] == '\n') {
+				size_t k = end + 1;
+				while (k < len && (buf[k] == ' ' || buf[k] == '\t' || buf[k] == '\r'))
+					k++;
+				if (k >= len || buf[k] == '\n')
+					break;
+				lines++;
+			}
+		struct smtpdiag_reply r;
+		struct smtpdiag_diagnosis d;
+		size_t next = end;
+		while (next < len && (buf[next] == '\n' || buf[next] == '\r' || buf[next] == ' ' ||
+				      buf[next] == '\t'))
+			next++;
+		/* and the recipients and reasons follow in paragraphs of their own */
+		if (lines <= 6 && end - i < 1024 && next < len &&
+		    smtpdiag_reply_from_text(buf + i, end - i, &r) == 0 &&
+		    smtpdiag_classify(&r, &d) == 0 && d.matched_by == SMTPDIAG_BY_TEXT &&
+		    d.category == SMTPDIAG_CAT_UNKNOWN)
+			return 1;
+		i = next;
+	}
+	return 0;
+}
+
 int smtpdiag_message_detect(const char *buf, size_t len)
 {
 	if (!buf)
 		return 0;
 	size_t start = smtpdiag__message_start(buf, len);
-	return smtpdiag__is_header_block(buf + start, len - start);
+	return smtpdiag__is_header_block(buf + start, len - start) ||
+	       report_body(buf + start, len - start);
 }
 
 int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *m)
@@ -388,7 +436,8 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 
 	const char *msg = rd->input + start;
 	len -= start;
-	size_t hend = smtpdiag__header_end(msg, len);
+	int body_only = !smtpdiag__is_header_block(msg, len) && report_body(msg, len);
+	size_t hend = body_only ? 0 : smtpdiag__header_end(msg, len);
 	smtpdiag__header_copy(msg, hend, "Message-ID", m->message_id, sizeof m->message_id);
 	smtpdiag__header_copy(msg, hend, "Subject", raw, sizeof raw);
 	smtpdiag__decode_words(raw, strlen(raw), m->subject, sizeof m->subject);
@@ -402,7 +451,7 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 		m->kind = (enum smtpdiag_message_kind)json;
 	else if (rd->feedback || rd->feedback_seen)
 		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
-	else if (rd->dsn_seen || reported_by_mta(msg, hend, m->subject))
+	else if (rd->dsn_seen || body_only || reported_by_mta(msg, hend, m->subject))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
 	else if (auto_reply(msg, hend, m->subject))
 		m->kind = SMTPDIAG_MESSAGE_AUTOREPLY;

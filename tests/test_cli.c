@@ -563,6 +563,10 @@ static void scan__bounces_as_files_mbox_and_maildir__same_findings(void **state)
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(run("scan --json %s/lead.eml", tmp), 3);
 	assert_non_null(strstr(out, "\"action\":\"failed\""));
+	/* and so is a report's body pasted without its header */
+	assert_int_equal(run("scan --json < tests/bounces/postfix-body-without-header.eml"), 3);
+	assert_non_null(strstr(out, "\"action\":\"failed\""));
+	assert_non_null(strstr(out, "\"recipient\":\"bob@example.org\""));
 }
 
 static void explain__client_profile__its_settings_path(void **state)
