@@ -774,16 +774,24 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 }
 
 /* Does buf[0, n) say that something failed: "error", "failed", "exception",
- * "expected"? */
+ * "expected"; or, in any language, print the last reply's code in brackets
+ * before its own message, as Roundcube's "SMTP Fehler (250): Die
+ * Authentisierung ist fehlgeschlagen" does? */
 static int says_failed(const char *buf, size_t n)
 {
 	static const char *const words[] = { "error", "fail", "exception", "expected" };
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '(' && i > 0 && buf[i - 1] == ' ' && i + 6 <= n && buf[i + 1] == '2' &&
+		    smtpdiag__is_digit((unsigned char)buf[i + 2]) &&
+		    smtpdiag__is_digit((unsigned char)buf[i + 3]) && buf[i + 4] == ')' &&
+		    (buf[i + 5] == ':' || (i + 7 <= n && buf[i + 5] == ' ' && buf[i + 6] == ':')))
+			return 1;
 		for (size_t w = 0; w < sizeof words / sizeof *words; w++) {
 			size_t k = strlen(words[w]);
 			if (i + k <= n && smtpdiag__equal_fold(buf + i, words[w], k))
 				return 1;
 		}
+	}
 	return 0;
 }
 

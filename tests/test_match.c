@@ -164,6 +164,13 @@ static const struct choice choices[] = {
 	{ "Send failed: 250 ok, mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox",
 	  "transient", 0 },
 	{ "Send failed: 250 ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
+	/* in any language, when it prints the last reply's code in brackets
+	 * before its own message (Roundcube's "SMTP Error (250): ...") */
+	{ "Fehler (250): mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient",
+	  0 },
+	{ "Erreur (250) : mailbox full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient",
+	  0 },
+	{ "Fehler (250): ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
 	/* the first failure of a transcript decides */
 	{ "250 ok\n550 delta\n552 5.2.2 quota", 0, "t.alt", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	{ "250 ok\n250 also ok", 0, NULL, SMTPDIAG_BY_CODE, "ok", "success", 0 },
