@@ -476,12 +476,14 @@ static inline int may_continue(char c)
 /* The next line of a multi-line reply: its code within the first bytes of the
  * line, behind a time stamp or a transcript marker ("<~* ", "S: "). */
 static int next_line(const char *b, size_t len, size_t line,
-		     const struct smtpdiag_reply *r, size_t *next, char *sep)
+		     const struct smtpdiag_reply *r, size_t *code, size_t *next, char *sep)
 {
 	for (size_t k = line; k < len && k < line + 64 && !is_break(b, len, k); k++)
 		if ((k == line || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
-		    may_continue(b[k]) && continuation_at(b, len, k, r, next, sep))
+		    may_continue(b[k]) && continuation_at(b, len, k, r, next, sep)) {
+			*code = k;
 			return 1;
+		}
 	return 0;
 }
 
@@ -666,8 +668,20 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			p = q;
 			continue;
 		}
-		if ((sep == '-' || !r->code) && next_line(b, len, line, r, &next, &nsep)) {
+		size_t code;
+		if ((sep == '-' || !r->code) && next_line(b, len, line, r, &code, &next, &nsep)) {
+			/* words before the code on an indented line are the reply's,
+			 * folded there by a bounce that printed the reply's lines
+			 * as one ("... addresses\n    in From: 550 5.7.1 header
+			 * are not accepted"); at a line's start they are a log's
+			 * time stamp or a transcript's marker */
+			size_t q = skip_blanks(b, len, line);
 			t.space = r->text_len > 0;
+			if (q > line && code > q + 3 && smtpdiag__is_alnum((unsigned char)b[q]) &&
+			    !smtpdiag__is_digit((unsigned char)b[q])) {
+				text_put(&t, b + q, code - q);
+				t.space = 1;
+			}
 			p = next;
 			sep = nsep;
 			continue;

@@ -32,6 +32,10 @@ static const struct shape shapes[] = {
 	  "Requested action not taken: mailbox unavailable. [SMTP Error Code 550]", 550, "", "" },
 	{ "a dash between code and status", "ERROR CODE :554 - 5.2.1 Too many failures", 554,
 	  "5.2.1", "Too many failures" },
+	{ "a multi-line reply printed as one line, then folded by a bounce",
+	  "said: 550-5.7.1 Messages with multiple addresses\n"
+	  "    in From: 550 5.7.1 header are not accepted. (in reply to end of DATA command)\n",
+	  550, "5.7.1", "Messages with multiple addresses in From: header are not accepted." },
 	{ "folded onto deeper lines in a bounce",
 	  "<bob@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1\n"
 	  "    <bob@example.org>: Recipient address rejected: User unknown in virtual\n"
