@@ -75,6 +75,9 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
 		{ "Error: Message failed:", "DATA" },   { "Error: Data command failed:", "DATA" },
 		{ "all recipients were rejected:", "RCPT TO" },
 		{ "refused to talk to me:", "CONNECT" }, /* Postfix, at the greeting */
+		/* Thunderbird: its alert for a refused MAIL FROM, and for RCPT TO */
+		{ "verify that your email address is correct", "MAIL FROM" },
+		{ "check the message recipient", "RCPT TO" },
 		/* msmtp on standard error, the line above its "server message:" */
 		{ "msmtp: recipient address", "RCPT TO" },
 		{ "msmtp: envelope from address", "MAIL FROM" },

@@ -382,6 +382,13 @@ static void smtpdiag_diagnose__refused_at_mail_from__the_senders(void **state)
 		  "550 5.1.1 unknown user", SMTPDIAG_CAT_SENDER },
 		{ "smtplib.SMTPSenderRefused: (550, b'5.1.1 User unknown', 'a@example.com')",
 		  SMTPDIAG_CAT_SENDER },
+		/* Thunderbird's alerts for MAIL FROM and for RCPT TO */
+		{ "An error occurred while sending mail. The mail server responded: 550 5.1.1 User "
+		  "unknown. Please verify that your email address is correct in your account "
+		  "settings and try again.", SMTPDIAG_CAT_SENDER },
+		{ "An error occurred while sending mail. The mail server responded: 550 5.1.1 User "
+		  "unknown. Please check the message recipient \"b@example.org\" and try again.",
+		  SMTPDIAG_CAT_RECIPIENT },
 		{ "SMTP error from remote mail server after RCPT TO:<b@example.org>:\n"
 		  "550 5.1.1 unknown user", SMTPDIAG_CAT_RECIPIENT },
 		{ "550 5.1.1 User unknown", SMTPDIAG_CAT_RECIPIENT },
