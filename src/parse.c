@@ -11,6 +11,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
@@ -614,6 +615,16 @@ static int folded_line(const char *b, size_t len, size_t line, size_t indent,
 	       j < len && !is_break(b, len, j) && !code_head(b, len, j, &h);
 }
 
+/* Empty r: every field zero, and its text the empty string (not the whole
+ * buffer cleared: what the text ends with is written as it is, and NUL
+ * terminated by tidy). */
+static void clear_reply(struct smtpdiag_reply *r)
+{
+	memset(r, 0, offsetof(struct smtpdiag_reply, text));
+	r->text[0] = '\0';
+	memset(r->command, 0, sizeof *r - offsetof(struct smtpdiag_reply, command));
+}
+
 static size_t read_reply(const char *b, size_t len, size_t start,
 			 const struct head *h, struct smtpdiag_reply *r)
 {
@@ -622,7 +633,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 	int begins_line = 0; /* does the reply begin its (indented) line? */
 	char sep = h->sep;
 
-	memset(r, 0, sizeof *r);
+	clear_reply(r);
 	r->code = h->code;
 	r->status = h->status;
 	r->start = start;
@@ -848,7 +859,7 @@ int smtpdiag_reply_from_text(const char *buf, size_t len,
 	struct text t = { r, 0 };
 	if (!r || (!buf && len))
 		return SMTPDIAG_EINVAL;
-	memset(r, 0, sizeof *r);
+	clear_reply(r);
 	r->end = len;
 	text_put(&t, buf, len);
 	tidy(r);
