@@ -65,17 +65,19 @@ static int seen_phrase(const struct matches *m, size_t p)
 	return has_bit(m->written, p / 64) && has_bit(m->phrase, p);
 }
 
-/* Note phrase p: the providers it is a marker of, the slots of the rules
- * it is used by (where a line has alternatives, the longest found counts). */
-static void saw_phrase(struct matches *m, uint32_t p)
+/* Note phrase p, of len bytes, its uses as the automaton's list of phrases
+ * gives them (kb_format.h): the providers it is a marker of, the slots of
+ * the rules it is used by (where a line has alternatives, the longest found
+ * counts). */
+static void saw_phrase(struct matches *m, uint32_t p, uint16_t len, uint32_t uses)
 {
-	const struct smtpdiag__phrase *ph = &smtpdiag__phrases[p];
 	if (!has_bit(m->written, p / 64)) {
 		set_bit(m->written, p / 64);
 		m->phrase[p / 64] = 0;
 	}
 	set_bit(m->phrase, p);
-	for (size_t u = ph->uses; u < (size_t)ph->uses + ph->nuses; u++) {
+	size_t first = uses & ((1u << SMTPDIAG__AC_USES_BITS) - 1);
+	for (size_t u = first; u < first + (uses >> SMTPDIAG__AC_USES_BITS); u++) {
 		const struct smtpdiag__use *use = &smtpdiag__uses[u];
 		size_t k = use->rule;
 		if (k >= SMTPDIAG__NRULES) {
@@ -92,8 +94,8 @@ static void saw_phrase(struct matches *m, uint32_t p)
 		}
 		struct touched *t = &m->touched[m->place[k]];
 		t->slots |= (uint8_t)(1u << use->slot);
-		if (ph->len > t->chars[use->slot])
-			t->chars[use->slot] = ph->len;
+		if (len > t->chars[use->slot])
+			t->chars[use->slot] = len;
 	}
 }
 
@@ -140,12 +142,13 @@ static int starts_word(const unsigned char *in, size_t end, size_t n)
 /* Note the phrases that end at state s, the text's byte `end`. */
 static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, size_t end)
 {
-	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-1]];; o++) {
-		uint32_t p = *o & ~(SMTPDIAG__AC_LAST | SMTPDIAG__AC_WORD);
+	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-1]];; o += 2) {
+		uint32_t p = o[0] & ((1u << SMTPDIAG__AC_PHRASE_BITS) - 1);
+		uint16_t len = o[0] >> SMTPDIAG__AC_PHRASE_BITS & ((1u << SMTPDIAG__AC_LEN_BITS) - 1);
 		if (!seen_phrase(m, p) &&
-		    (!(*o & SMTPDIAG__AC_WORD) || starts_word(in, end, smtpdiag__phrases[p].len)))
-			saw_phrase(m, p);
-		if (*o & SMTPDIAG__AC_LAST)
+		    (!(o[0] & SMTPDIAG__AC_WORD) || starts_word(in, end, len)))
+			saw_phrase(m, p, len, o[1]);
+		if (o[0] & SMTPDIAG__AC_LAST)
 			break;
 	}
 }

@@ -127,8 +127,8 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
  * SMTPDIAG__AC_EXCEPTIONS). Where a phrase ends, the head's top byte is
  * SMTPDIAG__AC_ENDS >> 24 (so there are at most SMTPDIAG__AC_EXCEPTIONS - 1
  * exceptions), and the word before the head is the place in ac_out_list of
- * the phrases that end there, longest first, the last one marked
- * SMTPDIAG__AC_LAST. On a class without an exception the next state is the
+ * the phrases that end there, longest first, two words each (kb_format.h),
+ * the first word of the last one marked SMTPDIAG__AC_LAST. On a class without an exception the next state is the
  * row's at the class. The shallow states, and those that would need more
  * exceptions, have a row of their own; the records are the shallow
  * states' first, then the others in depth-first order, and a step may read

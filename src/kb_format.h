@@ -33,6 +33,13 @@
 #define SMTPDIAG__AC_NO_CLASS 0xffu
 #define SMTPDIAG__AC_LAST 0x80000000u
 #define SMTPDIAG__AC_WORD 0x40000000u /* the phrase counts only where a word starts */
+/* An entry of the list of phrases found at a state is two words: the
+ * phrase's index | its length << AC_PHRASE_BITS | the marks above; then
+ * where its uses start | how many << AC_USES_BITS (so that a match need
+ * not read the phrase). */
+#define SMTPDIAG__AC_PHRASE_BITS 15
+#define SMTPDIAG__AC_LEN_BITS 12
+#define SMTPDIAG__AC_USES_BITS 20
 #define SMTPDIAG__WORD_MAX 6          /* ... if it is a word this short or shorter */
 
 #endif

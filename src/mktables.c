@@ -410,6 +410,10 @@ static void place(uint32_t u, size_t *nr, size_t unit, uint32_t *name,
 
 static void resolve_automaton(void)
 {
+	/* where each phrase's uses start in smtpdiag__uses */
+	uint32_t *uses_at = xrealloc(NULL, (nphrases + 1) * sizeof *uses_at);
+	for (size_t p = 0, n = 0; p < nphrases; n += phrases[p].nuses, p++)
+		uses_at[p] = (uint32_t)n;
 	uint32_t *depth = xrealloc(NULL, nstates * sizeof *depth);
 	uint32_t *bfs = xrealloc(NULL, nstates * sizeof *bfs);
 	uint32_t *row_of = xrealloc(NULL, nstates * sizeof *row_of); /* its row, + 1 when its own */
@@ -541,14 +545,22 @@ static void resolve_automaton(void)
 		if (out)
 			r[-1] = (uint32_t)nout_list;
 		for (uint32_t t = states[s].term ? (uint32_t)s : states[s].dict; out && t;) {
+			uint32_t p = states[t].term - 1;
+			size_t n = strlen(phrases[p].text);
+			if (p >> SMTPDIAG__AC_PHRASE_BITS || n >> SMTPDIAG__AC_LEN_BITS ||
+			    uses_at[p] >> SMTPDIAG__AC_USES_BITS ||
+			    phrases[p].nuses >> (32 - SMTPDIAG__AC_USES_BITS))
+				error_at("data", 0, "too many phrases, uses or too long a phrase for the tables");
 			GROW(out_list, nout_list, out_list_cap);
-			out_list[nout_list++] = (states[t].term - 1) |
-						(is_short_word(phrases[states[t].term - 1].text) ? SMTPDIAG__AC_WORD : 0);
+			out_list[nout_list++] = p | (uint32_t)n << SMTPDIAG__AC_PHRASE_BITS |
+						(is_short_word(phrases[p].text) ? SMTPDIAG__AC_WORD : 0);
+			GROW(out_list, nout_list, out_list_cap);
+			out_list[nout_list++] = uses_at[p] | (uint32_t)phrases[p].nuses << SMTPDIAG__AC_USES_BITS;
 			uint32_t f = states[t].fail;
 			t = states[f].term ? f : states[f].dict;
 		}
 		if (out)
-			out_list[nout_list - 1] |= SMTPDIAG__AC_LAST;
+			out_list[nout_list - 2] |= SMTPDIAG__AC_LAST;
 	}
 	for (size_t d = 0; d < ndense * nclasses; d++)
 		dense_row[d] = name[dense_row[d]];
@@ -560,6 +572,7 @@ static void resolve_automaton(void)
 	free(last);
 	free(ex);
 	free(nex);
+	free(uses_at);
 }
 
 /* ---- from records to tables -------------------------------------------- */
