@@ -847,10 +847,12 @@ int smtpdiag__named_code(const char *b, size_t len)
 						  "Unspecified4", "MailSystem" };
 	static const char *const details[] = { "Zero", "One", "Two",   "Three", "Four",
 					       "Five", "Six", "Seven", "Eight", "Nine" };
-	int s = named_value(b, len, "severity: ", severities, 4);
-	int c = named_value(b, len, "category: ", categories, 6);
-	int d = named_value(b, len, "detail: ", details, 10);
-	return s < 0 || c < 0 || d < 0 ? 0 : (s + 2) * 100 + c * 10 + d;
+	int s, c, d; /* the next looked for only when the one before is there */
+	if ((s = named_value(b, len, "severity: ", severities, 4)) < 0 ||
+	    (c = named_value(b, len, "category: ", categories, 6)) < 0 ||
+	    (d = named_value(b, len, "detail: ", details, 10)) < 0)
+		return 0;
+	return (s + 2) * 100 + c * 10 + d;
 }
 
 int smtpdiag_reply_from_text(const char *buf, size_t len,
