@@ -102,8 +102,8 @@ static void saw_phrase(struct matches *m, uint32_t p, uint16_t len, uint32_t use
 /* The record of state s (kb.h). */
 static inline const uint32_t *record(uint32_t s)
 {
-	return &smtpdiag__ac_states[(size_t)(s & ((1u << SMTPDIAG__AC_REC_BITS) - 1))
-				    << SMTPDIAG__AC_REC_SHIFT];
+	return &smtpdiag__ac_states[(size_t)(s & ((1u << SMTPDIAG__AC_REC_BITS) - 1)) *
+				    SMTPDIAG__AC_REC_UNIT];
 }
 
 /* The automaton's next state from s on byte class k (kb.h), without a

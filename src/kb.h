@@ -119,8 +119,8 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
  * after a space goes to itself on another.
  *
  * A state's name is the place of its row in ac_rows (counted in rows) <<
- * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states >>
- * SMTPDIAG__AC_REC_SHIFT; the root's is 0. Both places come from the name,
+ * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states /
+ * SMTPDIAG__AC_REC_UNIT (records start at multiples of it); the root's is 0. Both places come from the name,
  * so that a step's loads do not wait for each other. The record: a head
  * word, the class of exception i << 8 i (SMTPDIAG__AC_NO_CLASS where there
  * is none), then the next state of each exception (at most

@@ -358,7 +358,7 @@ static void build_automaton(void)
 
 static unsigned char byte_class[256];
 static size_t nclasses, ndense;
-static unsigned rec_bits, rec_shift;   /* a state's name: row << rec_bits | place >> rec_shift */
+static unsigned rec_bits, rec_unit;    /* a state's name: row << rec_bits | place / rec_unit */
 static uint32_t *dense_row;            /* ndense * nclasses next states */
 static uint32_t *recs;                 /* the states' records */
 static size_t nrecs;
@@ -398,8 +398,8 @@ static void place(uint32_t u, size_t *nr, size_t unit, uint32_t *name,
 		  const uint32_t *row_of, const unsigned char *nex)
 {
 	int out = has_output_state(u);
-	*nr = (*nr + (size_t)out + unit - 1) & ~(unit - 1);
-	name[u] = (uint32_t)((row_of[u] >> 1) << rec_bits | *nr >> rec_shift);
+	*nr = (*nr + (size_t)out + unit - 1) / unit * unit;
+	name[u] = (uint32_t)((row_of[u] >> 1) << rec_bits | *nr / unit);
 	*nr += 1u + nex[u];
 }
 
@@ -504,16 +504,17 @@ static void resolve_automaton(void)
 	}
 
 	/* the records, the shallow states' breadth first, then the others
-	 * depth first (children by byte), each at a multiple of 1 << rec_shift
+	 * depth first (children by byte), each at a multiple of rec_unit
 	 * words: the fewest that lets every place fit in the bits of a name
-	 * that its row leaves */
+	 * that its row leaves (a unit of 3 is one lea to undo, as 2 and 4 are
+	 * one shift, and wastes less than 4) */
 	unsigned row_bits = 1;
 	while (((size_t)1 << row_bits) < ndense)
 		row_bits++;
 	rec_bits = 32 - row_bits;
 	size_t nr;
-	for (rec_shift = 0;; rec_shift++) {
-		size_t top = 0, unit = (size_t)1 << rec_shift;
+	for (rec_unit = 1;; rec_unit++) {
+		size_t top = 0, unit = rec_unit;
 		nr = 0;
 		for (size_t i = 0; i < nstates && depth[bfs[i]] <= SHALLOW_DEPTH; i++)
 			place(bfs[i], &nr, unit, name, row_of, nex);
@@ -525,16 +526,16 @@ static void resolve_automaton(void)
 			for (size_t i = states[u].nedges; i-- > 0;)
 				stack[top++] = states[u].next[i];
 		}
-		if ((nr >> rec_shift) < ((size_t)1 << rec_bits))
+		if (nr / rec_unit < ((size_t)1 << rec_bits))
 			break;
-		if (rec_shift == 3)
+		if (rec_unit == 8)
 			error_at("data", 0, "too many automaton states for the tables");
 	}
 	nrecs = nr + SMTPDIAG__AC_EXCEPTIONS; /* a step may read past the last */
 	recs = xrealloc(NULL, nrecs * sizeof *recs);
 	memset(recs, 0, nrecs * sizeof *recs);
 	for (size_t s = 0; s < nstates; s++) {
-		uint32_t *r = recs + ((size_t)(name[s] & ((1u << rec_bits) - 1)) << rec_shift);
+		uint32_t *r = recs + (size_t)(name[s] & ((1u << rec_bits) - 1)) * rec_unit;
 		int out = has_output_state((uint32_t)s);
 		const uint32_t *x = ex + s * SMTPDIAG__AC_EXCEPTIONS;
 		r[0] = out ? SMTPDIAG__AC_ENDS : 0;
@@ -1182,10 +1183,10 @@ static void emit_sizes(const char *sources)
 		"#define SMTPDIAG__NCLIENTS %zu\n#define SMTPDIAG__NPHRASES %zu\n"
 		"#define SMTPDIAG__NSTATES %zu\n#define SMTPDIAG__AC_CLASSES %zu\n"
 		"#define SMTPDIAG__AC_ROWS %zu\n#define SMTPDIAG__AC_REC_BITS %u\n"
-		"#define SMTPDIAG__AC_REC_SHIFT %u\n",
+		"#define SMTPDIAG__AC_REC_UNIT %u\n",
 		sources, nrules, nlisted, ncode_entries ? ncode_entries : 1,
 		nstatus_entries ? nstatus_entries : 1, nproviders, nclients, nphrases,
-		nstates, nclasses, ndense, rec_bits, rec_shift);
+		nstates, nclasses, ndense, rec_bits, rec_unit);
 }
 
 static int write_file(const char *path, void (*emit)(const char *), const char *sources)
