@@ -10,7 +10,6 @@
  * entry decides, then the basic code's. A user's rules (rules.c), when given,
  * are chosen among in the same way and win over the built-in ones.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "internal.h"
@@ -516,21 +515,21 @@ static void put_user_rule(struct smtpdiag_diagnosis *d, int cls,
 static int names_ip(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i++) {
-		if (i && isalnum((unsigned char)s[i - 1]))
+		if (i && smtpdiag__is_alnum((unsigned char)s[i - 1]))
 			continue;
 		if ((s[i] == 'I' || s[i] == 'i') && (s[i + 1] == 'P' || s[i + 1] == 'p') &&
-		    (i + 2 == n || !isalnum((unsigned char)s[i + 2])))
+		    (i + 2 == n || !smtpdiag__is_alnum((unsigned char)s[i + 2])))
 			return 1;
 		size_t j = i, dots = 0;
 		for (size_t digits = 0; j < n && dots < 4; j++) {
-			if (isdigit((unsigned char)s[j]) && digits < 3)
+			if (smtpdiag__is_digit((unsigned char)s[j]) && digits < 3)
 				digits++;
 			else if (s[j] == '.' && digits && dots < 3)
 				digits = 0, dots++;
 			else
 				break;
 		}
-		if (dots == 3 && isdigit((unsigned char)s[j - 1]))
+		if (dots == 3 && smtpdiag__is_digit((unsigned char)s[j - 1]))
 			return 1;
 	}
 	return 0;

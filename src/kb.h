@@ -120,15 +120,16 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
  *
  * A state's name is the place of its row in ac_rows (counted in rows) <<
  * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states /
- * SMTPDIAG__AC_REC_UNIT (records start at multiples of it); the root's is 0. Both places come from the name,
- * so that a step's loads do not wait for each other. The record: a head
- * word, the class of exception i << 8 i (SMTPDIAG__AC_NO_CLASS where there
- * is none), then the next state of each exception (at most
- * SMTPDIAG__AC_EXCEPTIONS). Where a phrase ends, the head's top byte is
- * SMTPDIAG__AC_ENDS >> 24 (so there are at most SMTPDIAG__AC_EXCEPTIONS - 1
- * exceptions), and the word before the head is the place in ac_out_list of
- * the phrases that end there, longest first, two words each (kb_format.h),
- * the first word of the last one marked SMTPDIAG__AC_LAST. On a class without an exception the next state is the
+ * SMTPDIAG__AC_REC_UNIT (records start at multiples of it); the root's is
+ * 0. Both places come from the name, so that a step's loads do not wait
+ * for each other. The record: a head word, the class of exception i << 8 i
+ * (SMTPDIAG__AC_NO_CLASS where there is none), then the next state of each
+ * exception (at most SMTPDIAG__AC_EXCEPTIONS). Where a phrase ends, the
+ * head's top byte is SMTPDIAG__AC_ENDS >> 24 (so there are at most
+ * SMTPDIAG__AC_EXCEPTIONS - 1 exceptions), and the word before the head is
+ * the place in ac_out_list of the phrases that end there, longest first,
+ * two words each (kb_format.h), the first word of the last one marked
+ * SMTPDIAG__AC_LAST. On a class without an exception the next state is the
  * row's at the class. The shallow states, and those that would need more
  * exceptions, have a row of their own; the records are the shallow
  * states' first, then the others in depth-first order, and a step may read

@@ -9,7 +9,6 @@
  * Logs and some programs glue those lines together ("Learn more at535 5.7.1"),
  * so the continuation is also looked for inside the line.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
@@ -831,7 +830,7 @@ static int named_value(const char *b, size_t len, const char *key,
 	for (int i = 0; i < count; i++) {
 		size_t k = strlen(names[i]);
 		if ((size_t)(b + len - p) > k && !memcmp(p, names[i], k) &&
-		    !isalnum((unsigned char)p[k]))
+		    !smtpdiag__is_alnum((unsigned char)p[k]))
 			return i;
 	}
 	return -1;
