@@ -101,8 +101,9 @@ static void saw_phrase(struct matches *m, uint32_t p, uint16_t len, uint32_t use
 /* The record of state s (kb.h). */
 static inline const uint32_t *record(uint32_t s)
 {
-	return &smtpdiag__ac_states[(size_t)(s & ((1u << SMTPDIAG__AC_REC_BITS) - 1)) *
-				    SMTPDIAG__AC_REC_UNIT];
+	return &smtpdiag__ac_states[SMTPDIAG__AC_LEAD +
+				    (size_t)(s & ((1u << SMTPDIAG__AC_REC_BITS) - 1)) *
+					    SMTPDIAG__AC_REC_UNIT];
 }
 
 /* The automaton's next state from s on byte class k (kb.h), without a
@@ -114,14 +115,21 @@ static inline uint32_t step(uint32_t s, uint32_t k)
 	/* every word read whether it counts or not, so that the compiler
 	 * selects (cmov) rather than branches, half the steps taking an
 	 * exception */
-	uint32_t head = r[0], x0 = r[1], x1 = r[2], x2 = r[3], x3 = r[4];
+	uint32_t pre = r[-1], head = r[0], x0 = r[1], x1 = r[2], x2 = r[3], x3 = r[4];
+	uint32_t x4 = r[5], x5 = r[6];
 	uint32_t next = smtpdiag__ac_rows[(size_t)(s >> SMTPDIAG__AC_REC_BITS) *
 					  SMTPDIAG__AC_CLASSES + k];
-	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 4, "one select per exception");
+	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 6 && SMTPDIAG__AC_HEAD == 4,
+		       "one select per exception");
 	next = (head & 0xff) == k ? x0 : next;
 	next = (head >> 8 & 0xff) == k ? x1 : next;
 	next = (head >> 16 & 0xff) == k ? x2 : next;
 	next = head >> 24 == k ? x3 : next;
+	/* the word before the head holds two more classes only when marked
+	 * so (else it is the last of the record before, or padding): each
+	 * compared with its mark, not tested first, which would branch */
+	next = (pre & (SMTPDIAG__AC_MORE | 0xff)) == (SMTPDIAG__AC_MORE | k) ? x4 : next;
+	next = (pre & (SMTPDIAG__AC_MORE | 0xff00)) == (SMTPDIAG__AC_MORE | k << 8) ? x5 : next;
 	return next;
 }
 
@@ -141,7 +149,7 @@ static int starts_word(const unsigned char *in, size_t end, size_t n)
 /* Note the phrases that end at state s, the text's byte `end`. */
 static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, size_t end)
 {
-	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-1]];; o += 2) {
+	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-2]];; o += 2) {
 		uint32_t p = o[0] & ((1u << SMTPDIAG__AC_PHRASE_BITS) - 1);
 		uint16_t len = o[0] >> SMTPDIAG__AC_PHRASE_BITS & ((1u << SMTPDIAG__AC_LEN_BITS) - 1);
 		if (!seen_phrase(m, p) &&

@@ -119,20 +119,26 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
  * after a space goes to itself on another.
  *
  * A state's name is the place of its row in ac_rows (counted in rows) <<
- * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states /
- * SMTPDIAG__AC_REC_UNIT (records start at multiples of it); the root's is
- * 0. Both places come from the name, so that a step's loads do not wait
- * for each other. The record: a head word, the class of exception i << 8 i
- * (SMTPDIAG__AC_NO_CLASS where there is none), then the next state of each
- * exception (at most SMTPDIAG__AC_EXCEPTIONS). Where a phrase ends, the
- * head's top byte is SMTPDIAG__AC_ENDS >> 24 (so there are at most
- * SMTPDIAG__AC_EXCEPTIONS - 1 exceptions), and the word before the head is
- * the place in ac_out_list of the phrases that end there, longest first,
- * two words each (kb_format.h), the first word of the last one marked
- * SMTPDIAG__AC_LAST. On a class without an exception the next state is the
- * row's at the class. The shallow states, and those that would need more
- * exceptions, have a row of their own; the records are the shallow
- * states' first, then the others in depth-first order, and a step may read
+ * SMTPDIAG__AC_REC_BITS | the place of its record in ac_states, after its
+ * SMTPDIAG__AC_LEAD first words, / SMTPDIAG__AC_REC_UNIT (records start at
+ * multiples of it); the root's is 0. Both places come from the name, so
+ * that a step's loads do not wait for each other. The record: a head word,
+ * the class of exception i << 8 i (SMTPDIAG__AC_NO_CLASS where there is
+ * none), then the next state of each exception (at most
+ * SMTPDIAG__AC_EXCEPTIONS): the head's SMTPDIAG__AC_HEAD first, then two
+ * more, 5 and 6 words after the head, whose classes are the low bytes of
+ * the word before the head when it is marked SMTPDIAG__AC_MORE (else it is
+ * padding or the last word of the record before, which never reads so
+ * with a class: the last row's place is left unused). Where a phrase ends,
+ * the head's top byte is SMTPDIAG__AC_ENDS >> 24 (so the head holds one
+ * class fewer and the word 4 after it is unused), the word before the head
+ * is marked SMTPDIAG__AC_MORE, and the one before that is the place in
+ * ac_out_list of the phrases that end there, longest first, two words each
+ * (kb_format.h), the first word of the last one marked SMTPDIAG__AC_LAST.
+ * On a class without an exception the next state is the row's at the
+ * class. The shallow states, and those that would need more exceptions,
+ * have a row of their own; the records are the shallow states' first,
+ * then the others in depth-first order, and a step may read
  * SMTPDIAG__AC_EXCEPTIONS words past the last.
  */
 SMTPDIAG__TABLE const uint8_t smtpdiag__ac_class[256];

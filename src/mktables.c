@@ -344,7 +344,8 @@ static void build_automaton(void)
  * classes on which it goes elsewhere than that row says: its own edges and
  * those of the states between. A state with more than AC_EXCEPTIONS of
  * them (AC_EXCEPTIONS - 1 where a phrase ends, as the head's last byte says
- * so), or as shallow as DENSE_DEPTH, where a walk spends most of its
+ * so; the classes past the head's are in the word before it), or as
+ * shallow as DENSE_DEPTH, where a walk spends most of its
  * steps, gets a row of its own (a state as deep as DENSE_DEPTH + 1 then
  * inherits fewer exceptions). A state is named by its row and its
  * record's place in one array together, so that a step's two loads both
@@ -392,15 +393,33 @@ static int has_output_state(uint32_t s)
 	return states[s].term || states[s].dict;
 }
 
-/* Place state u's record at nr, at a multiple of unit words (the word
- * before it, when a phrase ends at u, holds where its phrases are). */
+/* The word of a record, counted from its head, that holds the next state
+ * of exception j: the head's classes first (AC_HEAD, one fewer where a
+ * phrase ends), then the two of the word before the head, after the
+ * fourth's place. */
+static unsigned ex_slot(unsigned j, int out)
+{
+	unsigned in_head = SMTPDIAG__AC_HEAD - (out ? 1 : 0);
+	return j < in_head ? 1 + j : 1 + SMTPDIAG__AC_HEAD + (j - in_head);
+}
+
+/* The words a record has before its head: where a phrase ends, where its
+ * phrases are and the word of more classes; that word alone where the
+ * head cannot hold all the classes. */
+static unsigned pre_words(uint32_t u, const unsigned char *nex)
+{
+	int out = has_output_state(u);
+	return out ? 2 : nex[u] > SMTPDIAG__AC_HEAD ? 1 : 0;
+}
+
+/* Place state u's record at nr, at a multiple of unit words. */
 static void place(uint32_t u, size_t *nr, size_t unit, uint32_t *name,
 		  const uint32_t *row_of, const unsigned char *nex)
 {
 	int out = has_output_state(u);
-	*nr = (*nr + (size_t)out + unit - 1) / unit * unit;
+	*nr = (*nr + pre_words(u, nex) + unit - 1) / unit * unit;
 	name[u] = (uint32_t)((row_of[u] >> 1) << rec_bits | *nr / unit);
-	*nr += 1u + nex[u];
+	*nr += nex[u] ? ex_slot(nex[u] - 1u, out) + 1u : 1u;
 }
 
 /* The records of states this shallow, which every walk reads, come first
@@ -509,7 +528,9 @@ static void resolve_automaton(void)
 	 * that its row leaves (a unit of 3 is one lea to undo, as 2 and 4 are
 	 * one shift, and wastes less than 4) */
 	unsigned row_bits = 1;
-	while (((size_t)1 << row_bits) < ndense)
+	/* the last row's place left unused: no name then reads as a word of
+	 * more classes (AC_MORE) in the word before a head */
+	while (((size_t)1 << row_bits) <= ndense)
 		row_bits++;
 	rec_bits = 32 - row_bits;
 	size_t nr;
@@ -531,20 +552,33 @@ static void resolve_automaton(void)
 		if (rec_unit == 8)
 			error_at("data", 0, "too many automaton states for the tables");
 	}
-	nrecs = nr + SMTPDIAG__AC_EXCEPTIONS; /* a step may read past the last */
+	for (size_t s = 0; s < nstates; s++)
+		if ((name[s] & SMTPDIAG__AC_MORE) == SMTPDIAG__AC_MORE)
+			error_at("data", 0, "a state's name reads as a word of more classes");
+	/* a step may read the word before the first record and
+	 * AC_EXCEPTIONS words past the last */
+	nrecs = SMTPDIAG__AC_LEAD + nr + SMTPDIAG__AC_EXCEPTIONS;
 	recs = xrealloc(NULL, nrecs * sizeof *recs);
 	memset(recs, 0, nrecs * sizeof *recs);
 	for (size_t s = 0; s < nstates; s++) {
-		uint32_t *r = recs + (size_t)(name[s] & ((1u << rec_bits) - 1)) * rec_unit;
+		uint32_t *r = recs + SMTPDIAG__AC_LEAD +
+			      (size_t)(name[s] & ((1u << rec_bits) - 1)) * rec_unit;
 		int out = has_output_state((uint32_t)s);
+		unsigned in_head = SMTPDIAG__AC_HEAD - (out ? 1 : 0);
 		const uint32_t *x = ex + s * SMTPDIAG__AC_EXCEPTIONS;
 		r[0] = out ? SMTPDIAG__AC_ENDS : 0;
-		for (unsigned j = 0; j < SMTPDIAG__AC_EXCEPTIONS - (out ? 1 : 0); j++)
+		for (unsigned j = 0; j < in_head; j++)
 			r[0] |= (j < nex[s] ? x[j] >> 24 : SMTPDIAG__AC_NO_CLASS) << 8 * j;
+		if (pre_words((uint32_t)s, nex)) {
+			r[-1] = SMTPDIAG__AC_MORE;
+			for (unsigned j = 0; j < 2; j++)
+				r[-1] |= (in_head + j < nex[s] ? x[in_head + j] >> 24
+							       : SMTPDIAG__AC_NO_CLASS) << 8 * j;
+		}
 		for (unsigned j = 0; j < nex[s]; j++)
-			r[1 + j] = name[x[j] & 0xffffff];
+			r[ex_slot(j, out)] = name[x[j] & 0xffffff];
 		if (out)
-			r[-1] = (uint32_t)nout_list;
+			r[-2] = (uint32_t)nout_list;
 		for (uint32_t t = states[s].term ? (uint32_t)s : states[s].dict; out && t;) {
 			uint32_t p = states[t].term - 1;
 			size_t n = strlen(phrases[p].text);
