@@ -368,7 +368,10 @@ static int same_address(const char *a, const char *b, size_t n)
 }
 
 /* Does s[0, n) give no reply and no reason: nothing, or only words that say
- * a delivery failed ("Unable to deliver")? */
+ * a delivery failed ("Unable to deliver")? A delivery-status part's
+ * Diagnostic-Code that says nothing ("X-Unix; Reason 1 (Unable-To-Transfer);
+ * Diagnostic -1 (Unknown)" of X.400 gateways) leaves the reason to the
+ * text's words for the recipient; so does a recipient's block. */
 static int gives_no_reason(const char *s, size_t n)
 {
 	struct smtpdiag_reply r;
@@ -393,19 +396,6 @@ static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_bu
 		host_in(t, preamble, b->host, sizeof b->host);
 }
 
-/* Does a delivery-status part's Diagnostic-Code say nothing that could be
- * read: no reply, no status, no words ("X-Unix; Reason 1 (Unable-To-Transfer);
- * Diagnostic -1 (Unknown)" of X.400 gateways)? Then the text's words for the
- * recipient are read too. */
-static int says_nothing(const char *s, size_t n)
-{
-	struct smtpdiag_reply r;
-	struct smtpdiag_diagnosis d;
-	if (!gives_no_reason(s, n))
-		return 0;
-	smtpdiag_reply_from_text(s, n, &r);
-	return smtpdiag_classify(&r, &d) != 0 || d.category == SMTPDIAG_CAT_UNKNOWN;
-}
 
 /* The addresses of a header value: "a@b, Bob <c@d>". */
 static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *action,
@@ -454,7 +444,7 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 			for (size_t i = 0; i < nblocks; i++)
 				if (same_address(b->recipient, t + blocks[i].addr, blocks[i].addr_len)) {
 					if (b->diag == (size_t)-1 ||
-					    says_nothing(rd->notes.buf + b->diag, b->diag_len))
+					    gives_no_reason(rd->notes.buf + b->diag, b->diag_len))
 						give_reason(rd, b, t, &blocks[i], 0);
 					else if (!b->host[0])
 						host_in(t + blocks[i].start,
@@ -468,7 +458,7 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 			for (size_t r = 0; r < rd->count; r++) {
 				struct smtpdiag__bounced_build *b = &rd->list[r];
 				if (b->diag == (size_t)-1 ||
-				    says_nothing(rd->notes.buf + b->diag, b->diag_len))
+				    gives_no_reason(rd->notes.buf + b->diag, b->diag_len))
 					smtpdiag__set_diagnostic(rd, b, t, end,
 								 smtpdiag__input_offset(rd, 0));
 			}
