@@ -526,7 +526,10 @@ static void drop_repeated_status(struct smtpdiag_reply *r)
 		return;
 	size_t w = 0;
 	for (size_t i = 0; i < r->text_len;) {
-		if (i + (size_t)n <= r->text_len && !memcmp(r->text + i, s, (size_t)n)) {
+		/* a space and the class first, not a call at every byte of a
+		 * text that holds another status ("complaints - 4.16.55.1") */
+		if (r->text[i] == ' ' && r->text[i + 1] == cls && i + (size_t)n <= r->text_len &&
+		    !memcmp(r->text + i, s, (size_t)n)) {
 			i += (size_t)n - 1; /* keep one of the two spaces */
 			continue;
 		}
