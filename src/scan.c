@@ -260,13 +260,23 @@ static void dsn_block(const char *block, const char *line, struct smtpdiag_findi
  * properties after the stack: "  command: 'RCPT TO'", "  rejected: [ 'bob@...' ]". */
 static void js_properties(const char *p, const char *end, struct smtpdiag_finding *f)
 {
+	/* no quote in [p, q): the lines below most failures hold none, so
+	 * quotes are looked for 4 KiB at a time rather than line by line */
+	const char *q = p;
 	for (int lines = 0; p < end && lines < 24; lines++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
 		size_t n = (size_t)(e - p);
 		if (n && *p == '}')
 			return;
-		if (memchr(p, '\'', n)) { /* as every property below is */
+		if (q < p)
+			q = p;
+		while (q < e && *q != '\'') {
+			size_t k = (size_t)(end - q) < 4096 ? (size_t)(end - q) : 4096;
+			const char *quote = memchr(q, '\'', k);
+			q = quote ? quote : q + k;
+		}
+		if (q < e) { /* a quote, as every property below has */
 			if (!f->reply.command[0])
 				field(p, n, "  command: '", "'", f->reply.command,
 				      sizeof f->reply.command);
