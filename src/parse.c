@@ -208,6 +208,18 @@ static int at_line_start(const char *b, size_t i)
 	       (i >= 2 && b[i - 2] == '\\' && (b[i - 1] == 'n' || b[i - 1] == 'r'));
 }
 
+/* strchr(set, c) != NULL without a call (the sets are a few bytes, tested
+ * at every candidate code): c is in set, or is the NUL that ends it. */
+static inline int in_set(const char *set, char c)
+{
+	if (!c)
+		return 1;
+	for (; *set; set++)
+		if (*set == c)
+			return 1;
+	return 0;
+}
+
 /* A status code at i, followed by something that ends it. Returns its length
  * or 0. */
 static size_t status_at(const char *b, size_t len, size_t i,
@@ -233,7 +245,7 @@ static size_t status_at(const char *b, size_t len, size_t i,
 static int after_word(const char *b, size_t i, const char *skip, const char *word)
 {
 	size_t k = i, n = strlen(word);
-	while (k > 0 && b[k - 1] && strchr(skip, b[k - 1]))
+	while (k > 0 && b[k - 1] && in_set(skip, b[k - 1]))
 		k--;
 	return k >= n && smtpdiag__equal_fold(b + k - n, word, n);
 }
@@ -266,7 +278,7 @@ static int code_boundary(const char *b, size_t i, int has_status)
 	unsigned char p = (unsigned char)b[i - 1];
 	if (p == '#' && has_status)
 		return 1; /* Exchange's "#550 5.1.1 RESOLVER.ADR.RecipNotFound ##" */
-	if (smtpdiag__is_alnum(p) || strchr(".#-_/+%&?@$\\", p))
+	if (smtpdiag__is_alnum(p) || in_set(".#-_/+%&?@$\\", (char)p))
 		return 0;
 	/* "host:465" is a port; "RCPT TO:552 5.2.2" (qmail glues the reply
 	 * to the command it answered) is a reply, as its status shows */
@@ -294,7 +306,7 @@ static int code_boundary(const char *b, size_t i, int has_status)
 	    smtpdiag__fold[(unsigned char)b[k - 2]] == 'd' &&
 	    smtpdiag__fold[(unsigned char)b[k - 1]] == 'e')
 		return 1;
-	return strchr(":;=(\"'<>*[-", b[k - 1]) != NULL;
+	return in_set(":;=(\"'<>*[-", b[k - 1]);
 }
 
 /* Skip spaces and tabs. */
@@ -320,7 +332,7 @@ static int is_log_field(const char *b, size_t len, size_t i)
 static int expected_code(const char *b, size_t i)
 {
 	size_t k = i;
-	while (k > 0 && strchr("\"'[ ", b[k - 1]))
+	while (k > 0 && in_set("\"'[ ", b[k - 1]))
 		k--;
 	if (k >= 3 && smtpdiag__equal_fold(b + k - 3, "(s)", 3))
 		k -= 3;
@@ -411,7 +423,7 @@ static int status_head(const char *b, size_t len, size_t i, struct head *h)
 {
 	size_t n;
 	if (i > 0 && (smtpdiag__is_alnum((unsigned char)b[i - 1]) ||
-		      strchr(".#-_/=(", b[i - 1])))
+		      in_set(".#-_/=(", b[i - 1])))
 		return 0;
 	*h = (struct head){ .sep = ' ' };
 	if (!(n = status_at(b, len, i, &h->status)) || i + n >= len ||
