@@ -60,10 +60,15 @@ int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
 			return (int)i;
 	if (n < 2 || n > UINT16_MAX || ks->n == SMTPDIAG_KEYS_MAX)
 		return -1;
-	unsigned best = ~0u; /* the pair whose first byte is the rarest */
+	/* the pair whose commoner byte is the rarest, then whose first byte
+	 * is: the vector test passes a position when each of its two bytes
+	 * is some anchor's in that place, so one common byte lets many
+	 * through ("s=" of "recipients=", not "pi": "postfix", "protection") */
+	unsigned best = ~0u;
 	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned r = smtpdiag__rarity((unsigned char)key[i]) * 256 +
-			     smtpdiag__rarity((unsigned char)key[i + 1]);
+		unsigned r0 = smtpdiag__rarity((unsigned char)key[i]);
+		unsigned r1 = smtpdiag__rarity((unsigned char)key[i + 1]);
+		unsigned r = (r0 > r1 ? r0 : r1) * 256 + r0;
 		if (r < best) {
 			best = r;
 			k = i;
