@@ -146,14 +146,24 @@ static int starts_word(const unsigned char *in, size_t end, size_t n)
 	return j == 0 || !smtpdiag__is_alnum(in[j - 1]);
 }
 
-/* Note the phrases that end at state s, the text's byte `end`. */
-static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, size_t end)
+/* Is the word that ends at in[end] the local part of an address
+ * ("user@example.com")? Such a word names a mailbox; it is not the
+ * server's. */
+static int names_mailbox(const unsigned char *in, size_t end, size_t n)
+{
+	return end + 1 < n && in[end + 1] == '@';
+}
+
+/* Note the phrases that end at state s, the text's byte `end` of n. */
+static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, size_t end,
+			size_t n)
 {
 	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-2]];; o += 2) {
 		uint32_t p = o[0] & ((1u << SMTPDIAG__AC_PHRASE_BITS) - 1);
 		uint16_t len = o[0] >> SMTPDIAG__AC_PHRASE_BITS & ((1u << SMTPDIAG__AC_LEN_BITS) - 1);
 		if (!seen_phrase(m, p) &&
-		    (!(o[0] & SMTPDIAG__AC_WORD) || starts_word(in, end, len)))
+		    (!(o[0] & SMTPDIAG__AC_WORD) ||
+		     (starts_word(in, end, len) && !names_mailbox(in, end, n))))
 			saw_phrase(m, p, len, o[1]);
 		if (o[0] & SMTPDIAG__AC_LAST)
 			break;
@@ -163,10 +173,10 @@ static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, 
 /* The same, if any phrase ends there: the test inline, as most states end
  * none. */
 static inline void saw_output(struct matches *m, uint32_t s, const unsigned char *in,
-			      size_t end)
+			      size_t end, size_t n)
 {
 	if (__builtin_expect((record(s)[0] & 0xff000000u) == SMTPDIAG__AC_ENDS, 0))
-		saw_outputs(m, s, in, end);
+		saw_outputs(m, s, in, end, n);
 }
 
 /* The text folded as the generator folded the phrases, for a user's rules:
@@ -222,14 +232,14 @@ static void find_phrases(const char *text, size_t len, struct matches *m,
 		 * nothing of the rest to keep in registers */
 		for (; i < len && in[i] < 0x80; i++) {
 			s = step(s, smtpdiag__ac_ascii_class[in[i]]);
-			saw_output(m, s, in, i);
+			saw_output(m, s, in, i, len);
 		}
 		if (i == len)
 			break;
 		size_t used, n = smtpdiag__fold_char(in + i, len - i, folded, &used);
 		for (size_t j = 0; j < n; j++) {
 			s = step(s, smtpdiag__ac_class[folded[j]]);
-			saw_output(m, s, in, i + used - 1);
+			saw_output(m, s, in, i + used - 1, len);
 		}
 		i += used;
 	}
