@@ -365,9 +365,10 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	if (i > 1 && j < len && b[i - 1] == '[' && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
 	    b[j] == ']')
 		return 0; /* a syslog tag's process id: "postfix/smtp[229]:" */
-	/* lettre's "permanent error (550): 5.7.1 Text" */
+	/* lettre's "permanent error (550): 5.7.1 Text"; a bracketed success
+	 * code before a space is a count ("per hour (200) allowed") */
 	if (i > 0 && b[i - 1] == '(' && j + 1 < len && b[j] == ')' &&
-	    (b[j + 1] == ':' || b[j + 1] == ' '))
+	    (b[j + 1] == ':' || (b[j + 1] == ' ' && b[i] >= '4')))
 		j++;
 
 	if (j == len || is_break(b, len, j) || b[j] == h->quote || b[j] == ']') {

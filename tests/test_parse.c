@@ -198,6 +198,7 @@ static const char *const not_replies[] = {
 	"Oct 07 13:04:23 mx postfix/smtp[229]: 8A7D11657: to=<a@example.com>", /* a process id */
 	"Request failed with error 500 Internal Server Error", /* HTTP's, not a reply */
 	"Retry failed 3 times, 250 messages left",
+	"exceeded the max emails per hour (200) allowed", /* a count in brackets */
 };
 
 static void smtpdiag_parse__no_reply__enoreply(void **state)
