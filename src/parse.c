@@ -392,6 +392,13 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	} else if (b[j] == ',') {
 		/* Google's table: 550, "5.1.1". Text   Python: (550, b'5.1.1 Text') */
 		j = skip_blanks(b, len, j + 1);
+		if (j + 9 < len && smtpdiag__equal_fold(b + j, "response:", 9)) {
+			/* PEAR's Net_SMTP: "(code: 550, response: Text)" */
+			h->text = skip_blanks(b, len, j + 9);
+			if ((n = status_at(b, len, h->text, &h->status)))
+				h->text = skip_blanks(b, len, h->text + n);
+			return code_boundary(b, i, h->status.cls != 0);
+		}
 		if (j < len && b[j] == 'b')
 			j++;
 		if (j >= len || (b[j] != '"' && b[j] != '\''))
