@@ -535,9 +535,7 @@ static int lists_recipients(const char *s, size_t n)
 	return n < 200 && contains_fold(s, n, words, sizeof words / sizeof *words);
 }
 
-/* Does a line of the text start with "Final-Recipient:"? Reports sent as
- * plain text carry the fields of a delivery-status part in their body. */
-static int inline_report(const char *t, size_t n)
+int smtpdiag__inline_report(const char *t, size_t n)
 {
 	static const char key[] = "final-recipient:";
 	for (size_t i = 0; i + sizeof key - 1 <= n; i++)
@@ -553,12 +551,12 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 	const char *t = rd->text.buf ? rd->text.buf : "";
 	size_t n = rd->text.len, nblocks = 0, cap = 0, end = n, listed = 0;
 
-	if (!rd->count && inline_report(t, n))
+	if (!rd->count && smtpdiag__inline_report(t, n))
 		smtpdiag__read_dsn(rd, t, n, (size_t)-1, smtpdiag__input_offset(rd, 0));
 
 	int sent_by = 0; /* the line above said "A message sent by" */
 	/* where the last non-blank line and the last block's line start */
-	size_t prev_line = (size_t)-1, block_line = (size_t)-2;
+	size_t prev_line = (size_t)-1, block_line = (size_t)-2, prev_end = (size_t)-2;
 	for (size_t i = 0; i < n;) {
 		const char *nl = memchr(t + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - t) : n, a, k, l;
@@ -573,9 +571,14 @@ void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,
 			k = 0;
 		else if (k && nblocks && block_line == prev_line && original_label(t + i + l, a - l))
 			k = 0; /* PMDF's "Original address:" right under "Recipient address:" */
+		else if (k && nblocks && (t[i] == ' ' || t[i] == '\t') && prev_end + 1 == i &&
+			 k == blocks[nblocks - 1].addr_len &&
+			 !memcmp(t + i + a, t + blocks[nblocks - 1].addr, k))
+			k = 0; /* Postfix's folded reply naming its own recipient again */
 		if (!blank(t + i, e - i)) {
 			sent_by = ends_sent_by(t + i, e - i);
 			prev_line = i;
+			prev_end = e;
 		}
 		if (k) {
 			block_line = i;

@@ -369,12 +369,24 @@ static int auto_reply(const char *hdr, size_t n, const char *subject)
 
 /* ---- the reader ------------------------------------------------------------ */
 
+/* Do the lines hold a delivery-status part's fields, each on a line of its
+ * own ("Final-Recipient: ...", then "Status: ...")? */
+static int dsn_fields(const char *s, size_t n)
+{
+	const char *v;
+	return smtpdiag__inline_report(s, n) &&
+	       (smtpdiag__header_field(s, n, "Status", &v) ||
+		smtpdiag__header_field(s, n, "Action", &v) ||
+		smtpdiag__header_field(s, n, "Diagnostic-Code", &v));
+}
+
 /* Does a text without a header begin as a delivery report's body does: one
  * of its first paragraphs, a few lines long, says in the vocabulary's words
  * only that a message could not be delivered ("This is the mail system at
  * host ... your message could not be delivered to one or more recipients",
- * "Hi. This is the qmail-send program ...")? A log's lines do not make such
- * paragraphs: they start with a time stamp and run on without blank lines. */
+ * "Hi. This is the qmail-send program ..."), or holds a delivery-status
+ * part's fields? A log's lines do not make such paragraphs: they start with
+ * a time stamp and run on without blank lines. */
 static int report_body(const char *buf, size_t len)
 {
 	size_t i = 0;
@@ -393,6 +405,8 @@ static int report_body(const char *buf, size_t len)
 					break;
 				lines++;
 			}
+		if (dsn_fields(buf + i, end - i))
+			return 1;
 		struct smtpdiag_reply r;
 		struct smtpdiag_diagnosis d;
 		size_t next = end;
@@ -442,7 +456,13 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	smtpdiag__header_copy(msg, hend, "Subject", raw, sizeof raw);
 	smtpdiag__decode_words(raw, strlen(raw), m->subject, sizeof m->subject);
 
-	walk(rd, msg, len, 0, "text/plain");
+	/* a body without header: walk takes its first paragraph, a notice's
+	 * heading, for the part's header, but not a delivery-status part's
+	 * fields */
+	if (body_only && dsn_fields(msg, smtpdiag__header_end(msg, len)))
+		add_text(rd, msg, len, "", (size_t)(msg - rd->input), 1, 0);
+	else
+		walk(rd, msg, len, 0, "text/plain");
 
 	int json = rd->dsn_seen || rd->feedback || rd->feedback_seen
 			   ? 0

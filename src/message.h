@@ -62,6 +62,10 @@ void smtpdiag__read_feedback(struct smtpdiag__reader *rd, const char *s, size_t 
 /* the one recipient of an abuse report */
 void smtpdiag__complaint(struct smtpdiag__reader *rd);
 
+/* bounce_text.c: does a line of the text start with "Final-Recipient:"?
+ * Reports sent as plain text, and reports pasted without their header,
+ * carry the fields of a delivery-status part in their body. */
+int smtpdiag__inline_report(const char *t, size_t n);
 /* bounce_text.c: the recipients a report's text names, and their reasons;
  * header[0, header_end) is the report's own header. */
 void smtpdiag__read_bounce_text(struct smtpdiag__reader *rd, const char *header,

@@ -292,6 +292,18 @@ static void message_read__plain_text_reports__recipients_found(void **state)
 	assert_int_equal(strncmp(why, "Sorry, no mailbox", 17), 0);
 	smtpdiag_message_free(&m);
 
+	/* Postfix folds a long reply and names the recipient again in it:
+	 * the indented line goes on with the same reason */
+	read_one("From: MAILER-DAEMON@example.net\nSubject: Undelivered Mail\n\n"
+		 "<bob@example.org>: host mx.example.org[192.0.2.25] said: 550 5.1.1\n"
+		 "    <bob@example.org>: Recipient address rejected: User unknown (in reply\n"
+		 "    to RCPT TO command)\n", &m);
+	assert_int_equal(m.count, 1);
+	assert_int_equal(smtpdiag_message_finding(NULL, &m, 0, &f), 0);
+	assert_non_null(strstr(f.reply.text, "Recipient address rejected: User"));
+	assert_string_equal(f.reply.command, "RCPT TO");
+	smtpdiag_message_free(&m);
+
 	/* a report without a diagnostic, whose text names no recipient: the
 	 * text's words are the reason */
 	read_one("From: postmaster@example.net\nSubject: Undeliverable\nContent-Type: "
@@ -368,7 +380,23 @@ static void message_detect__message_log_and_empty(void **state)
 			    "Subject: Undelivered Mail\n\n<bob@example.org>: 550 5.1.1 no such user\n";
 	assert_int_equal(smtpdiag_message_detect(pasted, strlen(pasted)), 1);
 	assert_int_equal(smtpdiag_message_detect(saved, strlen(saved)), 1);
+	/* a delivery-status part's fields pasted without a header, after its
+	 * message fields or alone; not when one line runs them together */
+	const char *fields = "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; "
+			     "bob@example.org\nAction: failed\nStatus: 5.4.6\n";
+	const char *alone = "Final-Recipient: rfc822; bob@example.org\nAction: failed\n"
+			    "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n";
+	const char *one_line = "Final-Recipient: rfc822; bob@example.org Action: failed\n";
+	assert_int_equal(smtpdiag_message_detect(fields, strlen(fields)), 1);
+	assert_int_equal(smtpdiag_message_detect(alone, strlen(alone)), 1);
+	assert_int_equal(smtpdiag_message_detect(one_line, strlen(one_line)), 0);
 	struct smtpdiag_message m;
+	struct smtpdiag_finding f;
+	read_one(alone, &m);
+	assert_int_equal(m.count, 1);
+	assert_int_equal(smtpdiag_message_finding(NULL, &m, 0, &f), 0);
+	assert_string_equal(smtpdiag_category_name(f.diagnosis.category), "mailbox");
+	smtpdiag_message_free(&m);
 	read_one(saved, &m);
 	assert_int_equal(m.kind, SMTPDIAG_MESSAGE_BOUNCE);
 	assert_int_equal(m.count, 1);
