@@ -553,12 +553,14 @@ static int names_ip(const char *s, size_t n)
 	return 0;
 }
 
-/* A bare refusal ("553 Mail from 192.0.2.1 not allowed", "550 Sorry, no
- * access for this ip") that the reply's frame or code reads as a policy
- * block refuses the client's address: its reputation. */
+/* A bare refusal ("553 Mail from 192.0.2.1 not allowed", "554 IP=192.0.2.1
+ * - A problem occurred") that the reply's frame or code reads as a policy
+ * block, or as no more than a refusal, refuses the client's address: its
+ * reputation. */
 static void refused_ip(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
-	if (d->category != SMTPDIAG_CAT_POLICY || !names_ip(r->text, r->text_len))
+	int bare = d->category == SMTPDIAG_CAT_UNKNOWN && d->matched_by == SMTPDIAG_BY_CODE;
+	if ((d->category != SMTPDIAG_CAT_POLICY && !bare) || !names_ip(r->text, r->text_len))
 		return;
 	d->category = SMTPDIAG_CAT_REPUTATION;
 	d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_REPUTATION].who;

@@ -48,6 +48,8 @@ static const struct choice choices[] = {
 	{ "550 5.0.0 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
 	{ "550 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
 	{ "513 zzz", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
+	/* a code that names no cause, refusing an IP address: its reputation */
+	{ "513 zzz from 192.0.2.1", 0, NULL, SMTPDIAG_BY_CODE, "reputation", "permanent", 0 },
 	/* a code that names its cause decides over a catch-all status, not over
 	 * a telling one */
 	{ "535 5.7.1 zzz", 0, NULL, SMTPDIAG_BY_CODE, "auth", "permanent", 0 },
