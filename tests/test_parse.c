@@ -395,6 +395,10 @@ static void smtpdiag_diagnose__refused_at_mail_from__the_senders(void **state)
 		  SMTPDIAG_CAT_RECIPIENT },
 		{ "SMTP error from remote mail server after RCPT TO:<b@example.org>:\n"
 		  "550 5.1.1 unknown user", SMTPDIAG_CAT_RECIPIENT },
+		/* Exim's sender callout asks the sender's server with RCPT TO */
+		{ "H=mx.example.net [192.0.2.1] sender verify fail for <a@example.com>: response "
+		  "to \"RCPT TO:<a@example.com>\" from mx.example.com [192.0.2.2] was: 550 5.1.1 "
+		  "unknown user", SMTPDIAG_CAT_SENDER },
 		{ "550 5.1.1 User unknown", SMTPDIAG_CAT_RECIPIENT },
 	};
 	(void)state;
