@@ -160,11 +160,16 @@ static void json_strings(struct out_buf *o, const char *const *v, size_t n)
 	ob_put(o, "]", 1);
 }
 
-/* A string field that is null when empty. */
-static inline void json_opt(struct out_buf *o, const char *key, const char *value)
+/* A string field that is null when empty; its key, quoted and after its
+ * comma, is one piece of literal text. */
+#define JSON_OPT(o, key, value) json_opt(o, ",\"" key "\":", sizeof ",\"" key "\":" - 1, value)
+static inline void json_opt(struct out_buf *o, const char *key, size_t n, const char *value)
 {
-	json_key(o, key, 0);
-	ob_json_string(o, value && *value ? value : NULL);
+	ob_put(o, key, n);
+	if (value && *value)
+		ob_json_string(o, value);
+	else
+		ob_put(o, "null", 4);
 }
 
 static void json_number(struct out_buf *o, unsigned long long v)
@@ -302,19 +307,26 @@ void render_json(FILE *f, const struct smtpdiag_reply *r,
 	}
 	json_diagnosis(o, d, st);
 	if (at) {
-		json_opt(o, "source", at->source);
-		json_key(o, "line", 0);
-		json_number(o, at->finding->line);
-		json_opt(o, "time", at->finding->time);
-		json_opt(o, "recipient", at->finding->recipient);
-		json_opt(o, "sender", at->finding->sender);
-		json_opt(o, "command", r->command);
-		json_opt(o, "host", r->host);
-		json_opt(o, "action", at->finding->action);
-		json_opt(o, "message_id", at->finding->message_id);
-		json_opt(o, "original_message_id", at->finding->original_message_id);
-		json_opt(o, "original_from", at->finding->original_from);
-		json_opt(o, "original_subject", at->finding->original_subject);
+		const struct smtpdiag_finding *x = at->finding;
+		JSON_OPT(o, "source", at->source);
+		ob_puts(o, ",\"line\":");
+		json_number(o, x->line);
+		JSON_OPT(o, "time", x->time);
+		JSON_OPT(o, "recipient", x->recipient);
+		JSON_OPT(o, "sender", x->sender);
+		JSON_OPT(o, "command", r->command);
+		JSON_OPT(o, "host", r->host);
+		if (x->action[0] || x->message_id[0] || x->original_message_id[0] ||
+		    x->original_from[0] || x->original_subject[0]) {
+			JSON_OPT(o, "action", x->action);
+			JSON_OPT(o, "message_id", x->message_id);
+			JSON_OPT(o, "original_message_id", x->original_message_id);
+			JSON_OPT(o, "original_from", x->original_from);
+			JSON_OPT(o, "original_subject", x->original_subject);
+		} else { /* a log's finding: only a bounce message says these */
+			ob_puts(o, ",\"action\":null,\"message_id\":null,\"original_message_id\":null,"
+				   "\"original_from\":null,\"original_subject\":null");
+		}
 	}
 	ob_put(o, "}\n", 2);
 	ob_flush(o);
