@@ -116,7 +116,8 @@ int cmd_clients(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
 /* strmap.c: strings to numbers. strmap_value gives the number for key,
- * adding it as 0 when new; NULL when out of memory. */
+ * adding it as 0 when new; NULL when out of memory. The number stays at
+ * that address until a new key is added (strmap_size grows). */
 struct strmap_entry {
 	char *key;
 	uint64_t value;

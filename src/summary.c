@@ -9,11 +9,23 @@
 
 #include "cli.h"
 
+/* A count of a strmap found by the address of its key, as long as the map
+ * has taken no new key: a finding's rule and provider ids are the tables'
+ * strings, the same few at every finding, hashed and compared anew
+ * otherwise. */
+enum { RECENT = 32 };
+struct recent {
+	const char *key;
+	size_t size;     /* the map's size when value was looked up */
+	uint64_t *value; /* NULL: not looked up */
+};
+
 struct summary {
 	uint64_t lines, bytes, findings;
 	uint64_t by[SMTPDIAG_CAT_COUNT][SMTPDIAG_SEVERITY_COUNT];
 	struct strmap *rules;     /* a rule id, "code 550" or "status 5.1.1": a count */
 	struct strmap *providers; /* a provider id: a count */
+	struct recent recent_rules[RECENT], recent_providers[RECENT];
 };
 
 struct summary *summary_new(void)
@@ -47,6 +59,21 @@ static int bump(struct strmap *m, const char *key, uint64_t n)
 	return 0;
 }
 
+/* Add one to the count of key, a string that stays unchanged all the run,
+ * in m; recent is m's. */
+static void bump_id(struct strmap *m, struct recent *recent, const char *key)
+{
+	struct recent *c = &recent[(uint64_t)(uintptr_t)key * 0x9e3779b97f4a7c15u >> 59];
+	_Static_assert(RECENT == 32, ">> 59 picks one of 32");
+	if (c->key != key || c->size != strmap_size(m) || !c->value) {
+		c->key = key;
+		c->value = strmap_value(m, key);
+		c->size = strmap_size(m);
+	}
+	if (c->value)
+		++*c->value;
+}
+
 void summary_add(struct summary *s, const struct smtpdiag_finding *f)
 {
 	const struct smtpdiag_diagnosis *d = &f->diagnosis;
@@ -54,7 +81,7 @@ void summary_add(struct summary *s, const struct smtpdiag_finding *f)
 	s->findings++;
 	s->by[d->category][d->severity]++;
 	if (d->rule) { /* most findings: the rule's id is the key */
-		bump(s->rules, d->rule, 1);
+		bump_id(s->rules, s->recent_rules, d->rule);
 	} else {
 		char key[64];
 		if (d->matched_by == SMTPDIAG_BY_STATUS && r->status.cls)
@@ -65,7 +92,7 @@ void summary_add(struct summary *s, const struct smtpdiag_finding *f)
 		bump(s->rules, key, 1);
 	}
 	if (d->provider)
-		bump(s->providers, d->provider, 1);
+		bump_id(s->providers, s->recent_providers, d->provider);
 }
 
 void summary_add_summary(struct summary *s, const struct summary *other)
