@@ -124,9 +124,11 @@ struct smtpdiag__keys {
 	uint64_t seen[64];     /* a bit for each anchor's hash */
 	uint8_t first[256];    /* 1 for a byte an anchor starts with */
 	/* the anchors' first and second bytes by their nibbles, for the
-	 * vector test of keys.c: [b][0][low] has bit high % 8 for each byte b
-	 * of an anchor, [b][1][high] that bit */
-	uint8_t nibbles[2][2][16];
+	 * vector test of keys.c, in two groups (a small letter second, or
+	 * not): low[g][b][l] has bit h % 8 for each byte b of an anchor of
+	 * group g, h its high nibble and l its low one; high[b][h] that bit,
+	 * for an anchor of either group */
+	uint8_t low[2][2][16], high[2][16];
 };
 
 /* Add key (a string that never changes, known by its address) to the set:

@@ -10,7 +10,9 @@
  * anchor is at a fixed place in it, so the first match is its first
  * occurrence. Where the processor has AVX2, thirty-two positions at a time
  * are first tested for a pair of bytes that may be an anchor, by their
- * nibbles (as trigger.c tests bytes), and only those positions further.
+ * nibbles (as trigger.c tests bytes), and only those positions further; the
+ * anchors whose second byte is a small letter are tested apart from the
+ * others, as the pairs of two letters of every word would pass otherwise.
  */
 #include <string.h>
 
@@ -60,15 +62,17 @@ int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
 			return (int)i;
 	if (n < 2 || n > UINT16_MAX || ks->n == SMTPDIAG_KEYS_MAX)
 		return -1;
-	/* the pair whose commoner byte is the rarest, then whose first byte
-	 * is: the vector test passes a position when each of its two bytes
-	 * is some anchor's in that place, so one common byte lets many
-	 * through ("s=" of "recipients=", not "pi": "postfix", "protection") */
+	/* the pair whose bytes are together the rarest, then whose first
+	 * byte is: the vector test passes a position when each of its two
+	 * bytes is some anchor's in that place, in one of two groups (a
+	 * small letter second, or not), so that pairs of common letters
+	 * ("st", "co") are let through only when such an anchor starts
+	 * with the first ("s=" of "status=", not "us") */
 	unsigned best = ~0u;
 	for (size_t i = 0; i + 1 < n; i++) {
 		unsigned r0 = smtpdiag__rarity((unsigned char)key[i]);
 		unsigned r1 = smtpdiag__rarity((unsigned char)key[i + 1]);
-		unsigned r = (r0 > r1 ? r0 : r1) * 256 + r0;
+		unsigned r = (r0 + r1) * 256 + r0;
 		if (r < best) {
 			best = r;
 			k = i;
@@ -81,10 +85,11 @@ int smtpdiag__keys_add(struct smtpdiag__keys *ks, const char *key)
 	ks->head[h >> 4] = (uint8_t)(id + 1);
 	ks->seen[h >> 6] |= (uint64_t)1 << (h & 63);
 	ks->first[(unsigned char)key[k]] = 1;
+	int g = key[k + 1] >= 'a' && key[k + 1] <= 'z';
 	for (int b = 0; b < 2; b++) {
 		unsigned char c = (unsigned char)key[k + (size_t)b];
-		ks->nibbles[b][0][c & 15] |= (uint8_t)(1u << (c >> 4 & 7));
-		ks->nibbles[b][1][c >> 4] = (uint8_t)(1u << (c >> 4 & 7));
+		ks->low[g][b][c & 15] |= (uint8_t)(1u << (c >> 4 & 7));
+		ks->high[b][c >> 4] = (uint8_t)(1u << (c >> 4 & 7));
 	}
 	return (int)id;
 }
@@ -113,31 +118,41 @@ static inline void keys_at(const struct smtpdiag__keys *ks, const char *line, si
 #ifdef HAVE_X86_VECTORS
 /* The positions of line from 0, thirty-two at a time while the byte after
  * each is in the line: those whose two bytes are each an anchor's byte in
- * that place (exactly so for ASCII: a byte's bit is its high nibble) go in
- * order to keys_at. Returns the first position not tested. */
+ * that place, for anchors of one group (exactly so for ASCII: a byte's bit
+ * is its high nibble), go in order to keys_at. Returns the first position
+ * not tested. */
 __attribute__((target("avx2"))) static size_t keys_avx2(const struct smtpdiag__keys *ks,
 							 const char *line, size_t len,
 							 const char **at)
 {
 	const __m256i nibble = _mm256_set1_epi8(0x0f);
-	__m256i t[2][2];
-	for (int b = 0; b < 2; b++)
-		for (int n = 0; n < 2; n++) /* in both 16-byte lanes: vpshufb looks up within one */
-			t[b][n] = _mm256_broadcastsi128_si256(
-				_mm_loadu_si128((const __m128i *)ks->nibbles[b][n]));
+	__m256i low[2][2], high[2]; /* in both 16-byte lanes: vpshufb looks up within one */
+	for (int b = 0; b < 2; b++) {
+		for (int g = 0; g < 2; g++)
+			low[g][b] = _mm256_broadcastsi128_si256(
+				_mm_loadu_si128((const __m128i *)ks->low[g][b]));
+		high[b] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)ks->high[b]));
+	}
 	size_t i = 0;
 	for (; i + 33 <= len; i += 32) {
-		__m256i out = _mm256_setzero_si256(); /* -1 where byte b is no anchor's */
+		__m256i lo[2], hi[2];
 		for (int b = 0; b < 2; b++) {
 			__m256i v = _mm256_loadu_si256((const __m256i *)(line + i + b));
-			__m256i lo = _mm256_shuffle_epi8(t[b][0], _mm256_and_si256(v, nibble));
-			__m256i hi = _mm256_shuffle_epi8(
-				t[b][1], _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
-			out = _mm256_or_si256(out, _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi),
-								     _mm256_setzero_si256()));
+			lo[b] = _mm256_and_si256(v, nibble);
+			hi[b] = _mm256_shuffle_epi8(high[b],
+						    _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
 		}
-		uint32_t none = (uint32_t)_mm256_movemask_epi8(out);
-		for (uint32_t may = ~none; may; may &= may - 1)
+		uint32_t may = 0;
+		for (int g = 0; g < 2; g++) {
+			__m256i out = _mm256_setzero_si256(); /* -1 where byte b is no anchor's */
+			for (int b = 0; b < 2; b++)
+				out = _mm256_or_si256(
+					out, _mm256_cmpeq_epi8(
+						     _mm256_and_si256(_mm256_shuffle_epi8(low[g][b], lo[b]), hi[b]),
+						     _mm256_setzero_si256()));
+			may |= ~(uint32_t)_mm256_movemask_epi8(out);
+		}
+		for (; may; may &= may - 1)
 			keys_at(ks, line, len, i + (unsigned)__builtin_ctz(may), at);
 	}
 	return i;
