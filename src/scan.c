@@ -707,33 +707,48 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 
 /* ---- echoes ----------------------------------------------------------------- */
 
-/* Mix n bytes into h, eight at a time; a long text 32 at a time first, in
- * four products that do not wait for each other (every finding's text is
- * hashed, most of them some 200 bytes). */
+static uint64_t mix8(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15u;
+	return h ^ h >> 29;
+}
+
+/* Mix n bytes and n itself into h, eight at a time; a long text 32 at a
+ * time first, in four products that do not wait for each other (every
+ * finding's text is hashed, most of them some 200 bytes); the last bytes
+ * in one load of eight (or two of four) that overlaps the bytes before,
+ * not copied byte by byte after a branch on their number. */
 static uint64_t mix(uint64_t h, const char *s, size_t n)
 {
+	uint64_t v;
+	size_t all = n;
+	h = mix8(h, n);
 	if (n > 32) {
 		uint64_t lane[4] = { h, h ^ 1, h ^ 2, h ^ 3 };
 		for (; n > 32; s += 32, n -= 32)
 			for (int i = 0; i < 4; i++) {
-				uint64_t v;
 				memcpy(&v, s + 8 * i, 8);
-				lane[i] = (lane[i] ^ v) * 0x9e3779b97f4a7c15u;
-				lane[i] ^= lane[i] >> 29;
+				lane[i] = mix8(lane[i], v);
 			}
 		h = lane[0] ^ lane[1] * 3 ^ lane[2] * 5 ^ lane[3] * 7;
 	}
-	for (;;) {
-		uint64_t v = 0;
-		size_t k = n < 8 ? n : 8;
-		memcpy(&v, s, k);
-		h = (h ^ v) * 0x9e3779b97f4a7c15u;
-		h ^= h >> 29;
-		if (n <= 8)
-			return h;
-		s += 8;
-		n -= 8;
+	if (all >= 8) { /* n is 1 to 32 here */
+		for (; n > 8; s += 8, n -= 8) {
+			memcpy(&v, s, 8);
+			h = mix8(h, v);
+		}
+		memcpy(&v, s + n - 8, 8);
+		return mix8(h, v);
 	}
+	uint32_t a = 0, b = 0;
+	if (n >= 4) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+	} else if (n) {
+		a = (unsigned char)s[0] | (unsigned)(unsigned char)s[n / 2] << 8 |
+		    (unsigned)(unsigned char)s[n - 1] << 16;
+	}
+	return mix8(h, (uint64_t)a << 32 | b);
 }
 
 /* A reply's identity for spotting echoes: its code, status, text and
