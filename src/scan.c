@@ -891,7 +891,8 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			const char *lnl = last < len ? memchr(buf + last, '\n', len - last) : NULL;
 			size_t next = lnl ? (size_t)(lnl - buf) + 1 : len;
 			f->line = s->line;
-			s->line += count_lines(buf, start, next);
+			/* most replies take their one line: its newline is at end */
+			s->line += nl ? 1 + count_lines(buf, end + 1, next) : count_lines(buf, start, next);
 			*pos = next;
 			if (echo(s, f, buf + start, end - start) ||
 			    announces_reply(f, buf + next, len - next)) {
