@@ -164,6 +164,9 @@ size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap,
  * put alike. memo_get returns 1 and fills *d, *framed and *ret as
  * classifying did, or returns 0. */
 unsigned smtpdiag__memo_set(unsigned long rules, const struct smtpdiag_reply *r);
+/* h with n bytes of s (and n) mixed in: a hash for memo.c and for scan.c's
+ * echoes. */
+uint64_t smtpdiag__hash(uint64_t h, const char *s, size_t n);
 int smtpdiag__memo_get(unsigned set, unsigned long rules, const struct smtpdiag_reply *r,
 		       struct smtpdiag_diagnosis *d, int *framed, int *ret);
 void smtpdiag__memo_put(unsigned set, unsigned long rules, const struct smtpdiag_reply *r,

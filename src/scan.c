@@ -707,50 +707,6 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 
 /* ---- echoes ----------------------------------------------------------------- */
 
-static uint64_t mix8(uint64_t h, uint64_t v)
-{
-	h = (h ^ v) * 0x9e3779b97f4a7c15u;
-	return h ^ h >> 29;
-}
-
-/* Mix n bytes and n itself into h, eight at a time; a long text 32 at a
- * time first, in four products that do not wait for each other (every
- * finding's text is hashed, most of them some 200 bytes); the last bytes
- * in one load of eight (or two of four) that overlaps the bytes before,
- * not copied byte by byte after a branch on their number. */
-static uint64_t mix(uint64_t h, const char *s, size_t n)
-{
-	uint64_t v;
-	size_t all = n;
-	h = mix8(h, n);
-	if (n > 32) {
-		uint64_t lane[4] = { h, h ^ 1, h ^ 2, h ^ 3 };
-		for (; n > 32; s += 32, n -= 32)
-			for (int i = 0; i < 4; i++) {
-				memcpy(&v, s + 8 * i, 8);
-				lane[i] = mix8(lane[i], v);
-			}
-		h = lane[0] ^ lane[1] * 3 ^ lane[2] * 5 ^ lane[3] * 7;
-	}
-	if (all >= 8) { /* n is 1 to 32 here */
-		for (; n > 8; s += 8, n -= 8) {
-			memcpy(&v, s, 8);
-			h = mix8(h, v);
-		}
-		memcpy(&v, s + n - 8, 8);
-		return mix8(h, v);
-	}
-	uint32_t a = 0, b = 0;
-	if (n >= 4) {
-		memcpy(&a, s, 4);
-		memcpy(&b, s + n - 4, 4);
-	} else if (n) {
-		a = (unsigned char)s[0] | (unsigned)(unsigned char)s[n / 2] << 8 |
-		    (unsigned)(unsigned char)s[n - 1] << 16;
-	}
-	return mix8(h, (uint64_t)a << 32 | b);
-}
-
 /* A reply's identity for spotting echoes: its code, status, text and
  * recipient. */
 static uint32_t reply_key(const struct smtpdiag_finding *f)
@@ -758,8 +714,8 @@ static uint32_t reply_key(const struct smtpdiag_finding *f)
 	const struct smtpdiag_reply *r = &f->reply;
 	uint64_t h = (uint64_t)r->code << 48 | (uint64_t)r->status.cls << 32 |
 		     (uint64_t)r->status.subject << 16 | r->status.detail;
-	h = mix(h, r->text, r->text_len);
-	h = mix(h, f->recipient, strlen(f->recipient));
+	h = smtpdiag__hash(h, r->text, r->text_len);
+	h = smtpdiag__hash(h, f->recipient, strlen(f->recipient));
 	return (uint32_t)(h ^ h >> 32);
 }
 
