@@ -743,17 +743,29 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 }
 
 /* The first place from i of a byte '2' to '5', which a code or a status
- * starts with, sixteen bytes at a time (SSE2); i itself when fewer than
- * sixteen are left, or without SSE2. */
+ * starts with, that does not stand after a byte '.' to '9' (inside a number,
+ * an address or a path, where code_head and status_head refuse it: most of
+ * a log line's digits), sixteen bytes at a time (SSE2); i itself when it is
+ * 0 or fewer than sixteen bytes are left, or without SSE2. */
 static size_t skip_to_digit(const char *b, size_t len, size_t i)
 {
 #ifdef __SSE2__
-	return first_marked(b, len, i, two_to_five);
+	if (i == 0)
+		return i;
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		__m128i before = _mm_loadu_si128((const __m128i *)(const void *)(b + i - 1));
+		__m128i inside = _mm_and_si128(_mm_cmpgt_epi8(before, _mm_set1_epi8('.' - 1)),
+					       _mm_cmplt_epi8(before, _mm_set1_epi8('9' + 1)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(inside, two_to_five(x)));
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
 #else
 	(void)b;
 	(void)len;
-	return i;
 #endif
+	return i;
 }
 
 int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
