@@ -678,15 +678,16 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	return 0;
 }
 
-/* classify_new, or the diagnosis of the same reply remembered (memo.c). */
-static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
-		    struct smtpdiag_diagnosis *d, int *framed)
+/* classify_new, or the diagnosis of the same reply remembered (memo.c);
+ * hash: smtpdiag__reply_hash(r). */
+static int classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+			   uint64_t hash, struct smtpdiag_diagnosis *d, int *framed)
 {
 	int k, was_framed = 0;
 	unsigned long serial = rules ? rules->serial : 0;
 	if (!r || !d)
 		return SMTPDIAG_EINVAL;
-	unsigned set = smtpdiag__memo_set(serial, r); /* the text hashed once */
+	unsigned set = smtpdiag__memo_set(serial, hash); /* the text hashed once */
 	if (!smtpdiag__memo_get(set, serial, r, d, &was_framed, &k)) {
 		k = classify_new(rules, r, d, &was_framed);
 		smtpdiag__memo_put(set, serial, r, d, was_framed, k);
@@ -694,6 +695,18 @@ static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_re
 	if (framed)
 		*framed = was_framed;
 	return k;
+}
+
+static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+		    struct smtpdiag_diagnosis *d, int *framed)
+{
+	return classify_hashed(rules, r, r ? smtpdiag__reply_hash(r) : 0, d, framed);
+}
+
+int smtpdiag__classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+			      uint64_t hash, struct smtpdiag_diagnosis *d)
+{
+	return classify_hashed(rules, r, hash, d, NULL);
 }
 
 int smtpdiag_classify_with(const struct smtpdiag_rules *rules,

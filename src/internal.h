@@ -87,6 +87,10 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
 /* classify.c: a recipient's failure given in answer to MAIL FROM is the
  * sender's: d becomes category sender, with its advice. */
 void smtpdiag__at_mail_from(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d);
+/* smtpdiag_classify_with, for a reply whose smtpdiag__reply_hash the caller
+ * has (scan.c keys its echoes by it too). */
+int smtpdiag__classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+			      uint64_t hash, struct smtpdiag_diagnosis *d);
 
 /* status.c */
 
@@ -160,10 +164,11 @@ size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap,
 
 /* memo.c: a diagnosis remembered for a reply of the same code, status and
  * text under the same rules (a serial number, 0 for none), on this thread.
- * memo_set is where such a reply is remembered (a hash of it), for get and
- * put alike. memo_get returns 1 and fills *d, *framed and *ret as
- * classifying did, or returns 0. */
-unsigned smtpdiag__memo_set(unsigned long rules, const struct smtpdiag_reply *r);
+ * memo_set is where such a reply is remembered (by reply_hash, a hash of
+ * its code, status and text), for get and put alike. memo_get returns 1 and
+ * fills *d, *framed and *ret as classifying did, or returns 0. */
+uint64_t smtpdiag__reply_hash(const struct smtpdiag_reply *r);
+unsigned smtpdiag__memo_set(unsigned long rules, uint64_t reply_hash);
 /* h with n bytes of s (and n) mixed in: a hash for memo.c and for scan.c's
  * echoes. */
 uint64_t smtpdiag__hash(uint64_t h, const char *s, size_t n);

@@ -33,10 +33,10 @@ static uint64_t mix8(uint64_t h, uint64_t v)
 }
 
 /* A long text 32 bytes at a time, in four products that do not wait for
- * each other (every finding's text is hashed twice, here and for its echo,
- * most of them some 200 bytes); the last bytes in one load of eight (or two
- * of four) that overlaps the bytes before, not copied byte by byte after a
- * branch on their number. */
+ * each other (every finding's text is hashed, most of them some 200
+ * bytes); the last bytes in one load of eight (or two of four) that
+ * overlaps the bytes before, not copied byte by byte after a branch on
+ * their number. */
 uint64_t smtpdiag__hash(uint64_t h, const char *s, size_t n)
 {
 	uint64_t v;
@@ -70,12 +70,17 @@ uint64_t smtpdiag__hash(uint64_t h, const char *s, size_t n)
 	return mix8(h, (uint64_t)a << 32 | b);
 }
 
-/* The set of a reply's two slots: by a hash of its code, status and text. */
-unsigned smtpdiag__memo_set(unsigned long rules, const struct smtpdiag_reply *r)
+uint64_t smtpdiag__reply_hash(const struct smtpdiag_reply *r)
 {
 	uint64_t h = (uint64_t)r->code << 48 ^ (uint64_t)r->status.cls << 32 ^
-		     (uint64_t)r->status.subject << 16 ^ r->status.detail ^ rules;
-	return (unsigned)(smtpdiag__hash(h, r->text, r->text_len) >> 58);
+		     (uint64_t)r->status.subject << 16 ^ r->status.detail;
+	return smtpdiag__hash(h, r->text, r->text_len);
+}
+
+/* The set of a reply's two slots: by a hash of its code, status and text. */
+unsigned smtpdiag__memo_set(unsigned long rules, uint64_t reply_hash)
+{
+	return (unsigned)((reply_hash ^ rules * 0x9e3779b97f4a7c15u) >> 58);
 }
 
 static int same(const struct memo *m, unsigned long rules, const struct smtpdiag_reply *r)

@@ -623,10 +623,11 @@ static int msmtp_error(const char *line, size_t len, struct smtpdiag_reply *r)
 }
 
 /* The failure on the line at buf (avail bytes left in the block), read and
- * classified into f. Returns the bytes its reply takes (past the end of its
- * last line's text), or 0 when the line reports no failure. */
+ * classified into f, with the reply's smtpdiag__reply_hash in *hash. Returns
+ * the bytes its reply takes (past the end of its last line's text), or 0
+ * when the line reports no failure. */
 static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, size_t len,
-			 size_t avail, struct smtpdiag_finding *f)
+			 size_t avail, struct smtpdiag_finding *f, uint64_t *hash)
 {
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
@@ -653,7 +654,8 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		esp_code(buf, len, r);
 
 	if (found && (r->code || r->status.cls)) {
-		if (smtpdiag_classify_with(rules, r, &f->diagnosis) != 0)
+		*hash = smtpdiag__reply_hash(r);
+		if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0)
 			return 0;
 	} else {
 		if (!found) /* the whole line then */
@@ -661,7 +663,8 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		/* a failure without a reply, if a rule knows its words and they
 		 * say more than that something failed ("Subject: Undelivered
 		 * Mail Returned to Sender") */
-		if (smtpdiag_classify_with(rules, r, &f->diagnosis) != 0 ||
+		*hash = smtpdiag__reply_hash(r);
+		if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0 ||
 		    f->diagnosis.matched_by != SMTPDIAG_BY_TEXT ||
 		    f->diagnosis.category == SMTPDIAG_CAT_UNKNOWN)
 			return 0;
@@ -707,15 +710,11 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 
 /* ---- echoes ----------------------------------------------------------------- */
 
-/* A reply's identity for spotting echoes: its code, status, text and
- * recipient. */
-static uint32_t reply_key(const struct smtpdiag_finding *f)
+/* A reply's identity for spotting echoes: its code, status and text (hash:
+ * their smtpdiag__reply_hash, as classifying it took) and recipient. */
+static uint32_t reply_key(const struct smtpdiag_finding *f, uint64_t hash)
 {
-	const struct smtpdiag_reply *r = &f->reply;
-	uint64_t h = (uint64_t)r->code << 48 | (uint64_t)r->status.cls << 32 |
-		     (uint64_t)r->status.subject << 16 | r->status.detail;
-	h = smtpdiag__hash(h, r->text, r->text_len);
-	h = smtpdiag__hash(h, f->recipient, strlen(f->recipient));
+	uint64_t h = smtpdiag__hash(hash, f->recipient, strlen(f->recipient));
 	return (uint32_t)(h ^ h >> 32);
 }
 
@@ -729,7 +728,7 @@ static int nested_exception(const char *line, size_t len)
 
 /* Is f (on the line at `line`) a program's echo of the finding before it? */
 static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding *f,
-		const char *line, size_t len)
+		uint64_t hash, const char *line, size_t len)
 {
 	if (!s->last_line)
 		return 0;
@@ -750,7 +749,7 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 	return ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
 		(dist <= 20 && nested_exception(line, len)) ||         /* Java, .NET */
 		(dist <= 60 && find(line, len, "Diagnostic-Code:"))) && /* a bounce */
-	       reply_key(f) == s->last_key;
+	       reply_key(f, hash) == s->last_key;
 }
 
 /* ---- the block --------------------------------------------------------- */
@@ -831,8 +830,10 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			take_up(message, jn);
 		else
 			take_up(buf + start, end - start);
-		size_t used = jn ? failure_of(s->rules, message, jn, jn, f)
-				 : failure_of(s->rules, buf + start, end - start, len - start, f);
+		uint64_t hash = 0;
+		size_t used = jn ? failure_of(s->rules, message, jn, jn, f, &hash)
+				 : failure_of(s->rules, buf + start, end - start, len - start, f,
+					      &hash);
 		if (used) {
 			if (jn) { /* a journal entry: its message is its line */
 				context_of(message, message, jn, jn, f);
@@ -850,7 +851,7 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			/* most replies take their one line: its newline is at end */
 			s->line += nl ? 1 + count_lines(buf, end + 1, next) : count_lines(buf, start, next);
 			*pos = next;
-			if (echo(s, f, buf + start, end - start) ||
+			if (echo(s, f, hash, buf + start, end - start) ||
 			    announces_reply(f, buf + next, len - next)) {
 				p = next;
 				continue;
@@ -858,7 +859,7 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			s->last_line = f->line;
 			s->last_end = s->line;
 			s->last_code = f->reply.code;
-			s->last_key = reply_key(f);
+			s->last_key = reply_key(f, hash);
 			s->last_textual = !f->reply.code && !f->reply.status.cls && !f->recipient[0];
 			return 0;
 		}
