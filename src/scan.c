@@ -23,11 +23,12 @@ void smtpdiag_scanner_init(struct smtpdiag_scanner *s)
 /* A key's length and the place of its rarest byte (the first of the
  * rarest), remembered on each thread: they are the same hundred-odd
  * strings, looked for some fifty times a failure. id is its number in
- * line_keys, or -1 before it was looked for in a whole line. */
+ * line_keys[set], or -1 before it was looked for in a whole line. */
 struct anchor {
 	const char *key;
 	uint16_t n, k; /* scan.c's keys are short */
 	int16_t id;
+	uint8_t set;
 };
 
 static struct anchor *anchor_of(const char *key)
@@ -49,44 +50,57 @@ static struct anchor *anchor_of(const char *key)
 			k = j;
 		}
 	}
-	*a = (struct anchor){ key, (uint16_t)n, (uint16_t)k, -1 };
+	*a = (struct anchor){ key, (uint16_t)n, (uint16_t)k, -1, 0 };
 	return a;
 }
 
 /* The keys looked for in the line being read, learned as they are asked
  * for, and where each of them first stands in that line: found all at once
- * (keys.c) when the line is taken up. known: the keys that pass found. */
-static _Thread_local struct smtpdiag__keys line_keys;
+ * (keys.c), in two sets. Set 0, the keys read for every failure, when the
+ * line is taken up; set 1, the thirty-odd that name a program's command
+ * (find_late), only when one of them is asked for: most failures say their
+ * command otherwise, and fewer keys let fewer places through keys.c's
+ * vector test. known[i]: the keys of set i that its pass found, 0 for set 1
+ * before its pass. */
+static _Thread_local struct smtpdiag__keys line_keys[2];
 static _Thread_local struct {
 	const char *line;
-	size_t len, known;
-	const char *at[SMTPDIAG_KEYS_MAX];
+	size_t len, known[2];
+	const char *at[2][SMTPDIAG_KEYS_MAX];
 } here;
 
 static void take_up(const char *line, size_t len)
 {
 	here.line = line;
 	here.len = len;
-	here.known = line_keys.n;
-	smtpdiag__keys_find(&line_keys, line, len, here.at);
+	here.known[0] = line_keys[0].n;
+	here.known[1] = 0;
+	smtpdiag__keys_find(&line_keys[0], line, len, here.at[0]);
 }
 
 /* The first occurrence of key in line[0, len), or NULL; key is a string
  * that never changes (a literal, a table's), as anchor_of remembers it by
- * its address. Inside the line taken up, what its pass found; else (or
+ * its address, and goes into `set` of the line's keys when it is first
+ * asked for. Inside the line taken up, what its pass found; else (or
  * when the key's first occurrence is before line) a search: first for the
  * key's rarest byte, then a compare of its first byte, then of the rest.
  * The candidates come in the order of their starts, so the first that
  * matches is the first occurrence, whichever byte is looked for. */
-static const char *find(const char *line, size_t len, const char *key)
+static const char *find_in(const char *line, size_t len, const char *key, uint8_t set)
 {
 	struct anchor *a = anchor_of(key);
 	size_t n = a->n, k = a->k;
 	if (here.line && line >= here.line && line + len <= here.line + here.len) {
-		if (a->id < 0 && line == here.line) /* from the next line on */
-			a->id = (int16_t)smtpdiag__keys_add(&line_keys, key);
-		if (a->id >= 0 && (size_t)a->id < here.known) {
-			const char *at = here.at[a->id];
+		if (a->id < 0 && line == here.line) { /* from the next line on */
+			a->id = (int16_t)smtpdiag__keys_add(&line_keys[set], key);
+			a->set = set;
+		}
+		if (a->id >= 0 && a->set && !here.known[1]) {
+			here.known[1] = line_keys[1].n;
+			smtpdiag__keys_find(&line_keys[1], here.line, here.len, here.at[1]);
+		}
+		if (a->id >= 0 && (size_t)a->id < here.known[a->set]) {
+			const char *at = here.at[a->set][a->id];
 			if (!at)
 				return NULL;
 			if (at >= line)
@@ -102,6 +116,17 @@ static const char *find(const char *line, size_t len, const char *key)
 		p++;
 	}
 	return NULL;
+}
+
+static const char *find(const char *line, size_t len, const char *key)
+{
+	return find_in(line, len, key, 0);
+}
+
+/* find, for the keys of a program's command (smtpdiag__program_command) */
+static const char *find_late(const char *line, size_t len, const char *key)
+{
+	return find_in(line, len, key, 1);
 }
 
 /* Copy what follows key, up to a byte of `stops` (or a NUL), into dst.
@@ -442,7 +467,7 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 	if (!r->command[0])
 		smtpdiag__exim_command(line, len, r->command, sizeof r->command, find);
 	if (!r->command[0])
-		smtpdiag__program_command(line, len, r->command, sizeof r->command, find);
+		smtpdiag__program_command(line, len, r->command, sizeof r->command, find_late);
 	/* msmtp's recipients= are the message's; a refusal at MAIL FROM is
 	 * about the sender, not about them */
 	if (!strcmp(r->command, "MAIL FROM") && find(line, len, "recipients="))
