@@ -88,6 +88,13 @@ static void text_put(struct text *t, const char *s, size_t n)
 			i++;
 			continue;
 		}
+		if (t->space && r->text_len + 2 < SMTPDIAG_TEXT_MAX) {
+			/* the space due, then what follows as plain_run copies
+			 * it, sixteen bytes at a time, not a word at a time */
+			r->text[r->text_len++] = ' ';
+			t->space = 0;
+			continue;
+		}
 		size_t j = i + 1;
 		while (j < n && !smtpdiag__is_space((unsigned char)s[j]))
 			j++;
