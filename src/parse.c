@@ -654,6 +654,34 @@ static void clear_reply(struct smtpdiag_reply *r)
 	memset(r->command, 0, sizeof *r - offsetof(struct smtpdiag_reply, command));
 }
 
+/* The first place from i of a byte '2' to '5', which a code or a status
+ * starts with, that does not stand after a byte `low` to '9', sixteen bytes
+ * at a time (SSE2); i itself when it is 0 or fewer than sixteen bytes are
+ * left, or without SSE2. A head is refused after '.' to '9' (inside a
+ * number, an address or a path: most of a log line's digits), a
+ * continuation after a digit. */
+static size_t skip_to_digit(const char *b, size_t len, size_t i, char low)
+{
+#ifdef __SSE2__
+	if (i == 0)
+		return i;
+	for (; i + 16 <= len; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		__m128i before = _mm_loadu_si128((const __m128i *)(const void *)(b + i - 1));
+		__m128i inside = _mm_and_si128(_mm_cmpgt_epi8(before, _mm_set1_epi8((char)(low - 1))),
+					       _mm_cmplt_epi8(before, _mm_set1_epi8('9' + 1)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(inside, two_to_five(x)));
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+#else
+	(void)b;
+	(void)len;
+	(void)low;
+#endif
+	return i;
+}
+
 static size_t read_reply(const char *b, size_t len, size_t start,
 			 const struct head *h, struct smtpdiag_reply *r)
 {
@@ -672,11 +700,13 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 		if (sep == '-') {
 			size_t k, next;
 			char nsep;
-			for (k = p; k < e; k++)
-				if ((k == 0 || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
+			for (k = p; k < e; k++) {
+				k = skip_to_digit(b, e, k, '0');
+				if (k < e && (k == 0 || !smtpdiag__is_digit((unsigned char)b[k - 1])) &&
 				    may_continue(b[k]) &&
 				    continuation_at(b, len, k, r, &next, &nsep) && next <= e)
 					break;
+			}
 			if (k < e) {
 				text_put(&t, b + p, k - p);
 				t.space = r->text_len > 0;
@@ -749,32 +779,6 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 	return p;
 }
 
-/* The first place from i of a byte '2' to '5', which a code or a status
- * starts with, that does not stand after a byte '.' to '9' (inside a number,
- * an address or a path, where code_head and status_head refuse it: most of
- * a log line's digits), sixteen bytes at a time (SSE2); i itself when it is
- * 0 or fewer than sixteen bytes are left, or without SSE2. */
-static size_t skip_to_digit(const char *b, size_t len, size_t i)
-{
-#ifdef __SSE2__
-	if (i == 0)
-		return i;
-	for (; i + 16 <= len; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-		__m128i before = _mm_loadu_si128((const __m128i *)(const void *)(b + i - 1));
-		__m128i inside = _mm_and_si128(_mm_cmpgt_epi8(before, _mm_set1_epi8('.' - 1)),
-					       _mm_cmplt_epi8(before, _mm_set1_epi8('9' + 1)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(inside, two_to_five(x)));
-		if (mask)
-			return i + (size_t)__builtin_ctz(mask);
-	}
-#else
-	(void)b;
-	(void)len;
-#endif
-	return i;
-}
-
 int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
 		   struct smtpdiag_reply *r)
 {
@@ -782,7 +786,7 @@ int smtpdiag_parse(const char *buf, size_t len, size_t *pos,
 	if (!buf || !pos || !r)
 		return SMTPDIAG_EINVAL;
 	for (size_t i = *pos; i < len; i++) {
-		i = skip_to_digit(buf, len, i);
+		i = skip_to_digit(buf, len, i, '.');
 		if (i >= len)
 			break;
 		unsigned char c = (unsigned char)buf[i];
