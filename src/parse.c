@@ -248,8 +248,9 @@ static size_t status_at(const char *b, size_t len, size_t i,
 /* Does the word before the number at i, past any of the bytes in skip,
  * end with `word`? A number after it is no reply code: a program's exit
  * status ("Diagnostic-Code: X-Unix; 255"), a limit's count ("rate limit
- * exceeded: 334 from host"). */
-static int after_word(const char *b, size_t i, const char *skip, const char *word)
+ * exceeded: 334 from host"). Inline: the word is a literal, its length
+ * then known. */
+static inline int after_word(const char *b, size_t i, const char *skip, const char *word)
 {
 	size_t k = i, n = strlen(word);
 	while (k > 0 && b[k - 1] && in_set(skip, b[k - 1]))
@@ -366,9 +367,6 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 				    (b[i + 2] - '0'), .sep = ' ' };
 	if (i > 0 && (b[i - 1] == '"' || b[i - 1] == '\''))
 		h->quote = b[i - 1];
-	if (expected_code(b, i) || after_word(b, i, " ", "x-unix;") ||
-	    after_word(b, i, " :", "exceeded"))
-		return 0;
 	if (i > 1 && j < len && b[i - 1] == '[' && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
 	    b[j] == ']')
 		return 0; /* a syslog tag's process id: "postfix/smtp[229]:" */
@@ -430,6 +428,10 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	}
 	if (i > 0 && b[i - 1] == '=' && is_log_field(b, len, h->text))
 		return 0; /* "smtpstatus=535 smtpmsg=...": a code, not the reply */
+	/* the words before it last: they cost the most to test */
+	if (expected_code(b, i) || after_word(b, i, " ", "x-unix;") ||
+	    after_word(b, i, " :", "exceeded"))
+		return 0;
 	return code_boundary(b, i, h->status.cls != 0);
 }
 
