@@ -9,7 +9,6 @@
  * Logs and some programs glue those lines together ("Learn more at535 5.7.1"),
  * so the continuation is also looked for inside the line.
  */
-#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -536,6 +535,19 @@ static void cut(struct smtpdiag_reply *r, size_t at)
  * (kept as the command), a desktop mailer's "Disconnected.", Exchange's
  * closing "##", and take a
  * status written into the text, qmail style: "(#5.7.1)". */
+/* v in decimal at p; returns where it ends. */
+static char *put_decimal(char *p, unsigned v)
+{
+	char d[10];
+	int k = 0;
+	do
+		d[k++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (k)
+		*p++ = d[--k];
+	return p;
+}
+
 /* Gmail's continuations pasted without their codes leave the status inside
  * the words ("a potential 5.7.0 security issue"): take it out, so that the
  * words meet again. */
@@ -548,18 +560,24 @@ static void drop_repeated_status(struct smtpdiag_reply *r)
 		p++;
 	if (!p) /* most texts: no " 5." at all */
 		return;
-	char s[24];
-	int n = snprintf(s, sizeof s, " %u.%u.%u ", r->status.cls, r->status.subject,
-			 r->status.detail);
-	if (n <= 0 || (size_t)n >= sizeof s || r->text_len < (size_t)n)
+	char s[24], *e = s; /* " 5.1.1 ", written without snprintf's cost */
+	*e++ = ' ';
+	e = put_decimal(e, r->status.cls);
+	*e++ = '.';
+	e = put_decimal(e, r->status.subject);
+	*e++ = '.';
+	e = put_decimal(e, r->status.detail);
+	*e++ = ' ';
+	size_t n = (size_t)(e - s);
+	if (r->text_len < n)
 		return;
 	size_t w = 0;
 	for (size_t i = 0; i < r->text_len;) {
 		/* a space and the class first, not a call at every byte of a
 		 * text that holds another status ("complaints - 4.16.55.1") */
-		if (r->text[i] == ' ' && r->text[i + 1] == cls && i + (size_t)n <= r->text_len &&
-		    !memcmp(r->text + i, s, (size_t)n)) {
-			i += (size_t)n - 1; /* keep one of the two spaces */
+		if (r->text[i] == ' ' && r->text[i + 1] == cls && i + n <= r->text_len &&
+		    !memcmp(r->text + i, s, n)) {
+			i += n - 1; /* keep one of the two spaces */
 			continue;
 		}
 		r->text[w++] = r->text[i++];
