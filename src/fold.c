@@ -5,7 +5,8 @@
  * it, so "Username  and\nPassword" meets "username and password" and
  * "Boîte PLEINE" meets "boite pleine". ASCII folds by a table (tolower()
  * would depend on the locale). In UTF-8, Latin letters lose their accents
- * (servers write "refuse" for "refusé", and a phrase is then written once),
+ * (servers write "refuse" for "refusé", Vietnamese is often typed without
+ * its marks, and a phrase is then written once),
  * Greek and Cyrillic fold to lower case, ё to е, full-width ASCII to ASCII,
  * and combining accents vanish. Folding never makes a text longer, so it
  * may be done in place.
@@ -34,6 +35,13 @@ static const char latin1[] = "aaaaaa*ceeeeiiiidnooooo*ouuuuyt*"
 			     "aaaaaa*ceeeeiiiidnooooo*ouuuuyty";
 static const char latin_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii22jjkkklllll"
 			      "lllllnnnnnnnnnoooooo22rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+/* The base letters of Latin Extended Additional, U+1E00..U+1EFF: the
+ * letters with a dot or a hook, and Vietnamese's letters with two marks
+ * ("ệ", "ự"); '*' stays as it is. */
+static const char latin_add[] =
+	"aabbbbbbccddddddddddeeeeeeeeeeffgghhhhhhhhhhiiiikkkkkkllllllllmmmmmmnnnnnnnnoooooooo"
+	"pppprrrrrrrrssssssssssttttttttuuuuuuuuuuvvvvwwwwwwwwwwxxxxyyzzzzzzhtwy******aaaaaaaa"
+	"aaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyy******";
 
 /* Fold code point c: the folded code point, or 0 when c has two letters
  * (written to *two), or -1 when it vanishes. */
@@ -58,8 +66,12 @@ static long fold_point(unsigned long c, const char **two)
 	}
 	if (c == 0xa0 || c == 0x2bc || c == 0x2018 || c == 0x2019) /* and apostrophes */
 		return ' ';
+	if (c == 0x1a0 || c == 0x1a1 || c == 0x1af || c == 0x1b0) /* Vietnamese ơ ư */
+		return c < 0x1af ? 'o' : 'u';
 	if (c >= 0x218 && c <= 0x21b) /* Romanian ș ț */
 		return c < 0x21a ? 's' : 't';
+	if (c >= 0x1e00 && c <= 0x1eff && latin_add[c - 0x1e00] != '*')
+		return latin_add[c - 0x1e00];
 	if (c >= 0x300 && c <= 0x36f) /* combining accents */
 		return -1;
 	if (c >= 0x386 && c <= 0x3ce) {

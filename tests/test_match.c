@@ -76,6 +76,9 @@ static const struct choice choices[] = {
 	{ "boi\xcc\x82te pleine", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	{ "ПОЧТОВЫЙ ЯЩИК ПЕРЕПОЛНЕН", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	{ "ΓΡΑΜΜΑΤΟΚΙΒΏΤΙΟ ΓΕΜΆΤΟ", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	/* Vietnamese, in capitals and typed without its marks */
+	{ "HỘP THƯ ĐẦY", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "hop thu day", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	{ "\xef\xbc\xad\xef\xbc\xa1ILBOX\xe3\x80\x80" "FULL", 0, "words.full", SMTPDIAG_BY_TEXT,
 	  "mailbox", "transient", 0 },
 	/* words decide over a code, and over a status that yields to them */
