@@ -881,13 +881,29 @@ static void permanent_later(const char *buf, size_t len, struct smtpdiag_reply *
 		}
 }
 
-void smtpdiag__at_mail_from(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+/* d becomes category c, with c's advice. */
+static void recategorize(struct smtpdiag_diagnosis *d, enum smtpdiag_category c)
 {
-	if (d->category != SMTPDIAG_CAT_RECIPIENT || strcmp(r->command, "MAIL FROM"))
+	d->category = c;
+	d->who = (enum smtpdiag_who)smtpdiag__categories[c].who;
+	put_advice(d, &smtpdiag__categories[c].advice);
+}
+
+void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
+{
+	if (d->category != SMTPDIAG_CAT_RECIPIENT)
 		return;
-	d->category = SMTPDIAG_CAT_SENDER;
-	d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_SENDER].who;
-	put_advice(d, &smtpdiag__categories[SMTPDIAG_CAT_SENDER].advice);
+	if (!strcmp(r->command, "MAIL FROM")) {
+		recategorize(d, SMTPDIAG_CAT_SENDER);
+	} else if ((!strcmp(r->command, "CONNECT") || !strcmp(r->command, "EHLO") ||
+		    !strcmp(r->command, "HELO")) &&
+		   d->matched_by != SMTPDIAG_BY_TEXT) {
+		/* no recipient was named yet: the code's reading ("550
+		 * mailbox unavailable") does not apply */
+		recategorize(d, SMTPDIAG_CAT_UNKNOWN);
+		d->matched_by = SMTPDIAG_BY_CODE;
+		refused_ip(r, d);
+	}
 }
 
 static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, size_t len,
@@ -910,7 +926,7 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 		if (!r->command[0])
 			smtpdiag__program_command(buf, n, r->command, sizeof r->command,
 						  smtpdiag__find_plain);
-		smtpdiag__at_mail_from(r, d);
+		smtpdiag__before_recipient(r, d);
 	}
 	return k;
 }

@@ -85,8 +85,10 @@ void smtpdiag__exim_command(const char *line, size_t len, char *dst, size_t cap,
 void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t cap,
 			       smtpdiag__finder find);
 /* classify.c: a recipient's failure given in answer to MAIL FROM is the
- * sender's: d becomes category sender, with its advice. */
-void smtpdiag__at_mail_from(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d);
+ * sender's (d becomes category sender, with its advice); one that the code
+ * or status gave at the greeting or HELO, before any recipient, names no
+ * cause (unknown, or the client's reputation when the text names its IP). */
+void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d);
 /* smtpdiag_classify_with, for a reply whose smtpdiag__reply_hash the caller
  * has (scan.c keys its echoes by it too). */
 int smtpdiag__classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,

@@ -730,7 +730,7 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 		js_properties(buf + len, buf + avail, f);
 	if (!strncmp(r->command, "AUTH ", 5)) /* Nodemailer's "AUTH PLAIN" */
 		r->command[4] = '\0';
-	smtpdiag__at_mail_from(r, &f->diagnosis);
+	smtpdiag__before_recipient(r, &f->diagnosis);
 }
 
 /* ---- echoes ----------------------------------------------------------------- */

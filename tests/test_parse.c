@@ -372,7 +372,7 @@ static void smtpdiag_reply_from_text__code_by_digit_names__code_taken(void **sta
 
 /* A recipient's words in answer to MAIL FROM are about the sender, however
  * the paste says so. */
-static void smtpdiag_diagnose__refused_at_mail_from__the_senders(void **state)
+static void smtpdiag_diagnose__refused_before_recipient__not_the_recipients(void **state)
 {
 	static const struct {
 		const char *in;
@@ -400,6 +400,11 @@ static void smtpdiag_diagnose__refused_at_mail_from__the_senders(void **state)
 		  "to \"RCPT TO:<a@example.com>\" from mx.example.com [192.0.2.2] was: 550 5.1.1 "
 		  "unknown user", SMTPDIAG_CAT_SENDER },
 		{ "550 5.1.1 User unknown", SMTPDIAG_CAT_RECIPIENT },
+		/* at the greeting no recipient was named: the code says nothing */
+		{ "host mx.example.org[192.0.2.1] refused to talk to me: 550 mx1 zzz",
+		  SMTPDIAG_CAT_UNKNOWN },
+		{ "host mx.example.org[192.0.2.1] refused to talk to me: 550 mx1 zzz 192.0.2.9",
+		  SMTPDIAG_CAT_REPUTATION },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -500,7 +505,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_reply_from_text__pasted_report_fields__status_taken),
 		cmocka_unit_test(smtpdiag_reply_from_text__log_dsn_field__status_taken),
 		cmocka_unit_test(smtpdiag_reply_from_text__code_by_digit_names__code_taken),
-		cmocka_unit_test(smtpdiag_diagnose__refused_at_mail_from__the_senders),
+		cmocka_unit_test(smtpdiag_diagnose__refused_before_recipient__not_the_recipients),
 		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
 	};
