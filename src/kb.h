@@ -138,7 +138,8 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
  * On a class without an exception the next state is the row's at the
  * class. The shallow states, and those that would need more exceptions,
  * have a row of their own; the records are the shallow states' first,
- * then the others in depth-first order, and a step may read
+ * then the others in depth-first order, those that English replies reach
+ * before the others (src/mktables.c), and a step may read
  * SMTPDIAG__AC_EXCEPTIONS words past the last.
  */
 SMTPDIAG__TABLE const uint8_t smtpdiag__ac_class[256];
