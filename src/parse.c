@@ -22,7 +22,7 @@
 struct head {
 	int code;                      /* 0: a bare enhanced status */
 	struct smtpdiag_status status;
-	char sep;                      /* '-': more lines follow */
+	char sep;                      /* '-': more lines follow; '+': IIS's form */
 	char quote;                    /* the reply ends at this quote; or 0 */
 	size_t text;                   /* where the text starts */
 };
@@ -377,6 +377,14 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 
 	if (j == len || is_break(b, len, j) || b[j] == h->quote || b[j] == ']') {
 		h->text = j + (j < len && b[j] == ']');
+	} else if (b[j] == '+' && j + 1 < len && smtpdiag__is_alnum((unsigned char)b[j + 1])) {
+		/* IIS's SMTP log, its fields split by spaces, writes the reply's
+		 * own spaces as '+': "550+5.7.1+Unable+to+relay" */
+		h->sep = '+';
+		if ((n = status_at(b, len, j + 1, &h->status)) && j + 1 + n < len &&
+		    b[j + 1 + n] == '+')
+			j += n + 1;
+		h->text = j + 1;
 	} else if (b[j] == ' ' || b[j] == '\t' || b[j] == '-' || b[j] == ':') {
 		h->sep = b[j] == '-' ? '-' : ' ';
 		j = skip_blanks(b, len, j + 1);
@@ -714,7 +722,15 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 	r->code = h->code;
 	r->status = h->status;
 	r->start = start;
-	for (;;) {
+	if (sep == '+') { /* one field of an IIS log: its '+' were spaces */
+		while (p < len && !smtpdiag__is_space((unsigned char)b[p]))
+			p++;
+		text_put(&t, b + h->text, p - h->text);
+		for (size_t i = 0; i < r->text_len; i++)
+			if (r->text[i] == '+')
+				r->text[i] = ' ';
+	}
+	for (; sep != '+';) {
 		size_t e = line_end(b, len, p, h->quote);
 		/* A continuation glued into this line ends this part of the text. */
 		if (sep == '-') {
