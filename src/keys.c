@@ -24,14 +24,15 @@
 #endif
 
 /* How common a byte is in mail logs, 0 for the rarest: brackets, quotes,
- * '*', controls and non-ASCII; capitals; ',', '-', '.', '/'; ':', '=', '<'
- * and the like; digits; small letters, the rarer in English first; the
- * space. */
+ * '*', controls and non-ASCII; ';' (a delivery report's "dns;", "rfc822;"),
+ * then the capitals (and "May", "Mar" start every syslog line); ',', '-',
+ * '.', '/'; ':', '=', '<' and the like; digits; small letters, the rarer in
+ * English first; the space. */
 unsigned smtpdiag__rarity(unsigned char c)
 {
 	static const char rank[] = /* by ASCII code, 32 a row */
 		"00000000000000000000000000000000"
-		"50000000000022224444444444333300" /* ' ' to '?' */
+		"50000000000022224444444444313300" /* ' ' to '?' */
 		"01111111111111111111111111100002" /* '@' to '_' */
 		"06666666666666666666666666600000"; /* '`' to DEL */
 	static const char rarer_first[] = "zqjxkvbywgpfmucdlhrsnioate";
