@@ -579,19 +579,25 @@ static void drop_repeated_status(struct smtpdiag_reply *r)
 	size_t n = (size_t)(e - s);
 	if (r->text_len < n)
 		return;
-	size_t w = 0;
-	for (size_t i = 0; i < r->text_len;) {
-		/* a space and the class first, not a call at every byte of a
-		 * text that holds another status ("complaints - 4.16.55.1") */
-		if (r->text[i] == ' ' && r->text[i + 1] == cls && i + n <= r->text_len &&
-		    !memcmp(r->text + i, s, n)) {
-			i += n - 1; /* keep one of the two spaces */
+	/* each " 5.1.1 " from the first " 5." on, found by its class with
+	 * memchr, and the words between them moved down whole */
+	char *text = r->text;
+	size_t len = r->text_len, i = (size_t)(p - t) - 1, w = i;
+	for (const char *q = p; (q = memchr(q, cls, (size_t)(text + len - q)));) {
+		size_t j = (size_t)(q - text) - 1;
+		if (j < i || text[j] != ' ' || j + n > len || memcmp(text + j, s, n)) {
+			q++;
 			continue;
 		}
-		r->text[w++] = r->text[i++];
+		memmove(text + w, text + i, j - i);
+		w += j - i;
+		i = j + n - 1; /* keep one of the two spaces */
+		q = text + i + 1;
 	}
+	memmove(text + w, text + i, len - i);
+	w += len - i;
 	r->text_len = w;
-	r->text[w] = '\0';
+	text[w] = '\0';
 }
 
 static void tidy(struct smtpdiag_reply *r)
