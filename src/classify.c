@@ -553,6 +553,14 @@ static int names_ip(const char *s, size_t n)
 	return 0;
 }
 
+/* d becomes category c, with c's advice. */
+static void recategorize(struct smtpdiag_diagnosis *d, enum smtpdiag_category c)
+{
+	d->category = c;
+	d->who = (enum smtpdiag_who)smtpdiag__categories[c].who;
+	put_advice(d, &smtpdiag__categories[c].advice);
+}
+
 /* A bare refusal ("553 Mail from 192.0.2.1 not allowed", "554 IP=192.0.2.1
  * - A problem occurred") that the reply's frame or code reads as a policy
  * block, or as no more than a refusal, refuses the client's address: its
@@ -560,11 +568,8 @@ static int names_ip(const char *s, size_t n)
 static void refused_ip(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
 	int bare = d->category == SMTPDIAG_CAT_UNKNOWN && d->matched_by == SMTPDIAG_BY_CODE;
-	if ((d->category != SMTPDIAG_CAT_POLICY && !bare) || !names_ip(r->text, r->text_len))
-		return;
-	d->category = SMTPDIAG_CAT_REPUTATION;
-	d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_REPUTATION].who;
-	put_advice(d, &smtpdiag__categories[SMTPDIAG_CAT_REPUTATION].advice);
+	if ((d->category == SMTPDIAG_CAT_POLICY || bare) && names_ip(r->text, r->text_len))
+		recategorize(d, SMTPDIAG_CAT_REPUTATION);
 }
 
 /* smtpdiag_classify_with; *framed (when not NULL) tells whether a frame
@@ -667,10 +672,8 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 		put_entry(d, e, SMTPDIAG_BY_STATUS);
 		return 0;
 	}
-	d->category = SMTPDIAG_CAT_UNKNOWN;
-	d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_UNKNOWN].who;
+	recategorize(d, SMTPDIAG_CAT_UNKNOWN);
 	d->matched_by = r->code ? SMTPDIAG_BY_CODE : SMTPDIAG_BY_STATUS;
-	put_advice(d, &smtpdiag__categories[SMTPDIAG_CAT_UNKNOWN].advice);
 	if (!cls) {
 		d->severity = SMTPDIAG_PERMANENT;
 		return SMTPDIAG_ENOMATCH;
@@ -879,14 +882,6 @@ static void permanent_later(const char *buf, size_t len, struct smtpdiag_reply *
 			*r = later;
 			return;
 		}
-}
-
-/* d becomes category c, with c's advice. */
-static void recategorize(struct smtpdiag_diagnosis *d, enum smtpdiag_category c)
-{
-	d->category = c;
-	d->who = (enum smtpdiag_who)smtpdiag__categories[c].who;
-	put_advice(d, &smtpdiag__categories[c].advice);
 }
 
 void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
