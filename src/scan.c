@@ -678,22 +678,18 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	if (found && !r->code && memchr(buf, '{', len))
 		esp_code(buf, len, r);
 
-	if (found && (r->code || r->status.cls)) {
-		*hash = smtpdiag__reply_hash(r);
-		if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0)
-			return 0;
-	} else {
-		if (!found) /* the whole line then */
-			smtpdiag_reply_from_text(buf, len, r);
-		/* a failure without a reply, if a rule knows its words and they
-		 * say more than that something failed ("Subject: Undelivered
-		 * Mail Returned to Sender") */
-		*hash = smtpdiag__reply_hash(r);
-		if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0 ||
-		    f->diagnosis.matched_by != SMTPDIAG_BY_TEXT ||
-		    f->diagnosis.category == SMTPDIAG_CAT_UNKNOWN)
-			return 0;
-	}
+	int coded = found && (r->code || r->status.cls);
+	if (!found) /* the whole line then */
+		smtpdiag_reply_from_text(buf, len, r);
+	*hash = smtpdiag__reply_hash(r);
+	if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0)
+		return 0;
+	/* a failure without a reply, if a rule knows its words and they say
+	 * more than that something failed ("Subject: Undelivered Mail
+	 * Returned to Sender") */
+	if (!coded && (f->diagnosis.matched_by != SMTPDIAG_BY_TEXT ||
+		       f->diagnosis.category == SMTPDIAG_CAT_UNKNOWN))
+		return 0;
 	return f->diagnosis.severity == SMTPDIAG_SUCCESS ? 0 : used;
 }
 
