@@ -396,7 +396,6 @@ static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_bu
 		host_in(t, preamble, b->host, sizeof b->host);
 }
 
-
 /* The addresses of a header value: "a@b, Bob <c@d>". */
 static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *action,
 		       const char *t, size_t n)

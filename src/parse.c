@@ -539,10 +539,6 @@ static void cut(struct smtpdiag_reply *r, size_t at)
 	r->text[at] = '\0';
 }
 
-/* Drop what is not the server's: Postfix's "(in reply to RCPT TO command)"
- * (kept as the command), a desktop mailer's "Disconnected.", Exchange's
- * closing "##", and take a
- * status written into the text, qmail style: "(#5.7.1)". */
 /* v in decimal at p; returns where it ends. */
 static char *put_decimal(char *p, unsigned v)
 {
@@ -600,6 +596,10 @@ static void drop_repeated_status(struct smtpdiag_reply *r)
 	text[w] = '\0';
 }
 
+/* Drop what is not the server's: Postfix's "(in reply to RCPT TO command)"
+ * (kept as the command), a desktop mailer's "Disconnected.", Exchange's
+ * closing "##", and take a status written into the text, qmail style:
+ * "(#5.7.1)". */
 static void tidy(struct smtpdiag_reply *r)
 {
 	r->text[r->text_len] = '\0';
@@ -736,7 +736,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			if (r->text[i] == '+')
 				r->text[i] = ' ';
 	}
-	for (; sep != '+';) {
+	while (sep != '+') { /* the reply's lines */
 		size_t e = line_end(b, len, p, h->quote);
 		/* A continuation glued into this line ends this part of the text. */
 		if (sep == '-') {
