@@ -200,6 +200,7 @@ static struct smtpdiag__advice_gen advice_of(struct smtpdiag__record *r)
 struct use {
 	size_t rule; /* rule index, or nrules + provider index for a marker */
 	int slot;
+	const char *file; /* the file that first gave it */
 };
 
 struct phrase {
@@ -213,8 +214,10 @@ static struct phrase *phrases;
 static size_t nphrases, phrases_cap;
 
 /* Note that the folded phrase `text` is used in a slot of a rule; `usual`
- * when most replies are in its language (struct phrase). */
-static void add_phrase(const char *text, size_t rule, int slot, int usual)
+ * when most replies are in its language (struct phrase). The file that first
+ * gave that use, or NULL when the first one was given by another file. */
+static const char *add_phrase_from(const char *text, size_t rule, int slot, int usual,
+				   const char *file)
 {
 	size_t i;
 	for (i = 0; i < nphrases; i++)
@@ -228,9 +231,15 @@ static void add_phrase(const char *text, size_t rule, int slot, int usual)
 	p->usual |= usual;
 	for (size_t u = 0; u < p->nuses; u++)
 		if (p->uses[u].rule == rule && p->uses[u].slot == slot)
-			return;
+			return p->uses[u].file;
 	GROW(p->uses, p->nuses, p->cap);
-	p->uses[p->nuses++] = (struct use){ rule, slot };
+	p->uses[p->nuses++] = (struct use){ rule, slot, file };
+	return NULL;
+}
+
+static void add_phrase(const char *text, size_t rule, int slot, int usual)
+{
+	add_phrase_from(text, rule, slot, usual, NULL);
 }
 
 /* Is the phrase a short word that must start a word of the text: ASCII
@@ -883,7 +892,12 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 		size_t n = smtpdiag__fold_alternatives(&set, r, f);
 		for (char *alt = f->value; n--; alt += strlen(alt) + 1) {
 			if (!strstr(alt, " ... ") && !strchr(alt, '{')) {
-				add_phrase(alt, plain, 0, usual);
+				/* a language's file says each of its family's words once
+				 * (another language may share one) */
+				const char *first = add_phrase_from(alt, plain, 0, usual, r->file);
+				if (first && !strcmp(first, r->file))
+					error_at(r->file, f->line, "'%s' is already a phrase of family %s in this file",
+						 alt, rules[listed].id);
 				continue;
 			}
 			size_t v = add_variant(listed);

@@ -56,6 +56,10 @@ static const struct broken cases[] = {
 	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
 	  "words f\nphrase relay ... {denied|refused\nref R\n",
 	  "t.txt:9: 'relay ... {denied|refused': each part" },
+	/* a family's word said twice in one file (in any case or accents) */
+	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
+	  "words f\nphrase login refusé\nref R\n\nwords f\nphrase Login Refuse\nref R\n",
+	  "t.txt:13: 'login refuse' is already a phrase of family words.f in this file" },
 	{ "status X.7.1\nmeaning M\ncategory policy\nyields spam bogus\nref R\n",
 	  "t.txt:4: yields: 'bogus' is not a category or 'any'" },
 	{ RULE_HEAD "category auth\ncode 650\n", "t.txt:8: '650' is not a reply code" },
