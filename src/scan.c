@@ -755,7 +755,8 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 		return 0;
 	if (!f->reply.code && !f->reply.status.cls) /* PHPMailer's own summary */
 		return (f->line - s->last_line <= 8 &&
-			(strstr(f->reply.text, "SMTP Error:") || strstr(f->reply.text, "Mailer Error:"))) ||
+			(strstr(f->reply.text, "SMTP Error:") || strstr(f->reply.text, "Mailer Error:") ||
+			 strstr(f->reply.text, "SMTP connect() failed"))) ||
 		       (f->line - s->last_line <= 3 && nested_exception(line, len)) ||
 		       /* the connection lost on the line after a 421 closed it (swaks) */
 		       (f->line == s->last_end && s->last_code == 421 &&
@@ -778,7 +779,8 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 /* A program's words for a failure whose server reply comes on the next line
  * (msmtp: "recipient address a@b not accepted by the server", then "server
  * message: 550 ..."): the reply is the finding. */
-static int announces_reply(const struct smtpdiag_finding *f, const char *next, size_t avail)
+static int announces_reply(const struct smtpdiag_rules *rules, const struct smtpdiag_finding *f,
+			   const char *next, size_t avail)
 {
 	struct smtpdiag_reply r;
 	if (f->reply.code || f->reply.status.cls || !avail)
@@ -789,13 +791,35 @@ static int announces_reply(const struct smtpdiag_finding *f, const char *next, s
 		return failed_reply(next, n, avail, &r);
 	/* JavaMail: "SendFailedException: Invalid Addresses;", then "nested
 	 * exception is:" and the server's reply on the line after */
-	if (!nl || !find(next, n, "nested exception is:"))
-		return 0;
-	next = nl + 1;
-	avail -= n + 1;
-	nl = memchr(next, '\n', avail);
-	n = nl ? (size_t)(nl - next) : avail;
-	return failed_reply(next, n, avail, &r);
+	if (nl && find(next, n, "nested exception is:")) {
+		next = nl + 1;
+		avail -= n + 1;
+		nl = memchr(next, '\n', avail);
+		n = nl ? (size_t)(nl - next) : avail;
+		return failed_reply(next, n, avail, &r);
+	}
+	/* a pasted failure's first words ("Delivery failed 2 attempts: a@b",
+	 * then "Body of message generated response:" and the reply): the lines
+	 * just below it are its own, up to a log's next record (a time stamp,
+	 * an event's JSON) */
+	for (int k = 0; !f->time[0] && k < 3 && avail; k++) {
+		char when[40];
+		time_stamp(next, n, when, sizeof when);
+		if (when[0] || (n && (next[0] == '{' || next[0] == '[')))
+			break;
+		struct smtpdiag_diagnosis d;
+		if (!echo_only(next, n) && failed_reply(next, n, n, &r))
+			/* unless the reply says less than the words above it */
+			return smtpdiag_classify_with(rules, &r, &d) == 0 &&
+			       d.matched_by == SMTPDIAG_BY_TEXT;
+		if (!nl)
+			break;
+		avail -= n + 1;
+		next = nl + 1;
+		nl = memchr(next, '\n', avail);
+		n = nl ? (size_t)(nl - next) : avail;
+	}
+	return 0;
 }
 
 /* Where the line holding t starts, not before p: after the last '\n' in
@@ -873,7 +897,7 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			s->line += nl ? 1 + count_lines(buf, end + 1, next) : count_lines(buf, start, next);
 			*pos = next;
 			if (echo(s, f, hash, buf + start, end - start) ||
-			    announces_reply(f, buf + next, len - next)) {
+			    announces_reply(s->rules, f, buf + next, len - next)) {
 				p = next;
 				continue;
 			}

@@ -37,8 +37,8 @@ static void trigger__vector_and_scalar__same_positions_and_lines(void **state)
 	/* bytes that make and break triggers, dense enough to hit every lane,
 	 * and whole trigger words now and then, in any case */
 	static const char alphabet[] = "45450123.*=~-:, \nrRofFusUmMedDcCpPaZ9#jJiIeEszbBtTO\x80\xff";
-	static const char *const words[] = { "rro", "fus", "med", "cep", "jec", "Disc", "drop",
-					     "Drop", "dro", "tro",
+	static const char *const words[] = { "rro", "fus", "fai", "Feb", "fas", "med", "cep",
+					     "jec", "Disc", "drop", "Drop", "dro", "tro",
 					     "disc", "450 ", "5.7.", "**", "==", "~*", ".*" };
 	char buf[4096];
 	(void)state;
@@ -366,6 +366,62 @@ static void scan__refused_at_mail_from__the_senders(void **state)
 	}
 }
 
+/* A failure that a program or a server logs in words, without a reply:
+ * "failed" is one of the words scan looks for. */
+static void scan__failed_in_words__found(void **state)
+{
+	static const struct {
+		const char *line;
+		enum smtpdiag_category category;
+	} cases[] = {
+		{ "2020/12/03 15:55:24 delivery failed: x509: certificate signed by unknown "
+		  "authority\n", SMTPDIAG_CAT_TLS },
+		{ "Apr 26 10:55:19 mx postfix/smtpd[21126]: warning: laptop.local[192.0.2.2]: "
+		  "SASL PLAIN authentication failed: generic failure\n", SMTPDIAG_CAT_AUTH },
+		{ "Warning: mail(): Failed to connect to mailserver at \"localhost\" port 25, "
+		  "verify your \"SMTP\" and \"smtp_port\" setting in php.ini\n", SMTPDIAG_CAT_NETWORK },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct smtpdiag_finding f;
+		print_message("line: %s", cases[i].line);
+		scan_one(cases[i].line, &f);
+		assert_int_equal(f.diagnosis.category, cases[i].category);
+	}
+}
+
+/* A pasted failure's first words, then the server's reply a line or two
+ * below: one finding, the reply's; but not a reply that says less than the
+ * words, nor the next record of a log. */
+static void scan__words_then_their_reply__the_reply(void **state)
+{
+	static const char paste[] = "Delivery failed 2 attempts: user@example.com\n"
+				    "Body of message generated response:\n"
+				    "421-: (DYN:T1) http://postmaster.info.aol.com/errors/421dynt1.html\n";
+	static const char bare[] = "The following From address failed: user@example.com\n"
+				   " SMTP code: 550 Additional SMTP info: 5.1.0\n";
+	static const char log[] = "2026-11-27 10:20:01 ERROR send failed: Connection unexpectedly closed\n"
+				  "2026-11-27 10:25:01 ERROR SMTPDataError: (554, b'5.7.1 Message "
+				  "rejected: spam score 12.4 exceeds threshold')\n";
+	struct smtpdiag_scanner s;
+	struct smtpdiag_finding f;
+	size_t pos = 0;
+	(void)state;
+	scan_one(paste, &f);
+	assert_int_equal(f.line, 3);
+	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_REPUTATION);
+	scan_one(bare, &f);
+	assert_int_equal(f.line, 1);
+	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_SENDER);
+	smtpdiag_scanner_init(&s);
+	assert_int_equal(smtpdiag_scan(&s, log, sizeof log - 1, &pos, 1, &f), 0);
+	assert_int_equal(f.line, 1);
+	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_NETWORK);
+	assert_int_equal(smtpdiag_scan(&s, log, sizeof log - 1, &pos, 1, &f), 0);
+	assert_int_equal(f.line, 2);
+	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_SPAM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +432,8 @@ int main(void)
 		cmocka_unit_test(scan__reply_near_block_end__more_then_one_finding),
 		cmocka_unit_test(scan__sender_named__sender_field),
 		cmocka_unit_test(scan__refused_at_mail_from__the_senders),
+		cmocka_unit_test(scan__failed_in_words__found),
+		cmocka_unit_test(scan__words_then_their_reply__the_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
