@@ -381,13 +381,57 @@ static int gives_no_reason(const char *s, size_t n)
 	       (k == 0 && !r.code && !r.status.cls && d.category == SMTPDIAG_CAT_UNKNOWN);
 }
 
-/* The reason for a recipient: its block, and, when the block says nothing a
- * reply or the words could be read from, the text before the first block. */
+/* Does the line only lead to the reason: nothing but addresses (the
+ * recipient again: "bob@example.org <bob@example.org>"), a ruler or section
+ * mark ("----- Non-delivered information -----", "====="), or a short label
+ * ("because:", "Reason:", "For the following reason:")? */
+static int leads_to_reason(const char *s, size_t n)
+{
+	while (n && strchr(" \t\r", s[n - 1]))
+		n--;
+	while (n && strchr(" \t", *s))
+		s++, n--;
+	if (n >= 2 && ((s[0] == '-' && s[1] == '-') || (s[0] == '=' && s[1] == '=')))
+		return 1;
+	/* the rest of Exchange's recipient line: "a@b on 1/2/2010 10:11 AM" */
+	if (n > 3 && n <= 48 && smtpdiag__equal_fold(s, "on ", 3))
+		for (size_t i = 3; i < n; i++)
+			if (smtpdiag__is_digit((unsigned char)s[i]))
+				return 1;
+	if (n && n <= 30 && s[n - 1] == ':') {
+		size_t i = 0;
+		unsigned char c;
+		while (i + 1 < n && ((c = (unsigned char)s[i]) == ' ' ||
+				     (smtpdiag__is_alnum(c) && !smtpdiag__is_digit(c))))
+			i++;
+		if (i + 1 == n)
+			return 1;
+	}
+	for (size_t i = 0, a; i < n; i++) {
+		if ((a = address_at(s + i, n - i)) > 0)
+			i += a - 1;
+		else if (!strchr(" \t<>", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* The reason for a recipient: its block, from its first line that says more
+ * than leads_to_reason; and, when the block says nothing a reply or the words
+ * could be read from, the text before the first block. */
 static void give_reason(struct smtpdiag__reader *rd, struct smtpdiag__bounced_build *b,
 			const char *t, const struct block *k, size_t preamble)
 {
-	smtpdiag__set_diagnostic(rd, b, t + k->start, k->end - k->start,
-				 smtpdiag__input_offset(rd, k->start));
+	size_t start = k->start;
+	for (const char *nl; start < k->end; start = (size_t)(nl - t) + 1) {
+		nl = memchr(t + start, '\n', k->end - start);
+		if (!nl || !leads_to_reason(t + start, (size_t)(nl - t) - start))
+			break;
+	}
+	if (start >= k->end)
+		start = k->start;
+	smtpdiag__set_diagnostic(rd, b, t + start, k->end - start,
+				 smtpdiag__input_offset(rd, start));
 	if (preamble && gives_no_reason(t + k->start, k->end - k->start))
 		smtpdiag__set_diagnostic(rd, b, t, preamble, 0);
 	if (!b->host[0])
@@ -431,6 +475,24 @@ static int reads_failure(const char *t, size_t n)
 	       d.category != SMTPDIAG_CAT_OK;
 }
 
+/* The block whose reason is block i's: its own, or, where the report lists
+ * several addresses and then one reason for them all ("kijitora@...\n
+ * mikeneko@...\n\n----- Non-delivered information -----\n..."), the first
+ * block below it that says more than addresses. */
+static const struct block *reason_block(const char *t, const struct block *blocks,
+					size_t nblocks, size_t i)
+{
+	for (size_t j = i; j < nblocks; j++)
+		for (size_t c = blocks[j].start, a; c < blocks[j].end; c++) {
+			/* the address again ("a@b <a@b>") says nothing either */
+			if ((a = address_at(t + c, blocks[j].end - c)) > 0)
+				c += a - 1;
+			else if (!strchr(" \t\r\n<>", t[c]))
+				return &blocks[j];
+		}
+	return &blocks[i];
+}
+
 static void recipients_of(struct smtpdiag__reader *rd, const char *t, const struct block *blocks,
 			  size_t nblocks, size_t end, const char *header, size_t header_end)
 {
@@ -444,7 +506,8 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 				if (same_address(b->recipient, t + blocks[i].addr, blocks[i].addr_len)) {
 					if (b->diag == (size_t)-1 ||
 					    gives_no_reason(rd->notes.buf + b->diag, b->diag_len))
-						give_reason(rd, b, t, &blocks[i], 0);
+						give_reason(rd, b, t, reason_block(t, blocks, nblocks, i),
+							    0);
 					else if (!b->host[0])
 						host_in(t + blocks[i].start,
 							blocks[i].end - blocks[i].start, b->host,
@@ -477,7 +540,7 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 				 t + blocks[i].addr);
 			snprintf(b->action, sizeof b->action, "%s", action);
 		}
-		give_reason(rd, b, t, &blocks[i], preamble);
+		give_reason(rd, b, t, reason_block(t, blocks, nblocks, i), preamble);
 	}
 	if (rd->count)
 		return;
