@@ -61,6 +61,7 @@ void emit(struct job *j, const char *source, struct smtpdiag_finding *f)
 	if (j->style.redact && !j->summary)
 		redact_finding(j->style.redact, f);
 	int sev = f->diagnosis.severity == SMTPDIAG_PERMANENT ? EXIT_PERMANENT : EXIT_TRANSIENT;
+	j->found++;
 	if (sev > j->worst)
 		j->worst = sev;
 	switch (j->format) {
@@ -177,7 +178,12 @@ static int scan_fd(struct job *j, int fd, const char *source)
 			struct feed feed = { .buf = j->buf, .cap = BLOCK, .read = read_stream,
 					     .read_ctx = &in, .ready = j->live ? stream_ready : NULL,
 					     .emit = emit_finding, .emit_ctx = j, .rules = j->rules };
+			uint64_t found = j->found;
 			rc = feed_scan(&feed, &lines, &bytes);
+			/* a short input, read whole with its first bytes, in which no
+			 * line told a failure */
+			if (rc == 0 && j->found == found && bytes == in.head_len)
+				scan_paste(j, j->head, in.head_len);
 			break;
 		}
 		case INPUT_MESSAGE:

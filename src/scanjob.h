@@ -27,6 +27,7 @@ struct job {
 	int live;                /* the stream is a pipe or a terminal */
 	int status;              /* the worst problem with an input so far */
 	int jobs;                /* threads for a regular file (--jobs) */
+	uint64_t found;          /* findings so far */
 };
 
 /* Write (or count) a finding of source. */
@@ -36,6 +37,10 @@ void emit(struct job *j, const char *source, struct smtpdiag_finding *f);
  * j->jobs threads, findings in the order one thread gives them. 0, or an
  * exit code after a message; adds the lines and bytes to j's summary. */
 int scan_parallel(struct job *j, int fd, off_t size, const char *source);
+
+/* cli_paste.c: a small file that the scan of its lines found no failure in,
+ * read as one paste, as `explain` reads it; 1 when that gave a finding. */
+int scan_paste(struct job *j, const char *buf, size_t len);
 
 /* cli_follow.c: follow the n files like `tail -F` (from their ends, or their
  * starts) until SIGINT or SIGTERM. 0, or an exit code after a message. */

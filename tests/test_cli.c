@@ -939,6 +939,22 @@ static void scan__small_file__transcript_context_kept(void **state)
 	assert_non_null(strstr(out, "\tfirst.hosted.in\n"));
 }
 
+/* A paste saved to a file or piped in (a bounce's text without its header)
+ * whose lines show no reply: read whole, as explain reads it. Not a log whose
+ * lines said nothing, nor successes. */
+static void scan__paste_without_reply__read_whole(void **state)
+{
+	(void)state;
+	assert_int_equal(run("scan tests/fixture/paste-address-not-found.txt"), 3);
+	assert_non_null(strstr(out, "paste-address-not-found.txt:1: recipient permanent"));
+	assert_int_equal(run("scan < tests/fixture/paste-address-not-found.txt"), 3);
+	assert_non_null(strstr(out, "-:1: recipient permanent"));
+	assert_int_equal(run("scan tests/fixture/paste-log-no-failure.log"), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(run("scan tests/fixture/paste-success.txt"), 0);
+	assert_string_equal(out, "");
+}
+
 static void scan__binary_input__no_crash(void **state)
 {
 	(void)state;
@@ -1097,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(scan__100mb_line__lines_after_it_found_memory_flat),
 		cmocka_unit_test(scan__large_mbox__every_recipient_memory_flat),
 		cmocka_unit_test(scan__closed_pipe__ends_quietly),
+		cmocka_unit_test(scan__paste_without_reply__read_whole),
 		cmocka_unit_test(scan__binary_input__no_crash),
 		cmocka_unit_test(scan__small_file__transcript_context_kept),
 		cmocka_unit_test(codes__code_status_word__entries_and_rules),
