@@ -170,7 +170,7 @@ static int scan_fd(struct job *j, int fd, const char *source)
 	in.head_pos = 0;
 	enum input_kind kind = input_kind(j->head, in.head_len);
 	if (rc == 0 && kind == INPUT_LOG && j->jobs > 1 && !j->style.redact &&
-	    S_ISREG(st.st_mode))
+	    S_ISREG(st.st_mode) && st.st_size > (off_t)in.head_len) /* not all read */
 		return scan_parallel(j, fd, st.st_size, source);
 	if (rc == 0) {
 		switch (kind) {

@@ -947,6 +947,8 @@ static void scan__paste_without_reply__read_whole(void **state)
 	(void)state;
 	assert_int_equal(run("scan tests/fixture/paste-address-not-found.txt"), 3);
 	assert_non_null(strstr(out, "paste-address-not-found.txt:1: recipient permanent"));
+	assert_int_equal(run("scan -P 2 tests/fixture/paste-address-not-found.txt"), 3);
+	assert_non_null(strstr(out, "paste-address-not-found.txt:1: recipient permanent"));
 	assert_int_equal(run("scan < tests/fixture/paste-address-not-found.txt"), 3);
 	assert_non_null(strstr(out, "-:1: recipient permanent"));
 	assert_int_equal(run("scan tests/fixture/paste-log-no-failure.log"), 0);
