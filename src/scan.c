@@ -483,8 +483,17 @@ static int failed_reply(const char *line, size_t len, size_t avail,
 {
 	size_t pos = 0;
 	while (smtpdiag_parse(line, avail, &pos, r) == 0 && r->start < len)
-		if (smtpdiag__is_failure(r))
+		if (smtpdiag__is_failure(r)) {
+			/* a bare code that the line gives again in full: Swift
+			 * Mailer's "got code \"550\", with message \"550 5.7.1 ...\"" */
+			struct smtpdiag_reply later;
+			size_t at = r->end;
+			while (!r->text_len && !r->status.cls &&
+			       smtpdiag_parse(line, avail, &at, &later) == 0 && later.start < len)
+				if (later.code == r->code && (later.text_len || later.status.cls))
+					*r = later;
 			return 1;
+		}
 	return 0;
 }
 

@@ -390,6 +390,20 @@ static void scan__failed_in_words__found(void **state)
 	}
 }
 
+/* A bare code that the line gives again in full (Swift Mailer's "got code
+ * \"550\", with message \"550 5.7.1 Relaying denied\""): the full reply. */
+static void scan__bare_code_given_again__the_full_reply(void **state)
+{
+	struct smtpdiag_finding f;
+	(void)state;
+	scan_one("[2024-03-20 23:27:25] production.ERROR: Expected response code \"250/251/252\" "
+		 "but got code \"554\", with message \"554 5.7.1 <a@example.org>: Relay access "
+		 "denied\".\n", &f);
+	assert_int_equal(f.reply.code, 554);
+	assert_int_equal(f.reply.status.cls, 5);
+	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_RELAY);
+}
+
 /* A pasted failure's first words, then the server's reply a line or two
  * below: one finding, the reply's; but not a reply that says less than the
  * words, nor the next record of a log. */
@@ -433,6 +447,7 @@ int main(void)
 		cmocka_unit_test(scan__sender_named__sender_field),
 		cmocka_unit_test(scan__refused_at_mail_from__the_senders),
 		cmocka_unit_test(scan__failed_in_words__found),
+		cmocka_unit_test(scan__bare_code_given_again__the_full_reply),
 		cmocka_unit_test(scan__words_then_their_reply__the_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
