@@ -522,6 +522,8 @@ static int postfix_status(const char *line, size_t len, const char *p,
 		close--;
 	if (close > text)
 		close--;
+	else /* a line cut before its ')' */
+		close = line + len;
 	size_t n = (size_t)(close - text);
 	if (failed_reply(text, n, n, r)) {
 		if (!r->status.cls)

@@ -402,6 +402,12 @@ static void scan__bare_code_given_again__the_full_reply(void **state)
 	assert_int_equal(f.reply.code, 554);
 	assert_int_equal(f.reply.status.cls, 5);
 	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_RELAY);
+	/* a Postfix line cut before the ')' that closes the server's reply */
+	scan_one("Nov 18 10:59:29 mail postfix/smtp[17]: E09: to=<a@example.com>, dsn=5.7.1, "
+		 "status=bounced (host mx.example.com[192.0.2.27] said: 550-5.7.1 Gmail has "
+		 "detected that this message is 550-5.7.1 likely unsolicited mail\n", &f);
+	assert_int_equal(f.reply.code, 550);
+	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_SPAM);
 }
 
 /* A pasted failure's first words, then the server's reply a line or two
