@@ -842,6 +842,45 @@ static void scan__jobs__same_output_as_one_thread(void **state)
 	assert_int_equal(run("scan --jobs x tests/logs/postfix.log 2>/dev/null"), 64);
 }
 
+/* --jobs on a log of failures only, whose last line has no newline: the
+ * output of a chunk outgrows what it may hold before its turn, and in one
+ * megabyte on 64 threads the chunks are smaller than the context read around
+ * them; the same bytes as one thread either way, and memory flat. */
+static void scan__jobs__full_buffers_and_small_chunks__same_output(void **state)
+{
+	(void)state;
+	static const char *const formats[] = { "--json", "", "--summary --json" };
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd,
+		 "%s 10 5 100 > %s/dense.log 2>/dev/null && "
+		 "printf '550 5.1.1 <z@example.org> no newline' >> %s/dense.log && "
+		 "head -c 1000001 %s/dense.log > %s/small.log",
+		 genlog, tmp, tmp, tmp, tmp);
+	assert_int_equal(system(cmd), 0);
+	for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
+		snprintf(cmd, sizeof cmd,
+			 "for l in %s/dense.log %s/small.log; do "
+			 "%s scan %s $l > %s/one 2>&1; for n in 2 3 64; do "
+			 "%s scan %s --jobs $n $l > %s/many 2>&1; cmp -s %s/one %s/many || "
+			 "echo \"differs: $l --jobs $n\"; done; done; echo done",
+			 tmp, tmp, bin, formats[f], tmp, bin, formats[f], tmp, tmp, tmp);
+		FILE *p = popen(cmd, "r");
+		assert_non_null(p);
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		pclose(p);
+		print_message("scan %s: %s", formats[f], out);
+		assert_string_equal(out, "done\n");
+	}
+	long kib;
+	assert_int_equal(run_measured(&kib, "scan --json --jobs 2 %s/dense.log", tmp), 3);
+	print_message("peak memory: %ld KiB\n", kib);
+#ifndef __SANITIZE_ADDRESS__
+	if (!*wrapper)
+		assert_true(kib < 16 * 1024); /* 8 MiB a thread */
+#endif
+}
+
 static void merge__summaries_of_8_pieces__equal_one_pass(void **state)
 {
 	unsigned long failures;
@@ -1111,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(scan_formats__transient_only__exit_2_and_fields),
 		cmocka_unit_test(scan__large_mixed_log__every_failure_no_success),
 		cmocka_unit_test(scan__jobs__same_output_as_one_thread),
+		cmocka_unit_test(scan__jobs__full_buffers_and_small_chunks__same_output),
 		cmocka_unit_test(merge__summaries_of_8_pieces__equal_one_pass),
 		cmocka_unit_test(scan__100mb_line__lines_after_it_found_memory_flat),
 		cmocka_unit_test(scan__large_mbox__every_recipient_memory_flat),
