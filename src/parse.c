@@ -32,7 +32,29 @@ struct head {
 struct text {
 	struct smtpdiag_reply *r;
 	int space; /* a space is due before the next visible byte */
+	int wrap;  /* ... for blanks that held a line break */
 };
+
+/* Is c the lead byte of a Chinese or Japanese character: U+3000-U+9FFF (kana,
+ * ideographs, their punctuation) or U+FF00-U+FFEF (full-width forms)? */
+static int cjk_lead(unsigned char c)
+{
+	return (c >= 0xe3 && c <= 0xe9) || c == 0xef;
+}
+
+/* The space due before s[i], unless it stands for a line break inside
+ * Chinese or Japanese text ("システムエラーが\nあった"), whose words no space
+ * parts. */
+static int space_due(const struct text *t, const char *s, size_t i)
+{
+	const struct smtpdiag_reply *r = t->r;
+	size_t lead = r->text_len;
+	if (!t->wrap || !cjk_lead((unsigned char)s[i]))
+		return 1;
+	while (lead > 0 && ((unsigned char)r->text[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	return !(lead > 0 && cjk_lead((unsigned char)r->text[lead - 1]));
+}
 
 /* How many bytes from s[i] text_put may copy as they are, sixteen at a
  * time (SSE2): as long as no white space but a single ' ' between visible
@@ -84,16 +106,19 @@ static void text_put(struct text *t, const char *s, size_t n)
 		}
 		if (smtpdiag__is_space((unsigned char)s[i])) {
 			t->space = r->text_len > 0;
+			t->wrap |= s[i] == '\n';
 			i++;
 			continue;
 		}
 		if (t->space && r->text_len + 2 < SMTPDIAG_TEXT_MAX) {
 			/* the space due, then what follows as plain_run copies
 			 * it, sixteen bytes at a time, not a word at a time */
-			r->text[r->text_len++] = ' ';
-			t->space = 0;
+			if (space_due(t, s, i))
+				r->text[r->text_len++] = ' ';
+			t->space = t->wrap = 0;
 			continue;
 		}
+		t->wrap = 0;
 		size_t j = i + 1;
 		while (j < n && !smtpdiag__is_space((unsigned char)s[j]))
 			j++;
@@ -719,7 +744,7 @@ static size_t skip_to_digit(const char *b, size_t len, size_t i, char low)
 static size_t read_reply(const char *b, size_t len, size_t start,
 			 const struct head *h, struct smtpdiag_reply *r)
 {
-	struct text t = { r, 0 };
+	struct text t = { r, 0, 0 };
 	size_t p = h->text, indent = (size_t)-1; /* not yet known */
 	int begins_line = 0; /* does the reply begin its (indented) line? */
 	char sep = h->sep;
@@ -751,7 +776,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			}
 			if (k < e) {
 				text_put(&t, b + p, k - p);
-				t.space = r->text_len > 0;
+				t.space = t.wrap = r->text_len > 0; /* a line break */
 				p = next;
 				sep = nsep;
 				continue;
@@ -776,7 +801,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 				q = next, sep = nsep;
 			else if ((n = status_at(b, len, q, &st)) && same_status(st, r->status))
 				q = skip_blanks(b, len, q + n);
-			t.space = r->text_len > 0;
+			t.space = t.wrap = r->text_len > 0; /* a line break */
 			p = q;
 			continue;
 		}
@@ -788,7 +813,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			 * are not accepted"); at a line's start they are a log's
 			 * time stamp or a transcript's marker */
 			size_t q = skip_blanks(b, len, line);
-			t.space = r->text_len > 0;
+			t.space = t.wrap = r->text_len > 0; /* a line break */
 			if (q > line && code > q + 3 && smtpdiag__is_alnum((unsigned char)b[q]) &&
 			    !smtpdiag__is_digit((unsigned char)b[q])) {
 				text_put(&t, b + q, code - q);
@@ -807,7 +832,7 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 		}
 		if (sep != '-' && indent != (size_t)-1 &&
 		    folded_line(b, len, line, indent, begins_line)) {
-			t.space = r->text_len > 0;
+			t.space = t.wrap = r->text_len > 0; /* a line break */
 			p = skip_blanks(b, len, line);
 			continue;
 		}
@@ -945,7 +970,7 @@ int smtpdiag__named_code(const char *b, size_t len)
 int smtpdiag_reply_from_text(const char *buf, size_t len,
 			     struct smtpdiag_reply *r)
 {
-	struct text t = { r, 0 };
+	struct text t = { r, 0, 0 };
 	if (!r || (!buf && len))
 		return SMTPDIAG_EINVAL;
 	clear_reply(r);

@@ -436,6 +436,31 @@ static void smtpdiag_diagnose__report_fields__status_of_the_field(void **state)
 	assert_int_equal(r.status.cls, 0);
 }
 
+/* A line break inside Chinese or Japanese text, which writes no space
+ * between words, is no space; elsewhere, and after a blank line, it is one. */
+static void smtpdiag_reply_from_text__cjk_line_break__no_space(void **state)
+{
+	static const struct {
+		const char *in, *text;
+	} cases[] = {
+		{ "システムエラーが\n  あった", "システムエラーがあった" },
+		{ "550-ユーザーが\n550 存在しません", "ユーザーが存在しません" },
+		{ "投递失败，\r\n收件人不存在", "投递失败，收件人不存在" },
+		{ "メール アドレス", "メール アドレス" },          /* a space written */
+		{ "사용자를\n찾을 수 없습니다", "사용자를 찾을 수 없습니다" }, /* Korean spaces words */
+		{ "ユーザー\nunknown", "ユーザー unknown" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct smtpdiag_reply r;
+		size_t pos = 0;
+		const char *in = cases[i].in;
+		if (smtpdiag_parse(in, strlen(in), &pos, &r) != 0)
+			assert_int_equal(smtpdiag_reply_from_text(in, strlen(in), &r), 0);
+		assert_string_equal(r.text, cases[i].text);
+	}
+}
+
 static void smtpdiag_status_parse__forms__exact(void **state)
 {
 	struct smtpdiag_status st;
@@ -510,6 +535,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_reply_from_text__code_by_digit_names__code_taken),
 		cmocka_unit_test(smtpdiag_diagnose__refused_before_recipient__not_the_recipients),
 		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
+		cmocka_unit_test(smtpdiag_reply_from_text__cjk_line_break__no_space),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
