@@ -807,6 +807,28 @@ static void scan__large_mixed_log__every_failure_no_success(void **state)
 /* --jobs: the same bytes as one thread, on the sample logs (each giving
  * the findings its .expect file counts) and on generated logs of 3% and
  * 30% failures, in every output format. */
+/* Each of the logs, in each format, scanned with each of the --jobs counts
+ * gives the bytes one thread gives. */
+static void jobs_as_one(const char *logs, const char *counts, const char *const *formats,
+			size_t nformats)
+{
+	char cmd[4096];
+	for (size_t f = 0; f < nformats; f++) {
+		snprintf(cmd, sizeof cmd,
+			 "for l in %s; do %s scan %s $l > %s/one 2>&1; for n in %s; do "
+			 "%s scan %s --jobs $n $l > %s/many 2>&1; cmp -s %s/one %s/many || "
+			 "echo \"differs: $l --jobs $n\"; done; done; echo done",
+			 logs, bin, formats[f], tmp, counts, bin, formats[f], tmp, tmp, tmp);
+		FILE *p = popen(cmd, "r");
+		assert_non_null(p);
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		pclose(p);
+		print_message("scan %s: %s", formats[f], out);
+		assert_string_equal(out, "done\n");
+	}
+}
+
 static void scan__jobs__same_output_as_one_thread(void **state)
 {
 	(void)state;
@@ -817,21 +839,8 @@ static void scan__jobs__same_output_as_one_thread(void **state)
 		 "%s 8 3 30 > %s/heavy.log 2>/dev/null && cp %s/mixed.log %s/light.log 2>/dev/null || "
 		 "%s 8 > %s/light.log 2>/dev/null", genlog, tmp, tmp, tmp, genlog, tmp);
 	assert_int_equal(system(cmd), 0);
-	for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
-		snprintf(cmd, sizeof cmd,
-			 "for l in tests/logs/*.log %s/heavy.log %s/light.log; do "
-			 "%s scan %s $l > %s/one 2>&1; for n in 2 3 8 0; do "
-			 "%s scan %s --jobs $n $l > %s/many 2>&1; cmp -s %s/one %s/many || "
-			 "echo \"differs: $l --jobs $n\"; done; done; echo done",
-			 tmp, tmp, bin, formats[f], tmp, bin, formats[f], tmp, tmp, tmp);
-		FILE *p = popen(cmd, "r");
-		assert_non_null(p);
-		size_t n = fread(out, 1, sizeof out - 1, p);
-		out[n] = '\0';
-		pclose(p);
-		print_message("scan %s: %s", formats[f], out);
-		assert_string_equal(out, "done\n");
-	}
+	snprintf(cmd, sizeof cmd, "tests/logs/*.log %s/heavy.log %s/light.log", tmp, tmp);
+	jobs_as_one(cmd, "2 3 8 0", formats, sizeof formats / sizeof *formats);
 	/* each sample log, through the command, gives what its .expect counts */
 	assert_int_equal(run("-h >/dev/null; for l in tests/logs/*.log; do "
 			     "a=$(%s scan --tsv $l | tail -n +2 | wc -l); "
@@ -857,21 +866,8 @@ static void scan__jobs__full_buffers_and_small_chunks__same_output(void **state)
 		 "head -c 1000001 %s/dense.log > %s/small.log",
 		 genlog, tmp, tmp, tmp, tmp);
 	assert_int_equal(system(cmd), 0);
-	for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
-		snprintf(cmd, sizeof cmd,
-			 "for l in %s/dense.log %s/small.log; do "
-			 "%s scan %s $l > %s/one 2>&1; for n in 2 3 64; do "
-			 "%s scan %s --jobs $n $l > %s/many 2>&1; cmp -s %s/one %s/many || "
-			 "echo \"differs: $l --jobs $n\"; done; done; echo done",
-			 tmp, tmp, bin, formats[f], tmp, bin, formats[f], tmp, tmp, tmp);
-		FILE *p = popen(cmd, "r");
-		assert_non_null(p);
-		size_t n = fread(out, 1, sizeof out - 1, p);
-		out[n] = '\0';
-		pclose(p);
-		print_message("scan %s: %s", formats[f], out);
-		assert_string_equal(out, "done\n");
-	}
+	snprintf(cmd, sizeof cmd, "%s/dense.log %s/small.log", tmp, tmp);
+	jobs_as_one(cmd, "2 3 64", formats, sizeof formats / sizeof *formats);
 	long kib;
 	assert_int_equal(run_measured(&kib, "scan --json --jobs 2 %s/dense.log", tmp), 3);
 	print_message("peak memory: %ld KiB\n", kib);

@@ -341,13 +341,26 @@ static void scan__sender_named__sender_field(void **state)
 	}
 }
 
+/* A line and the category of its one finding. */
+struct line_case {
+	const char *line;
+	enum smtpdiag_category category;
+};
+
+static void each_line_category(const struct line_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct smtpdiag_finding f;
+		print_message("line: %s", cases[i].line);
+		scan_one(cases[i].line, &f);
+		assert_int_equal(f.diagnosis.category, cases[i].category);
+	}
+}
+
 /* A recipient's words in answer to MAIL FROM are about the sender. */
 static void scan__refused_at_mail_from__the_senders(void **state)
 {
-	static const struct {
-		const char *line;
-		enum smtpdiag_category category;
-	} cases[] = {
+	static const struct line_case cases[] = {
 		{ "Jun 1 10:00:00 mx postfix/smtp[1]: 1A2B: to=<b@example.org>, dsn=5.1.1, "
 		  "status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown "
 		  "(in reply to MAIL FROM command))\n", SMTPDIAG_CAT_SENDER },
@@ -358,22 +371,14 @@ static void scan__refused_at_mail_from__the_senders(void **state)
 		  "(in reply to RCPT TO command))\n", SMTPDIAG_CAT_RECIPIENT },
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct smtpdiag_finding f;
-		print_message("line: %s", cases[i].line);
-		scan_one(cases[i].line, &f);
-		assert_int_equal(f.diagnosis.category, cases[i].category);
-	}
+	each_line_category(cases, sizeof cases / sizeof *cases);
 }
 
 /* A failure that a program or a server logs in words, without a reply:
  * "failed" is one of the words scan looks for. */
 static void scan__failed_in_words__found(void **state)
 {
-	static const struct {
-		const char *line;
-		enum smtpdiag_category category;
-	} cases[] = {
+	static const struct line_case cases[] = {
 		{ "2020/12/03 15:55:24 delivery failed: x509: certificate signed by unknown "
 		  "authority\n", SMTPDIAG_CAT_TLS },
 		{ "Apr 26 10:55:19 mx postfix/smtpd[21126]: warning: laptop.local[192.0.2.2]: "
@@ -382,12 +387,7 @@ static void scan__failed_in_words__found(void **state)
 		  "verify your \"SMTP\" and \"smtp_port\" setting in php.ini\n", SMTPDIAG_CAT_NETWORK },
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		struct smtpdiag_finding f;
-		print_message("line: %s", cases[i].line);
-		scan_one(cases[i].line, &f);
-		assert_int_equal(f.diagnosis.category, cases[i].category);
-	}
+	each_line_category(cases, sizeof cases / sizeof *cases);
 }
 
 /* A bare code that the line gives again in full (Swift Mailer's "got code
