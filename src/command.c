@@ -71,8 +71,9 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
 		{ "errormsg='the server did not accept the mail", "DATA" },
 		{ "errormsg='the server does not support TLS", "STARTTLS" },
 		{ "Could not convert socket to TLS", "STARTTLS" }, /* JavaMail */
-		{ "Error: Invalid login:", "AUTH" },    { "Error: Mail command failed:", "MAIL FROM" },
-		{ "Error: Message failed:", "DATA" },   { "Error: Data command failed:", "DATA" },
+		{ "Error: Invalid login:", "AUTH" },    { "Mail command failed:", "MAIL FROM" },
+		{ "Error: Message failed:", "DATA" },   { "Data command failed:", "DATA" },
+		{ "After sending MAIL FROM", "MAIL FROM" }, /* Dart's mailer */
 		{ "all recipients were rejected:", "RCPT TO" },
 		{ "refused to talk to me:", "CONNECT" }, /* Postfix, at the greeting */
 		/* Exim's sender callout: the RCPT TO it sent asked for the sender */

@@ -385,6 +385,10 @@ static void smtpdiag_diagnose__refused_before_recipient__not_the_recipients(void
 		  "MAIL FROM command)", SMTPDIAG_CAT_SENDER },
 		{ "Error: Mail command failed: 550 Requested action not taken: mailbox unavailable",
 		  SMTPDIAG_CAT_SENDER },
+		{ "Failed to send test email. Cause: Mail command failed: 553 Invalid address",
+		  SMTPDIAG_CAT_SENDER },
+		{ "After sending MAIL FROM:<a@example.com>, response did not start with any of: "
+		  "[2].\nResponse from server: < 550 5.1.0 invalid domain", SMTPDIAG_CAT_SENDER },
 		{ "SMTP error from remote mail server after MAIL FROM:<a@example.com>:\n"
 		  "550 5.1.1 unknown user", SMTPDIAG_CAT_SENDER },
 		{ "smtplib.SMTPSenderRefused: (550, b'5.1.1 User unknown', 'a@example.com')",
