@@ -886,6 +886,13 @@ static void permanent_later(const char *buf, size_t len, struct smtpdiag_reply *
 
 void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
+	if (d->category == SMTPDIAG_CAT_MAILBOX && !strcmp(r->command, "MAIL FROM")) {
+		/* a mailbox's refusal quoted by a sender check ("550 Sender
+		 * verify failed" over the callout's "receiving mail at a rate
+		 * ..."): the mailbox is the sender's */
+		recategorize(d, SMTPDIAG_CAT_SENDER);
+		return;
+	}
 	if (d->category != SMTPDIAG_CAT_RECIPIENT)
 		return;
 	if (!strcmp(r->command, "MAIL FROM")) {
@@ -913,7 +920,7 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 			   struct smtpdiag_diagnosis *d)
 {
 	int k = diagnose_text(rules, buf, len, r, d);
-	if (k == 0 && d->category == SMTPDIAG_CAT_RECIPIENT) {
+	if (k == 0 && (d->category == SMTPDIAG_CAT_RECIPIENT || d->category == SMTPDIAG_CAT_MAILBOX)) {
 		size_t n = r->end < len ? r->end : len;
 		if (!r->command[0])
 			smtpdiag__exim_command(buf, n, r->command, sizeof r->command,

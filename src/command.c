@@ -77,7 +77,7 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
 		{ "all recipients were rejected:", "RCPT TO" },
 		{ "refused to talk to me:", "CONNECT" }, /* Postfix, at the greeting */
 		/* Exim's sender callout: the RCPT TO it sent asked for the sender */
-		{ "sender verify fail", "MAIL FROM" },
+		{ "sender verify fail", "MAIL FROM" }, { "Sender verify failed", "MAIL FROM" },
 		/* Thunderbird: its alert for a refused MAIL FROM, and for RCPT TO */
 		{ "verify that your email address is correct", "MAIL FROM" },
 		{ "check the message recipient", "RCPT TO" },

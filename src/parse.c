@@ -577,6 +577,33 @@ static char *put_decimal(char *p, unsigned v)
 	return p;
 }
 
+/* A multi-line reply flattened into one line of a pasted paragraph keeps its
+ * continuations' marks inside the words ("its content presents a potential
+ * 552-5.7.0 security issue"): take out each " 552-5.7.0 ", so that the words
+ * meet again. */
+static void drop_continuation_marks(struct smtpdiag_reply *r)
+{
+	char *t = r->text;
+	size_t w = 0, i = 0, n = r->text_len, k;
+	struct smtpdiag_status st;
+	const char *dash = memchr(t, '-', n);
+	if (!dash) /* most texts */
+		return;
+	for (i = w = (size_t)(dash - t) >= 4 ? (size_t)(dash - t) - 4 : 0; i < n;) {
+		if (t[i] == ' ' && i + 5 < n && (t[i + 1] == '4' || t[i + 1] == '5') &&
+		    smtpdiag__is_digit((unsigned char)t[i + 2]) &&
+		    smtpdiag__is_digit((unsigned char)t[i + 3]) && t[i + 4] == '-' &&
+		    (k = status_at(t, n, i + 5, &st)) && st.cls == t[i + 1] - '0' &&
+		    (i + 5 + k == n || t[i + 5 + k] == ' ')) {
+			i += 5 + k; /* the space after the mark stays */
+			continue;
+		}
+		t[w++] = t[i++];
+	}
+	r->text_len = w;
+	t[w] = '\0';
+}
+
 /* Gmail's continuations pasted without their codes leave the status inside
  * the words ("a potential 5.7.0 security issue"): take it out, so that the
  * words meet again. */
@@ -643,6 +670,7 @@ static void tidy(struct smtpdiag_reply *r)
 		cut(r, r->text_len - 13);
 	if (ends_with(r, " ##")) /* Exchange closes its "#550 ..." so */
 		cut(r, r->text_len - 3);
+	drop_continuation_marks(r);
 	if (r->status.cls) {
 		drop_repeated_status(r);
 		return;

@@ -402,6 +402,11 @@ static void smtpdiag_diagnose__refused_before_recipient__not_the_recipients(void
 		  SMTPDIAG_CAT_RECIPIENT },
 		{ "SMTP error from remote mail server after RCPT TO:<b@example.org>:\n"
 		  "550 5.1.1 unknown user", SMTPDIAG_CAT_RECIPIENT },
+		/* a mailbox's refusal that a sender check quotes is the sender's */
+		{ "550-Verification failed for <a@example.org>\n550-Sent: RCPT TO:<a@example.org>\n"
+		  "550-Response: 550-5.2.1 The user you are trying to contact is receiving mail at a "
+		  "rate that prevents additional messages from being delivered.\n"
+		  "550 Sender verify failed", SMTPDIAG_CAT_SENDER },
 		/* Exim's sender callout asks the sender's server with RCPT TO */
 		{ "H=mx.example.net [192.0.2.1] sender verify fail for <a@example.com>: response "
 		  "to \"RCPT TO:<a@example.com>\" from mx.example.com [192.0.2.2] was: 550 5.1.1 "
@@ -441,7 +446,8 @@ static void smtpdiag_diagnose__report_fields__status_of_the_field(void **state)
 }
 
 /* A line break inside Chinese or Japanese text, which writes no space
- * between words, is no space; elsewhere, and after a blank line, it is one. */
+ * between words, is no space; elsewhere, and after a blank line, it is one.
+ * The marks of a flattened multi-line reply are no words either. */
 static void smtpdiag_reply_from_text__cjk_line_break__no_space(void **state)
 {
 	static const struct {
@@ -463,6 +469,11 @@ static void smtpdiag_reply_from_text__cjk_line_break__no_space(void **state)
 			assert_int_equal(smtpdiag_reply_from_text(in, strlen(in), &r), 0);
 		assert_string_equal(r.text, cases[i].text);
 	}
+	/* a multi-line reply flattened into a paragraph: its marks go */
+	static const char flat[] = "its content presents a potential 552-5.7.0 security issue";
+	struct smtpdiag_reply r;
+	assert_int_equal(smtpdiag_reply_from_text(flat, sizeof flat - 1, &r), 0);
+	assert_string_equal(r.text, "its content presents a potential security issue");
 }
 
 static void smtpdiag_status_parse__forms__exact(void **state)
