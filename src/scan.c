@@ -504,6 +504,55 @@ static int failed_dsn(const char *line, size_t len, struct smtpdiag_status *st)
 	return smtpdiag__dsn_field(line, len, st) && (st->cls == 4 || st->cls == 5);
 }
 
+/* The replies of Postfix's "status=... (...)" read last, on each thread:
+ * a log gives the same words in parentheses over and over, and the reply
+ * read from them depends on those bytes and the dsn alone. Two slots for
+ * each hash, the bytes compared exactly; long ones are not remembered. */
+enum { PAREN_SETS = 64, PAREN_MAX = 512 };
+
+struct paren {
+	size_t n;           /* of key; 0 for a slot never filled */
+	unsigned long age;  /* when last used */
+	struct smtpdiag_status st;
+	char key[PAREN_MAX];
+	struct smtpdiag_reply r; /* its text, command and host up to their NULs */
+};
+
+static _Thread_local struct paren parens[PAREN_SETS][2];
+static _Thread_local unsigned long paren_clock;
+
+/* The reply's fields, its text up to its NUL (what follows is never
+ * read). */
+static void reply_copy(struct smtpdiag_reply *dst, const struct smtpdiag_reply *src)
+{
+	dst->code = src->code;
+	dst->status = src->status;
+	dst->start = src->start;
+	dst->end = src->end;
+	dst->truncated = src->truncated;
+	dst->text_len = src->text_len;
+	memcpy(dst->text, src->text, src->text_len + 1);
+	memcpy(dst->command, src->command, sizeof dst->command);
+	memcpy(dst->host, src->host, sizeof dst->host);
+	dst->port = src->port;
+}
+
+static int same_paren(const struct paren *m, const char *text, size_t n,
+		      const struct smtpdiag_status *st)
+{
+	return m->n == n && m->st.cls == st->cls && m->st.subject == st->subject &&
+	       m->st.detail == st->detail && !memcmp(m->key, text, n);
+}
+
+/* The two slots where the reply of text under st is remembered. */
+static struct paren *paren_set(const char *text, size_t n, const struct smtpdiag_status *st)
+{
+	uint64_t h = smtpdiag__hash((uint64_t)st->cls << 32 ^ (uint64_t)st->subject << 16 ^
+					    st->detail,
+				    text, n);
+	return parens[h >> 58];
+}
+
 /* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)"
  * (p: where "status=" stands): the server's words inside the parentheses
  * when it gave a reply, else the parenthesised text itself (a time-out, a
@@ -525,12 +574,27 @@ static int postfix_status(const char *line, size_t len, const char *p,
 	else /* a line cut before its ')' */
 		close = line + len;
 	size_t n = (size_t)(close - text);
+	struct paren *set = n && n <= PAREN_MAX ? paren_set(text, n, &st) : NULL;
+	for (int i = 0; set && i < 2; i++)
+		if (same_paren(&set[i], text, n, &st)) {
+			set[i].age = ++paren_clock;
+			reply_copy(r, &set[i].r);
+			return 1;
+		}
 	if (failed_reply(text, n, n, r)) {
 		if (!r->status.cls)
 			r->status = st;
 	} else {
 		smtpdiag_reply_from_text(text, n, r);
 		r->status = st;
+	}
+	if (set) {
+		struct paren *m = set[0].age <= set[1].age ? &set[0] : &set[1]; /* the older */
+		m->n = n;
+		m->age = ++paren_clock;
+		m->st = st;
+		memcpy(m->key, text, n);
+		reply_copy(&m->r, r);
 	}
 	return 1;
 }
