@@ -515,7 +515,8 @@ struct paren {
 	unsigned long age;  /* when last used */
 	struct smtpdiag_status st;
 	char key[PAREN_MAX];
-	struct smtpdiag_reply r; /* its text, command and host up to their NULs */
+	struct smtpdiag_reply r; /* its text up to its NUL */
+	uint64_t hash;           /* r's smtpdiag__reply_hash */
 };
 
 static _Thread_local struct paren parens[PAREN_SETS][2];
@@ -556,9 +557,10 @@ static struct paren *paren_set(const char *text, size_t n, const struct smtpdiag
 /* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)"
  * (p: where "status=" stands): the server's words inside the parentheses
  * when it gave a reply, else the parenthesised text itself (a time-out, a
- * DNS failure) under the dsn. */
+ * DNS failure) under the dsn. With the reply's smtpdiag__reply_hash in
+ * *hash. */
 static int postfix_status(const char *line, size_t len, const char *p,
-			  struct smtpdiag_reply *r)
+			  struct smtpdiag_reply *r, uint64_t *hash)
 {
 	struct smtpdiag_status st;
 	if (!failed_dsn(line, len, &st))
@@ -579,6 +581,7 @@ static int postfix_status(const char *line, size_t len, const char *p,
 		if (same_paren(&set[i], text, n, &st)) {
 			set[i].age = ++paren_clock;
 			reply_copy(r, &set[i].r);
+			*hash = set[i].hash;
 			return 1;
 		}
 	if (failed_reply(text, n, n, r)) {
@@ -588,6 +591,7 @@ static int postfix_status(const char *line, size_t len, const char *p,
 		smtpdiag_reply_from_text(text, n, r);
 		r->status = st;
 	}
+	*hash = smtpdiag__reply_hash(r);
 	if (set) {
 		struct paren *m = set[0].age <= set[1].age ? &set[0] : &set[1]; /* the older */
 		m->n = n;
@@ -595,6 +599,7 @@ static int postfix_status(const char *line, size_t len, const char *p,
 		m->st = st;
 		memcpy(m->key, text, n);
 		reply_copy(&m->r, r);
+		m->hash = *hash;
 	}
 	return 1;
 }
@@ -731,7 +736,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 {
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
-	int found = 1;
+	int found = 1, hashed = 0; /* *hash is r's */
 
 	if (echo_only(buf, len))
 		return 0;
@@ -741,8 +746,9 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	const char *stat = find(buf, len, ", stat=");
 	if (stat && (size_t)(buf + len - stat) >= 11 && !memcmp(stat + 7, "Sent", 4))
 		return 0; /* Sendmail delivered it */
-	if ((status && postfix_status(buf, len, status, r)) ||
-	    (stat && sendmail_status(buf, len, stat, r)))
+	if (status && postfix_status(buf, len, status, r, hash))
+		hashed = 1;
+	else if (stat && sendmail_status(buf, len, stat, r))
 		;
 	else if (folded_reply(buf, len, avail, r, &used))
 		;
@@ -750,13 +756,16 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		used = r->end;
 	else if (!msmtp_error(buf, len, r) && !esp_status(buf, len, r))
 		found = exim_without_reply(buf, len, r);
-	if (found && !r->code && memchr(buf, '{', len))
+	if (found && !r->code && memchr(buf, '{', len)) {
 		esp_code(buf, len, r);
+		hashed = 0;
+	}
 
 	int coded = found && (r->code || r->status.cls);
 	if (!found) /* the whole line then */
 		smtpdiag_reply_from_text(buf, len, r);
-	*hash = smtpdiag__reply_hash(r);
+	if (!hashed)
+		*hash = smtpdiag__reply_hash(r);
 	if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0)
 		return 0;
 	/* a failure without a reply, if a rule knows its words and they say
