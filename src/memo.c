@@ -4,14 +4,14 @@
  * Logs repeat their replies: the same code, status and text, over and over.
  * A reply's diagnosis depends on those and on the rules alone, so a repeated
  * reply takes the diagnosis it had before, without a walk of the automaton
- * over its text. The table is small (some 100 KiB a thread), two slots for
+ * over its text. The table is small (some 400 KiB a thread), two slots for
  * each hash, the texts compared exactly; a long text is not remembered.
  */
 #include <string.h>
 
 #include "internal.h"
 
-enum { MEMO_SETS = 64, MEMO_TEXT = 512 };
+enum { MEMO_SETS = 256, MEMO_TEXT = 512 };
 
 struct memo {
 	unsigned long rules; /* the rules' serial number, 0 for none */
@@ -80,7 +80,7 @@ uint64_t smtpdiag__reply_hash(const struct smtpdiag_reply *r)
 /* The set of a reply's two slots: by a hash of its code, status and text. */
 unsigned smtpdiag__memo_set(unsigned long rules, uint64_t reply_hash)
 {
-	return (unsigned)((reply_hash ^ rules * 0x9e3779b97f4a7c15u) >> 58);
+	return (unsigned)((reply_hash ^ rules * 0x9e3779b97f4a7c15u) >> 56);
 }
 
 static int same(const struct memo *m, unsigned long rules, const struct smtpdiag_reply *r)
