@@ -188,8 +188,13 @@ static size_t scan_sse2(const char *buf, size_t i, size_t len, uint64_t *newline
  *   5    r R d D      r R           o O          "rro", "drop"
  *   6    f F          u U a A       s S i I      "fus", "fai"
  *   7    D            i             any          "Disc"
+ *
+ * and a fourth byte, for the two classes that need one: after a code one of
+ * " -:,\n\r" (bit 0), after a status's digit a '.' (bit 1); any for the
+ * others. (Numbers such as "5904" or the "5.4," of "delay=5.4," pass the
+ * first three.)
  */
-static const uint8_t byte_class[6][16] = {
+static const uint8_t byte_class[8][16] = {
 	/* first byte, by low nibble; by high nibble */
 	{ 0x00, 0x00, 0x20, 0x10, 0xa3, 0x03, 0x40, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x18, 0x04, 0x00 },
 	{ 0x00, 0x00, 0x04, 0x0b, 0xf0, 0x20, 0x70, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },
@@ -199,6 +204,9 @@ static const uint8_t byte_class[6][16] = {
 	/* third byte, by low nibble; by high nibble */
 	{ 0x9f, 0x9f, 0x9f, 0xdf, 0x9f, 0x9f, 0x9f, 0x9f, 0x9f, 0xdf, 0x9c, 0x9c, 0x9c, 0x9c, 0x9c, 0xbc },
 	{ 0x9c, 0x9c, 0x9c, 0x9f, 0xfc, 0xdc, 0xfc, 0xdc, 0x9c, 0x9c, 0x9c, 0x9c, 0x9c, 0x9c, 0x9c, 0x9c },
+	/* fourth byte, by low nibble; by high nibble */
+	{ 0xfd, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfd, 0xfc, 0xfd, 0xfd, 0xfe, 0xfc },
+	{ 0xfd, 0xfc, 0xff, 0xfd, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc, 0xfc },
 };
 
 /* Table k in both 16-byte lanes: vpshufb looks up within a lane. */
@@ -216,6 +224,7 @@ __attribute__((target("avx2,popcnt"))) static size_t scan_avx2(const char *buf, 
 	const __m256i first_lo = CLASS_TABLE(0), first_hi = CLASS_TABLE(1);
 	const __m256i second_lo = CLASS_TABLE(2), second_hi = CLASS_TABLE(3);
 	const __m256i third_lo = CLASS_TABLE(4), third_hi = CLASS_TABLE(5);
+	const __m256i fourth_lo = CLASS_TABLE(6), fourth_hi = CLASS_TABLE(7);
 	const __m256i nibble = _mm256_set1_epi8(0x0f), newline = _mm256_set1_epi8('\n');
 
 	*hit = 0;
@@ -226,9 +235,11 @@ __attribute__((target("avx2,popcnt"))) static size_t scan_avx2(const char *buf, 
 		__m256i v2 = _mm256_loadu_si256((const __m256i *)(p + 2));
 		__m256i c0 = CLASSES(first_lo, first_hi, v0);
 		__m256i c1 = CLASSES(second_lo, second_hi, v1);
+		__m256i v3 = _mm256_loadu_si256((const __m256i *)(p + 3));
 		__m256i c2 = CLASSES(third_lo, third_hi, v2);
+		__m256i c3 = CLASSES(fourth_lo, fourth_hi, v3);
 		uint32_t lines = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, newline));
-		if (!_mm256_testz_si256(_mm256_and_si256(c0, c1), c2)) {
+		if (!_mm256_testz_si256(_mm256_and_si256(_mm256_and_si256(c0, c1), c2), c3)) {
 			m8x32 trig;
 			trigger_vec(p, &trig);
 			uint32_t hits = movemask_avx2(&trig);

@@ -36,7 +36,7 @@ static void trigger__vector_and_scalar__same_positions_and_lines(void **state)
 {
 	/* bytes that make and break triggers, dense enough to hit every lane,
 	 * and whole trigger words now and then, in any case */
-	static const char alphabet[] = "45450123.*=~-:, \nrRofFusUmMedDcCpPaZ9#jJiIeEszbBtTO\x80\xff";
+	static const char alphabet[] = "45450123.*=~-:, \n\rrRofFusUmMedDcCpPaZ9#jJiIeEszbBtTO\x80\xff";
 	static const char *const words[] = { "rro", "fus", "fai", "Feb", "fas", "med", "cep",
 					     "jec", "Disc", "drop", "Drop", "dro", "tro",
 					     "disc", "450 ", "5.7.", "**", "==", "~*", ".*" };
