@@ -34,7 +34,7 @@ struct anchor {
 	uint8_t set;
 };
 
-static struct anchor *anchor_of(const char *key)
+static inline struct anchor *anchor_of(const char *key)
 {
 	enum { SLOTS = 256 }; /* more than scan.c has keys: none is forgotten */
 	static _Thread_local struct anchor seen[SLOTS];
@@ -81,17 +81,17 @@ static void take_up(const char *line, size_t len)
 	smtpdiag__keys_find(&line_keys[0], line, len, here.at[0]);
 }
 
-/* The first occurrence of key in line[0, len), or NULL; key is a string
- * that never changes (a literal, a table's), as anchor_of remembers it by
- * its address, and goes into `set` of the line's keys when it is first
- * asked for. Inside the line taken up, what its pass found; else (or
+/* The first occurrence of key (a: its anchor) in line[0, len), or NULL;
+ * key is a string that never changes (a literal, a table's), as anchor_of
+ * remembers it by its address, and goes into `set` of the line's keys when
+ * it is first asked for. Inside the line taken up, what its pass found; else (or
  * when the key's first occurrence is before line) a search: first for the
  * key's rarest byte, then a compare of its first byte, then of the rest.
  * The candidates come in the order of their starts, so the first that
  * matches is the first occurrence, whichever byte is looked for. */
-static const char *find_in(const char *line, size_t len, const char *key, uint8_t set)
+static __attribute__((noinline)) const char *find_at(struct anchor *a, const char *line,
+						    size_t len, const char *key, uint8_t set)
 {
-	struct anchor *a = anchor_of(key);
 	size_t n = a->n, k = a->k;
 	if (here.line && line >= here.line && line + len <= here.line + here.len) {
 		if (a->id < 0 && line == here.line) { /* from the next line on */
@@ -119,6 +119,17 @@ static const char *find_in(const char *line, size_t len, const char *key, uint8_
 		p++;
 	}
 	return NULL;
+}
+
+/* find_at, with the answer for the most asked first: the whole line taken
+ * up, and a key its pass looked for (found inside it, or not at all). */
+static inline const char *find_in(const char *line, size_t len, const char *key, uint8_t set)
+{
+	struct anchor *a = anchor_of(key);
+	if (line == here.line && len == here.len && a->id >= 0 &&
+	    (size_t)a->id < here.known[a->set])
+		return here.at[a->set][a->id];
+	return find_at(a, line, len, key, set);
 }
 
 static const char *find(const char *line, size_t len, const char *key)
