@@ -939,7 +939,8 @@ int smtpdiag__dsn_field(const char *b, size_t len, struct smtpdiag_status *st)
 {
 	for (const char *p = b; (p = memchr(p, '=', (size_t)(b + len - p))); p++) {
 		size_t i = (size_t)(p - b);
-		if (i >= 3 && smtpdiag__equal_fold(p - 3, "dsn", 3) &&
+		if (i >= 3 && (p[-1] | 0x20) == 'n' && /* most '=' end no "dsn": no call */
+		    smtpdiag__equal_fold(p - 3, "dsn", 3) &&
 		    (i == 3 || p[-4] == ' ' || p[-4] == ',') && status_at(b, len, i + 1, st))
 			return 1;
 	}
