@@ -17,6 +17,11 @@ struct feed {
 	 * (with errno). */
 	long (*read)(void *ctx, char *dst, size_t n);
 	void *read_ctx;
+	/* Instead of read, for a regular file: its bytes [off, off + n) in
+	 * memory (fewer at its end: *got), valid until the next call; NULL on
+	 * error (errno). The scan then reads them where they are, without a
+	 * copy. Takes read_ctx. */
+	const char *(*view)(void *ctx, uint64_t off, size_t n, size_t *got);
 	/* Live input (a pipe, a terminal): is more input ready at once? When
 	 * not, the complete lines read so far are scanned to their end, so that
 	 * a finding is reported as soon as its line arrives. NULL for files. */

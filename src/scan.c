@@ -8,6 +8,7 @@
  * reply parser over the line. The reply is then classified exactly as
  * `explain` classifies it: by smtpdiag_classify_with.
  */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -637,12 +638,14 @@ static int postfix_status(const char *line, size_t len, const char *p,
 	*hash = smtpdiag__reply_hash(r);
 	if (set) {
 		struct paren *m = set[0].age <= set[1].age ? &set[0] : &set[1]; /* the older */
-		m->n = n;
+		m->n = 0; /* filled last: a scan cut short inside leaves no half */
+		memcpy(m->key, text, n);
 		m->age = ++paren_clock;
 		m->st = st;
-		memcpy(m->key, text, n);
 		reply_copy(&m->r, r);
 		m->hash = *hash;
+		atomic_signal_fence(memory_order_release);
+		m->n = n;
 	}
 	return 1;
 }
