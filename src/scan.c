@@ -953,9 +953,19 @@ static int announces_reply(const struct smtpdiag_rules *rules, const struct smtp
 }
 
 /* Where the line holding t starts, not before p: after the last '\n' in
- * [p, t), looked for eight bytes at a time. */
+ * [p, t), looked for sixteen bytes at a time where there is SSE2, else
+ * eight. */
 static size_t line_start(const char *buf, size_t p, size_t t)
 {
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	for (; t >= p + 16; t -= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(buf + t - 16));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+		if (m) /* the last of them */
+			return t - 16 + (unsigned)(31 - __builtin_clz(m)) + 1;
+	}
+#endif
 	const uint64_t ones = 0x0101010101010101u;
 	for (uint64_t v; t >= p + 8; t -= 8) {
 		memcpy(&v, buf + t - 8, 8);
