@@ -38,7 +38,8 @@ static void trigger__vector_and_scalar__same_positions_and_lines(void **state)
 	 * and whole trigger words now and then, in any case */
 	static const char alphabet[] = "45450123.*=~-:, \n\rrRofFusUmMedDcCpPaZ9#jJiIeEszbBtTO\x80\xff";
 	static const char *const words[] = { "rro", "fus", "fai", "Feb", "fas", "med", "cep",
-					     "jec", "Disc", "drop", "Drop", "dro", "tro",
+					     "jec", "Disc", "Bloc", "Blo", "Bis", "drop", "Drop",
+					     "dro", "tro",
 					     "disc", "450 ", "5.7.", "**", "==", "~*", ".*" };
 	char buf[4096];
 	(void)state;
@@ -375,7 +376,7 @@ static void scan__refused_at_mail_from__the_senders(void **state)
 }
 
 /* A failure that a program or a server logs in words, without a reply:
- * "failed" is one of the words scan looks for. */
+ * "failed" and "Blocked" are among the words scan looks for. */
 static void scan__failed_in_words__found(void **state)
 {
 	static const struct line_case cases[] = {
@@ -385,6 +386,11 @@ static void scan__failed_in_words__found(void **state)
 		  "SASL PLAIN authentication failed: generic failure\n", SMTPDIAG_CAT_AUTH },
 		{ "Warning: mail(): Failed to connect to mailserver at \"localhost\" port 25, "
 		  "verify your \"SMTP\" and \"smtp_port\" setting in php.ini\n", SMTPDIAG_CAT_NETWORK },
+		/* amavis's refusals of what it scanned */
+		{ "Sep 30 05:42:49 mail amavis[7831]: (07831-02) Blocked INFECTED (Eicar-Test-Signature), "
+		  "[192.0.2.5] [192.0.2.5] <a@example.com> -> <b@example.org>\n", SMTPDIAG_CAT_VIRUS },
+		{ "Feb 26 09:43:26 mail amavis[9360]: (09360-09) Blocked SPAM, [192.0.2.152] "
+		  "[192.0.2.152] <a@example.com> -> <b@example.org>\n", SMTPDIAG_CAT_SPAM },
 	};
 	(void)state;
 	each_line_category(cases, sizeof cases / sizeof *cases);
