@@ -46,6 +46,12 @@ int smtpdiag__command_at(const char *s, size_t n, char *dst, size_t cap)
 void smtpdiag__exim_command(const char *line, size_t len, char *dst, size_t cap,
 			    smtpdiag__finder find)
 {
+	/* a sender callout's failure names the RCPT TO it sent for the
+	 * sender: "sender verify fail for <a>: ... after RCPT TO:<a>" */
+	if (find(line, len, "sender verify fail") && cap > 9) {
+		strcpy(dst, "MAIL FROM");
+		return;
+	}
 	const char *after = find(line, len, " after ");
 	if (!after)
 		return;

@@ -367,6 +367,10 @@ static void scan__refused_at_mail_from__the_senders(void **state)
 		  "(in reply to MAIL FROM command))\n", SMTPDIAG_CAT_SENDER },
 		{ "Error: Mail command failed: 550 Requested action not taken: mailbox "
 		  "unavailable\n", SMTPDIAG_CAT_SENDER },
+		/* Exim's sender callout: the RCPT TO it names asked for the sender */
+		{ "2024-03-02 09:44:33 H=(test) [192.0.2.1] sender verify fail for <a@example.org>: "
+		  "192.0.2.2 [192.0.2.2] : SMTP error from remote mail server after RCPT "
+		  "TO:<a@example.org>: 550 Unknown user\n", SMTPDIAG_CAT_SENDER },
 		{ "Jun 1 10:00:00 mx postfix/smtp[1]: 1A2B: to=<b@example.org>, dsn=5.1.1, "
 		  "status=bounced (host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown "
 		  "(in reply to RCPT TO command))\n", SMTPDIAG_CAT_RECIPIENT },
