@@ -797,6 +797,23 @@ static void status_later(const char *buf, size_t len, struct smtpdiag_reply *r)
 		}
 }
 
+/* A code a program puts before its own words, with the server's reply
+ * inside them ("(550) Email sending error: Expected response code \"250\"
+ * but got code \"550\", with message \"550 5.6.0 Email must contain a
+ * body\""): the reply inside, with its status, is the server's. */
+static void reply_inside(const char *buf, size_t len, struct smtpdiag_reply *r)
+{
+	struct smtpdiag_reply inner;
+	size_t pos = r->start + 3, end = r->end < len ? r->end : len;
+	if (!r->code || r->status.cls)
+		return;
+	while (smtpdiag_parse(buf, end, &pos, &inner) == 0)
+		if (inner.code == r->code && inner.status.cls) {
+			*r = inner;
+			return;
+		}
+}
+
 static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 			  size_t len, struct smtpdiag_reply *r,
 			  struct smtpdiag_diagnosis *d)
@@ -804,6 +821,7 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 	coded_later(buf, len, r);
 	said_later(buf, len, r);
 	status_later(buf, len, r);
+	reply_inside(buf, len, r);
 	int framed = 0;
 	int k = classify(rules, r, d, &framed);
 	if (k == 0)

@@ -428,6 +428,22 @@ static void smtpdiag_diagnose__refused_before_recipient__not_the_recipients(void
 	}
 }
 
+/* A code a program puts before its own words, with the server's reply inside
+ * them: the reply inside decides, with its status. */
+static void smtpdiag_diagnose__code_before_program_words__reply_inside(void **state)
+{
+	static const char in[] = "ERROR: (550) Email sending error: Expected response code "
+				 "\"250\" but got code \"550\", with message \"550 5.6.0 Email must "
+				 "contain either an HTML or text body\".";
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	(void)state;
+	assert_int_equal(smtpdiag_diagnose(in, sizeof in - 1, &r, &d), 0);
+	assert_int_equal(r.status.cls, 5);
+	assert_int_equal(r.status.subject, 6);
+	assert_int_equal(d.category, SMTPDIAG_CAT_MESSAGE);
+}
+
 static void smtpdiag_diagnose__report_fields__status_of_the_field(void **state)
 {
 	static const char in[] = "Final-Recipient: rfc822; bob@example.org\n"
@@ -549,6 +565,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_reply_from_text__log_dsn_field__status_taken),
 		cmocka_unit_test(smtpdiag_reply_from_text__code_by_digit_names__code_taken),
 		cmocka_unit_test(smtpdiag_diagnose__refused_before_recipient__not_the_recipients),
+		cmocka_unit_test(smtpdiag_diagnose__code_before_program_words__reply_inside),
 		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
 		cmocka_unit_test(smtpdiag_reply_from_text__cjk_line_break__no_space),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
