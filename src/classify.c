@@ -904,22 +904,24 @@ static void permanent_later(const char *buf, size_t len, struct smtpdiag_reply *
 
 void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
-	if (d->category == SMTPDIAG_CAT_MAILBOX && !strcmp(r->command, "MAIL FROM")) {
-		/* a mailbox's refusal quoted by a sender check ("550 Sender
-		 * verify failed" over the callout's "receiving mail at a rate
-		 * ..."): the mailbox is the sender's */
-		recategorize(d, SMTPDIAG_CAT_SENDER);
+	int by_words = d->matched_by == SMTPDIAG_BY_TEXT;
+	int greeting = !strcmp(r->command, "CONNECT") || !strcmp(r->command, "EHLO") ||
+		       !strcmp(r->command, "HELO");
+	if (d->category != SMTPDIAG_CAT_RECIPIENT && d->category != SMTPDIAG_CAT_MAILBOX)
 		return;
-	}
-	if (d->category != SMTPDIAG_CAT_RECIPIENT)
-		return;
-	if (!strcmp(r->command, "MAIL FROM")) {
+	if (!strcmp(r->command, "STARTTLS") && !by_words) {
+		/* a bare refusal of STARTTLS ("after STARTTLS: 450 ..."): the
+		 * encryption was refused */
+		recategorize(d, SMTPDIAG_CAT_TLS);
+	} else if (!strcmp(r->command, "MAIL FROM") &&
+		   (d->category == SMTPDIAG_CAT_RECIPIENT || by_words)) {
+		/* the address refused is the sender's; a mailbox's words there
+		 * are a sender check's ("550 Sender verify failed" over the
+		 * callout's "receiving mail at a rate ...") */
 		recategorize(d, SMTPDIAG_CAT_SENDER);
-	} else if ((!strcmp(r->command, "CONNECT") || !strcmp(r->command, "EHLO") ||
-		    !strcmp(r->command, "HELO")) &&
-		   d->matched_by != SMTPDIAG_BY_TEXT) {
+	} else if ((greeting || !strcmp(r->command, "MAIL FROM")) && !by_words) {
 		/* no recipient was named yet: the code's reading ("550
-		 * mailbox unavailable") does not apply */
+		 * mailbox unavailable", "450 mailbox busy") does not apply */
 		recategorize(d, SMTPDIAG_CAT_UNKNOWN);
 		d->matched_by = SMTPDIAG_BY_CODE;
 		refused_ip(r, d);

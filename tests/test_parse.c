@@ -412,6 +412,14 @@ static void smtpdiag_diagnose__refused_before_recipient__not_the_recipients(void
 		  "to \"RCPT TO:<a@example.com>\" from mx.example.com [192.0.2.2] was: 550 5.1.1 "
 		  "unknown user", SMTPDIAG_CAT_SENDER },
 		{ "550 5.1.1 User unknown", SMTPDIAG_CAT_RECIPIENT },
+		/* a bare refusal of STARTTLS is the encryption's; a bare 450 at
+		 * MAIL FROM or at the greeting names no mailbox */
+		{ "SMTP error from remote mail server after STARTTLS: 450 temp problem",
+		  SMTPDIAG_CAT_TLS },
+		{ "SMTP error from remote mail server after MAIL FROM:<>: 450 not right now, sorry",
+		  SMTPDIAG_CAT_UNKNOWN },
+		{ "SMTP error from remote mail server after initial connection: 450 I'm busy",
+		  SMTPDIAG_CAT_UNKNOWN },
 		/* at the greeting no recipient was named: the code says nothing */
 		{ "host mx.example.org[192.0.2.1] refused to talk to me: 550 mx1 zzz",
 		  SMTPDIAG_CAT_UNKNOWN },
