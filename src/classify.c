@@ -723,15 +723,15 @@ int smtpdiag_classify(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis 
 	return smtpdiag_classify_with(NULL, r, d);
 }
 
-/* A failure that carries nothing but its code ("got code \"550\", with
- * message \"550 5.7.60 ...\"") stands for the same reply given in full later. */
-static int said_later(const char *buf, size_t len, struct smtpdiag_reply *r)
+/* As Swift Mailer's "got code \"550\", with message \"550 5.7.60 ...\"". */
+int smtpdiag__said_later(const char *buf, size_t len, size_t before,
+			 struct smtpdiag_reply *r)
 {
 	struct smtpdiag_reply later;
 	size_t pos = r->end;
 	if (r->text_len || r->status.cls)
 		return 0;
-	while (smtpdiag_parse(buf, len, &pos, &later) == 0)
+	while (smtpdiag_parse(buf, len, &pos, &later) == 0 && later.start < before)
 		if (later.code == r->code && (later.text_len || later.status.cls)) {
 			*r = later;
 			return 1;
@@ -819,7 +819,7 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 			  struct smtpdiag_diagnosis *d)
 {
 	coded_later(buf, len, r);
-	said_later(buf, len, r);
+	smtpdiag__said_later(buf, len, len, r);
 	status_later(buf, len, r);
 	reply_inside(buf, len, r);
 	int framed = 0;

@@ -89,6 +89,11 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
  * or status gave at the greeting or HELO, before any recipient, names no
  * cause (unknown, or the client's reputation when the text names its IP). */
 void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d);
+/* A failure that carries nothing but its code stands for the same reply
+ * given in full after it, starting before buf + before: then 1, with *r
+ * that reply. */
+int smtpdiag__said_later(const char *buf, size_t len, size_t before,
+			 struct smtpdiag_reply *r);
 /* smtpdiag_classify_with, for a reply whose smtpdiag__reply_hash the caller
  * has (scan.c keys its echoes by it too). */
 int smtpdiag__classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,

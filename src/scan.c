@@ -538,21 +538,15 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 /* ---- the reply of a line --------------------------------------------------- */
 
 /* The first failed reply that starts on the line (it may go on over the next
- * lines, up to buf + avail). Returns 1 with *r. */
+ * lines, up to buf + avail), or the line's full giving of it when it is a
+ * bare code. Returns 1 with *r. */
 static int failed_reply(const char *line, size_t len, size_t avail,
 			struct smtpdiag_reply *r)
 {
 	size_t pos = 0;
 	while (smtpdiag_parse(line, avail, &pos, r) == 0 && r->start < len)
 		if (smtpdiag__is_failure(r)) {
-			/* a bare code that the line gives again in full: Swift
-			 * Mailer's "got code \"550\", with message \"550 5.7.1 ...\"" */
-			struct smtpdiag_reply later;
-			size_t at = r->end;
-			while (!r->text_len && !r->status.cls &&
-			       smtpdiag_parse(line, avail, &at, &later) == 0 && later.start < len)
-				if (later.code == r->code && (later.text_len || later.status.cls))
-					*r = later;
+			smtpdiag__said_later(line, avail, len, r);
 			return 1;
 		}
 	return 0;
