@@ -381,6 +381,19 @@ static int gives_no_reason(const char *s, size_t n)
 	       (k == 0 && !r.code && !r.status.cls && d.category == SMTPDIAG_CAT_UNKNOWN);
 }
 
+/* Does s[0, n) hold nothing but addresses, the same one given again
+ * included ("a@b <a@b>"), and blanks? */
+static int only_addresses(const char *s, size_t n)
+{
+	for (size_t i = 0, a; i < n; i++) {
+		if ((a = address_at(s + i, n - i)) > 0)
+			i += a - 1;
+		else if (!strchr(" \t\r\n<>", s[i]))
+			return 0;
+	}
+	return 1;
+}
+
 /* Does the line only lead to the reason: nothing but addresses (the
  * recipient again: "bob@example.org <bob@example.org>"), a ruler or section
  * mark ("----- Non-delivered information -----", "====="), or a short label
@@ -407,13 +420,7 @@ static int leads_to_reason(const char *s, size_t n)
 		if (i + 1 == n)
 			return 1;
 	}
-	for (size_t i = 0, a; i < n; i++) {
-		if ((a = address_at(s + i, n - i)) > 0)
-			i += a - 1;
-		else if (!strchr(" \t<>", s[i]))
-			return 0;
-	}
-	return 1;
+	return only_addresses(s, n);
 }
 
 /* The reason for a recipient: its block, from its first line that says more
@@ -462,8 +469,6 @@ static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *a
 	}
 }
 
-/* The recipients from the blocks: reasons for those of the delivery-status
- * part, else the blocks' own; else the header's list, or the original's To. */
 /* Do the words of t[0, n) read as a failure, by themselves, not by a frame
  * or a code? A report whose text names none of its recipients may still
  * say why they failed. */
@@ -483,16 +488,13 @@ static const struct block *reason_block(const char *t, const struct block *block
 					size_t nblocks, size_t i)
 {
 	for (size_t j = i; j < nblocks; j++)
-		for (size_t c = blocks[j].start, a; c < blocks[j].end; c++) {
-			/* the address again ("a@b <a@b>") says nothing either */
-			if ((a = address_at(t + c, blocks[j].end - c)) > 0)
-				c += a - 1;
-			else if (!strchr(" \t\r\n<>", t[c]))
-				return &blocks[j];
-		}
+		if (!only_addresses(t + blocks[j].start, blocks[j].end - blocks[j].start))
+			return &blocks[j];
 	return &blocks[i];
 }
 
+/* The recipients from the blocks: reasons for those of the delivery-status
+ * part, else the blocks' own; else the header's list, or the original's To. */
 static void recipients_of(struct smtpdiag__reader *rd, const char *t, const struct block *blocks,
 			  size_t nblocks, size_t end, const char *header, size_t header_end)
 {
