@@ -82,8 +82,9 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
 		{ "After sending MAIL FROM", "MAIL FROM" }, /* Dart's mailer */
 		{ "all recipients were rejected:", "RCPT TO" },
 		{ "refused to talk to me:", "CONNECT" }, /* Postfix, at the greeting */
-		/* Exim's sender callout: the RCPT TO it sent asked for the sender */
-		{ "sender verify fail", "MAIL FROM" }, { "Sender verify failed", "MAIL FROM" },
+		/* Exim's sender callout in its reply (the log's words are
+		 * smtpdiag__exim_command's) */
+		{ "Sender verify failed", "MAIL FROM" },
 		/* Thunderbird: its alert for a refused MAIL FROM, and for RCPT TO */
 		{ "verify that your email address is correct", "MAIL FROM" },
 		{ "check the message recipient", "RCPT TO" },
