@@ -271,8 +271,9 @@ static int scan_fd(struct job *j, int fd, const char *source)
 	}
 	in.head_pos = 0;
 	enum input_kind kind = input_kind(j->head, in.head_len);
-	if (rc == 0 && kind == INPUT_LOG && j->jobs > 1 && !j->style.redact &&
-	    S_ISREG(st.st_mode) && st.st_size > (off_t)in.head_len) /* not all read */
+	/* a regular file that its first bytes did not hold whole */
+	int more = regular && st.st_size > (off_t)in.head_len;
+	if (rc == 0 && kind == INPUT_LOG && j->jobs > 1 && !j->style.redact && more)
 		return scan_parallel(j, fd, st.st_size, source);
 	if (rc == 0) {
 		switch (kind) {
@@ -282,7 +283,7 @@ static int scan_fd(struct job *j, int fd, const char *source)
 					     .emit = emit_finding, .emit_ctx = j, .rules = j->rules };
 			uint64_t found = j->found;
 			rc = 1;
-			if (regular && st.st_size > (off_t)in.head_len)
+			if (more)
 				rc = scan_mapped(&feed, fd, st.st_size, &lines, &bytes);
 			if (rc == 1)
 				rc = feed_scan(&feed, &lines, &bytes);
