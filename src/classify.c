@@ -353,6 +353,9 @@ static void best_rules(const struct smtpdiag_reply *r, const struct matches *m,
 		int l = rule->layer;
 		if (l == SMTPDIAG__LAYER_WORDS && !((yields >> rule->category) & 1))
 			continue; /* the reply's status stands against these words */
+		if (l == SMTPDIAG__LAYER_WRAPPERS && !r->code && !r->status.cls &&
+		    (rule->nstatuses || (rule->ncodes && smtpdiag__codes[rule->codes] != SMTPDIAG__CODE_NONE)))
+			continue; /* a frame told by its code, and none was given */
 		if (sc > best_score[l] || (sc == best_score[l] && (int)k < best[l])) {
 			best[l] = (int)k;
 			best_score[l] = sc;

@@ -147,6 +147,8 @@ static const struct choice choices[] = {
 	  "permanent", 0 },
 	/* a frame decides with a status its rule names */
 	{ "550 5.7.1 framed by name", 0, "t.named", SMTPDIAG_BY_TEXT, "greylist", "permanent", 0 },
+	/* and not at all without a code or status, when its rule is told by one */
+	{ "framed by name", SMTPDIAG_ENOREPLY, NULL, SMTPDIAG_BY_STATUS, "unknown", "permanent", 0 },
 	/* and with a status that says nothing */
 	{ "550 5.0.0 wrapped failure", 0, "t.wrap", SMTPDIAG_BY_TEXT, "policy", "permanent", 0 },
 	/* but a status of its own category leaves it the frame's advice */
