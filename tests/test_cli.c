@@ -233,6 +233,30 @@ static void explain__stdin_transcript__first_failure_decides_others_listed(void 
 	assert_non_null(strstr(out, "503 sender not yet given"));
 }
 
+/* A bounce quoted in a mail reply ("> ") or indented as a forum's code
+ * block reads as the bounce itself. */
+static void explain__quoted_or_indented_paste__read_as_it_was(void **state)
+{
+	(void)state;
+	assert_int_equal(run("explain --json < tests/fixture/bounce-postfix.eml"), 3);
+	char plain[sizeof out];
+	memcpy(plain, out, sizeof plain);
+	assert_non_null(strstr(plain, "\"recipient\":\"bob@example.org\""));
+	assert_int_equal(run("explain --json --file - <<EOF\n"
+			     "$(sed 's/^/> /' tests/fixture/bounce-postfix.eml)\nEOF"), 3);
+	assert_string_equal(out, plain);
+	assert_int_equal(run("explain --json --file - <<EOF\n"
+			     "$(sed 's/^/> > /' tests/fixture/bounce-postfix.eml)\nEOF"), 3);
+	assert_string_equal(out, plain);
+	assert_int_equal(run("explain --json --file - <<EOF\n"
+			     "$(sed 's/^/    /' tests/fixture/bounce-postfix.eml)\nEOF"), 3);
+	assert_string_equal(out, plain);
+	/* a transcript indented, its blank lines left with their spaces */
+	assert_int_equal(run("explain --file - <<EOF\n"
+			     "$(sed 's/^/\t/' tests/fixture/transcript.txt)\nEOF"), 3);
+	assert_non_null(strstr(out, "503 sender not yet given"));
+}
+
 static void explain__bounce_message__first_recipient_others_listed(void **state)
 {
 	(void)state;
@@ -1131,6 +1155,7 @@ int main(void)
 		cmocka_unit_test(explain_json__network_failure__nulls_where_unknown),
 		cmocka_unit_test(explain_json__code_alone__matched_by_code),
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
+		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
 		cmocka_unit_test(scan__live_pipe__each_finding_before_next_line),
