@@ -41,7 +41,7 @@ LIB_SRC = $(SHARED) src/parse.c src/command.c src/classify.c src/rules.c src/loo
           src/bounce.c src/json.c src/journal.c src/memo.c src/keys.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_rules.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
           src/strmap.c src/redact.c src/feed.c \
-          src/render.c src/output.c src/mailbox.c src/cli_jobs.c src/cli_follow.c src/cli_paste.c src/unquote.c
+          src/render.c src/output.c src/mailbox.c src/cli_jobs.c src/cli_follow.c src/cli_paste.c src/paste_clean.c
 TESTS   = test_parse test_match test_rules test_seed test_corpus test_kb test_mktables test_scan test_cli \
           test_bounces
 

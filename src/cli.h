@@ -85,9 +85,10 @@ struct place {
 	const struct smtpdiag_finding *finding;
 };
 
-/* unquote.c: buf[0, len) without the quote marks or indentation that all
- * its lines share; its new length. */
-size_t unquote_paste(char *buf, size_t len);
+/* paste_clean.c: buf[0, len) with plain spaces for tabs and no-break
+ * spaces, and without the quote marks or indentation that all its lines
+ * share; its new length. */
+size_t clean_paste(char *buf, size_t len);
 
 /* render.c */
 void render_text(FILE *f, const struct smtpdiag_reply *r,

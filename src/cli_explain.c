@@ -221,7 +221,7 @@ int cmd_explain(int argc, char **argv)
 		warnx("cannot read the input: %s", strerror(errno));
 		return EXIT_IOERR;
 	}
-	len = unquote_paste(buf, len);
+	len = clean_paste(buf, len);
 	buf[len] = '\0';
 
 	if (smtpdiag_message_detect(buf, len)) {

@@ -255,6 +255,9 @@ static void explain__quoted_or_indented_paste__read_as_it_was(void **state)
 	assert_int_equal(run("explain --file - <<EOF\n"
 			     "$(sed 's/^/\t/' tests/fixture/transcript.txt)\nEOF"), 3);
 	assert_non_null(strstr(out, "503 sender not yet given"));
+	/* no-break spaces copied from a web page, and tabs, are spaces */
+	assert_int_equal(run("explain --json '550\xc2\xa0" "5.2.2\xe2\x80\xaf" "Mailbox\tfull'"), 3);
+	assert_non_null(strstr(out, "\"status\":\"5.2.2\",\"text\":\"Mailbox full\""));
 }
 
 static void explain__bounce_message__first_recipient_others_listed(void **state)
