@@ -905,14 +905,36 @@ static void permanent_later(const char *buf, size_t len, struct smtpdiag_reply *
 		}
 }
 
+/* The family that the words of the family d was read by are when they
+ * answer the message's data (its `after-data`), or NULL. */
+static const struct smtpdiag__rule *after_data(const struct smtpdiag_diagnosis *d)
+{
+	for (size_t k = 0; d->rule && k < SMTPDIAG__NRULES; k++)
+		if (smtpdiag__str(smtpdiag__rules[k].id) == d->rule)
+			return smtpdiag__rules[k].after_data
+				       ? &smtpdiag__rules[smtpdiag__rules[k].after_data - 1]
+				       : NULL;
+	return NULL;
+}
+
 void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d)
 {
 	int by_words = d->matched_by == SMTPDIAG_BY_TEXT;
 	int greeting = !strcmp(r->command, "CONNECT") || !strcmp(r->command, "EHLO") ||
 		       !strcmp(r->command, "HELO");
+	const struct smtpdiag__rule *f;
 	if (d->category != SMTPDIAG_CAT_RECIPIENT && d->category != SMTPDIAG_CAT_MAILBOX)
 		return;
-	if (!strcmp(r->command, "STARTTLS") && !by_words) {
+	if ((!strcmp(r->command, "DATA") || !strcmp(r->command, "BDAT")) && by_words &&
+	    (f = after_data(d))) {
+		/* every recipient was accepted: a domain said not to exist is
+		 * the one the message is from ("550 Domain may not exist or DNS
+		 * check failed (in reply to end of DATA command)") */
+		int cls = r->code ? r->code / 100 : r->status.cls;
+		put_rule(d, cls, smtpdiag__str(f->id), f->category, f->who, f->severity, f->alone,
+			 smtpdiag__codes + f->codes, f->ncodes);
+		put_advice(d, &f->advice);
+	} else if (!strcmp(r->command, "STARTTLS") && !by_words) {
 		/* a bare refusal of STARTTLS ("after STARTTLS: 450 ..."): the
 		 * encryption was refused */
 		recategorize(d, SMTPDIAG_CAT_TLS);

@@ -45,6 +45,7 @@ struct smtpdiag__rule {
 	uint8_t alone;        /* severity of its words alone, or SEVERITY_FROM_CODE */
 	uint8_t composed;     /* a family's phrase of braced parts: counts as its longest part */
 	uint8_t general;      /* `general yes`: longer words of the vocabulary decide over it */
+	uint16_t after_data;  /* a family's `after-data`: that family's rule + 1, or 0 */
 	uint16_t codes, ncodes;       /* smtpdiag__codes[codes ..] */
 	uint16_t statuses, nstatuses; /* smtpdiag__statuses[statuses ..] */
 	struct smtpdiag__advice advice;

@@ -684,6 +684,7 @@ struct rule_out {
 	struct smtpdiag__record *rec;
 	const char *id; /* the rule's id; a family's is "words." and its own */
 	int provider, category, who, severity, alone, layer, nslots, composed, general;
+	int after_data; /* a family's: the family its words are at DATA, index + 1 */
 	struct smtpdiag__field *match[SMTPDIAG__MAX_SLOTS]; /* a rule's */
 	size_t codes, ncodes, statuses, nstatuses;
 	struct smtpdiag__advice_gen advice;
@@ -919,6 +920,23 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 	}
 }
 
+/* A family's `after-data`: the family its words are read as when they
+ * answer the message's data, found among the first nlisted rules. */
+static void resolve_after_data(size_t i)
+{
+	struct smtpdiag__field *f = smtpdiag__get(rules[i].rec, "after-data", NULL);
+	char id[256];
+	if (!f)
+		return;
+	snprintf(id, sizeof id, "words.%s", f->value);
+	for (size_t k = 0; k < nlisted; k++)
+		if (rules[k].layer == SMTPDIAG__LAYER_WORDS && !strcmp(rules[k].id, id) && k != i) {
+			rules[i].after_data = (int)k + 1;
+			return;
+		}
+	error_at(rules[i].rec->file, f->line, "'after-data %s' names no other family", f->value);
+}
+
 static int cmp_rule_id(const void *a, const void *b)
 {
 	return strcmp(((const struct rule_out *)a)->id, ((const struct rule_out *)b)->id);
@@ -1023,6 +1041,8 @@ static void build(void)
 		intern(rules[i].id);
 		for (int j = 0; rules[i].layer != SMTPDIAG__LAYER_WORDS && j < rules[i].nslots; j++)
 			add_alternatives(rules[i].rec, rules[i].match[j], i, j);
+		if (rules[i].layer == SMTPDIAG__LAYER_WORDS)
+			resolve_after_data(i);
 	}
 	v = collect_all("words", &n);
 	for (size_t i = 0; i < n; i++) {
@@ -1224,10 +1244,10 @@ static void emit_tables(const char *sources)
 	fputs("const struct smtpdiag__rule smtpdiag__rules[SMTPDIAG__NRULES] = {\n", out);
 	for (size_t i = 0; i < nrules; i++) {
 		const struct rule_out *r = &rules[i];
-		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
+		fprintf(out, "\t{ %u, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %zu, %zu, %zu, %zu, ",
 			intern(r->id), r->provider, r->category, r->who,
-			r->severity, r->nslots, r->layer, r->alone, r->composed, r->general, r->codes,
-			r->ncodes, r->statuses, r->nstatuses);
+			r->severity, r->nslots, r->layer, r->alone, r->composed, r->general,
+			r->after_data, r->codes, r->ncodes, r->statuses, r->nstatuses);
 		put_advice(&r->advice);
 		fputs(" },\n", out);
 	}

@@ -51,6 +51,7 @@ static const struct spec specs[] = {
 	{ "family", "who", 1, 1 },
 	{ "family", "alone", 1, 1 },
 	{ "family", "severity", 0, 1 },
+	{ "family", "after-data", 0, 1 },
 	{ "family", "cause", 1, 1 },
 	{ "family", "fix", 1, SMTPDIAG_MAX_STEPS },
 	{ "family", "settings", 0, 1 },

@@ -158,6 +158,13 @@ static const struct choice choices[] = {
 	  "transient", 0 },
 	{ "could not relay for bob: zzz", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay",
 	  "permanent", 0 },
+	/* a family's words answering the message's data are its after-data
+	 * family's */
+	{ "550 zone vanished (in reply to end of DATA command)", 0, "words.daily", SMTPDIAG_BY_TEXT,
+	  "rate-limit", "transient", 1 },
+	{ "550 zone vanished (in reply to RCPT TO command)", 0, "words.gone", SMTPDIAG_BY_TEXT,
+	  "recipient", "permanent", 0 },
+	{ "550 zone vanished", 0, "words.gone", SMTPDIAG_BY_TEXT, "recipient", "permanent", 0 },
 	/* a rule of the first layer beats every family */
 	{ "552 mailbox full over the brim", 0, "t.brim", SMTPDIAG_BY_TEXT, "size", "permanent", 0 },
 	/* unless the rule's wording is a general one and longer words name

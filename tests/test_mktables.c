@@ -56,6 +56,8 @@ static const struct broken cases[] = {
 	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
 	  "words f\nphrase relay ... {denied|refused\nref R\n",
 	  "t.txt:9: 'relay ... {denied|refused': each part" },
+	{ "family f\ncategory auth\nwho you\nalone permanent\nafter-data g\ncause C.\nfix F.\nref R\n",
+	  "t.txt:5: 'after-data g' names no other family" },
 	/* a family's word said twice in one file (in any case or accents) */
 	{ "family f\ncategory auth\nwho you\nalone permanent\ncause C.\nfix F.\nref R\n"
 	  "words f\nphrase login refusé\nref R\n\nwords f\nphrase Login Refuse\nref R\n",
