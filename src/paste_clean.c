@@ -2,9 +2,11 @@
  * paste_clean.c - a paste without what it gained on its way from the server
  * to the user: the no-break spaces and tabs of a web page or a word
  * processor, written as plain spaces; the "> " of a mail reply that quotes a
- * bounce, or the four spaces of a forum's code block, taken off every line.
- * Read with them, a reply's code is not followed by a space and a bounce's
- * lines no longer start where the readers look for them.
+ * bounce, or the four spaces of a forum's code block, taken off every line;
+ * the line breaks of a mail program or a page that wrapped a long reply at
+ * some 60 to 80 columns. Read with them, a reply's code is not followed by
+ * a space, a bounce's lines no longer start where the readers look for
+ * them, and a reply ends where its first line was cut.
  */
 #include "cli.h"
 
@@ -70,6 +72,101 @@ static size_t common_prefix(const char *buf, size_t len)
 	return quoted ? 1 + spaced : n;
 }
 
+static size_t indent_at(const char *s, size_t n)
+{
+	size_t w = 0;
+	while (w < n && s[w] == ' ')
+		w++;
+	return w;
+}
+
+static int name_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+/* Does the line s[0, n) begin as a line of its own: a name followed by ':'
+ * (a field, "msmtp: ..."; not a link's "https:"), '[' or '/' (a log's
+ * program, "postfix/smtp[12]: ...")? */
+static int tagged(const char *s, size_t n)
+{
+	size_t j = 0;
+	while (j < n && j < 32 && name_byte(s[j]))
+		j++;
+	if (j == 0 || j == n)
+		return 0;
+	if (s[j] == ':')
+		return !(j + 2 < n && s[j + 1] == '/' && s[j + 2] == '/');
+	return s[j] == '[' || s[j] == '/';
+}
+
+/* Does a clock time ("12:04") stand in the first bytes of the line: a
+ * log's record of its own? */
+static int timed(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 5 <= n && i < 32; i++)
+		if (s[i] >= '0' && s[i] <= '9' && s[i + 1] >= '0' && s[i + 1] <= '9' &&
+		    s[i + 2] == ':' && s[i + 3] >= '0' && s[i + 3] <= '5' && s[i + 4] >= '0' &&
+		    s[i + 4] <= '9')
+			return 1;
+	return 0;
+}
+
+/* The length of the line at s, without the blanks it ends with. */
+static size_t trimmed(const char *s, size_t k)
+{
+	while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\r'))
+		k--;
+	return k;
+}
+
+static size_t first_word(const char *s, size_t n)
+{
+	size_t k = 0;
+	while (k < n && s[k] != ' ')
+		k++;
+	return k;
+}
+
+/* A line wrapped in the middle of a sentence goes on on the next, at the
+ * same indent: the line is long and does not end a sentence, and the
+ * next goes on in words, not as a line of its own (a field, a program's
+ * or a log's line). Either it goes on in
+ * small letters ("... traffic not\naccepted from this IP"), or its first
+ * word would have made the line longer than a longer line of the paste:
+ * the mark of a program that wrapped the paste at some width. Such a
+ * break becomes a space. */
+static void unwrap(char *buf, size_t len)
+{
+	size_t widest = 0;
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t k = nl ? (size_t)(nl - (buf + i)) : len - i, n = trimmed(buf + i, k);
+		widest = n > widest ? n : widest;
+		i += k + 1;
+	}
+	for (size_t i = 0; i < len;) {
+		char *s = buf + i, *nl = memchr(s, '\n', len - i);
+		if (!nl)
+			break;
+		size_t k = (size_t)(nl - s), next = i + k + 1;
+		const char *t = buf + next, *nl2 = memchr(t, '\n', len - next);
+		size_t m = nl2 ? (size_t)(nl2 - t) : len - next;
+		size_t end = trimmed(s, k), w = indent_at(t, m);
+		char last = end ? s[end - 1] : '.';
+		unsigned char c = w < m ? (unsigned char)t[w] : 0;
+		int small = c >= 'a' && c <= 'z';
+		int letter = small || (c >= 'A' && c <= 'Z') || c >= 0xc0;
+		if (end >= 40 && last != '.' && last != '!' && last != '?' &&
+		    w == indent_at(s, k) && letter && !tagged(t + w, m - w) && !timed(t + w, m - w) &&
+		    ((small && end >= 48) ||
+		     (end < widest && end + 1 + first_word(t + w, m - w) > widest)))
+			memset(s + end, ' ', k + 1 - end);
+		i = next;
+	}
+}
+
 size_t clean_paste(char *buf, size_t len)
 {
 	size_t cut;
@@ -89,5 +186,6 @@ size_t clean_paste(char *buf, size_t len)
 		}
 		len = w;
 	}
+	unwrap(buf, len);
 	return len;
 }

@@ -260,6 +260,28 @@ static void explain__quoted_or_indented_paste__read_as_it_was(void **state)
 	assert_non_null(strstr(out, "\"status\":\"5.2.2\",\"text\":\"Mailbox full\""));
 }
 
+static void explain__paste_wrapped_at_a_width__one_reply(void **state)
+{
+	(void)state;
+	/* wrapped by a mail program: the words after the break are the reply's */
+	assert_int_equal(run("explain --json '550 5.7.708 Service unavailable. Access denied, traffic not\n"
+			     "accepted from this IP. For more information please go to\n"
+			     "https://go.microsoft.com/fwlink/?LinkId=526653'"), 3);
+	assert_non_null(strstr(out, "\"text\":\"Service unavailable. Access denied, traffic not "
+				    "accepted from this IP. For more"));
+	assert_non_null(strstr(out, "\"category\":\"reputation\""));
+	/* a break where the next word would not have fitted either */
+	assert_int_equal(run("explain --json 'The server said: 450 4.7.1 <user@example.com>: Recipient\n"
+			     "Greylisted for 60 seconds, please try again in a few minutes\n"
+			     "(in reply to RCPT TO command)'"), 2);
+	assert_non_null(strstr(out, "\"text\":\"<user@example.com>: Recipient Greylisted for 60 seconds"));
+	/* lines of their own are not joined: a program's, a log's, a sentence's end */
+	assert_int_equal(run("explain --json 'msmtp: recipient address user@example.com not accepted by the server\n"
+			     "msmtp: server message: 550 5.1.1 <user@example.com>: Recipient address rejected\n"
+			     "msmtp: could not send mail (account default from /etc/msmtprc)'"), 3);
+	assert_non_null(strstr(out, "\"text\":\"<user@example.com>: Recipient address rejected\""));
+}
+
 static void explain__bounce_message__first_recipient_others_listed(void **state)
 {
 	(void)state;
@@ -1159,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(explain_json__code_alone__matched_by_code),
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
 		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
+		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
 		cmocka_unit_test(scan__live_pipe__each_finding_before_next_line),
