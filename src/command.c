@@ -94,6 +94,13 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
 		{ "msmtp: authentication failed", "AUTH" },
 		{ "msmtp: the server did not accept the mail", "DATA" },
 		{ "msmtp: cannot get initial OK message", "CONNECT" },
+		/* qmail-remote's report of the step that failed */
+		{ " does not like recipient.", "RCPT TO" },
+		{ " but sender was rejected.", "MAIL FROM" },
+		{ " but my name was rejected.", "HELO" },
+		{ " but greeting failed.", "CONNECT" },
+		{ " failed on DATA command.", "DATA" },
+		{ " failed after I sent the message.", "DATA" },
 	};
 	for (size_t i = 0; i < sizeof says / sizeof *says; i++)
 		if (find(line, len, says[i][0]) && strlen(says[i][1]) < cap) {

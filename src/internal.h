@@ -167,6 +167,20 @@ size_t smtpdiag__json_string(const char *s, const char *end, char *out, size_t c
 size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap, char *when,
 			      size_t when_cap);
 
+/* qmail_log.c: qmail-send's "delivery N: failure: ..." or "deferral: ..."
+ * line into out (cap > 0 bytes, NUL-terminated), its report written back
+ * from qmail's safe form ('_' for blanks, '/' for line breaks), and the
+ * outcome's class (5 or 4) in *cls. Returns the length, or 0 when the line
+ * is no such line. */
+size_t smtpdiag__qmail_line(const char *line, size_t n, char *out, size_t cap, int *cls);
+/* The address of "starting delivery N: msg M to remote ADDR" in the lines
+ * above the delivery's line (back to block), into dst when found. */
+void smtpdiag__qmail_recipient(const char *block, const char *line, size_t n, char *dst,
+			       size_t cap);
+/* The host a written-back report names ("Connected to H but ...", "H does
+ * not like recipient."), into dst when it names one. */
+void smtpdiag__qmail_host(const char *line, size_t n, char *dst, size_t cap);
+
 /* mime.c */
 
 /* memo.c: a diagnosis remembered for a reply of the same code, status and

@@ -523,7 +523,7 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 	size_t h = strlen(r->host);
 	if (h && r->host[h - 1] == '.') /* Sendmail's "relay=mx.example.org." */
 		r->host[h - 1] = '\0';
-	if (!strcmp(r->host, "none"))
+	if (!strcmp(r->host, "none") || (h && r->host[h - 1] == ':')) /* "Remote host said:" */
 		r->host[0] = '\0';
 	if (!r->command[0])
 		smtpdiag__exim_command(line, len, r->command, sizeof r->command, find);
@@ -789,7 +789,7 @@ static int msmtp_error(const char *line, size_t len, struct smtpdiag_reply *r)
  * the bytes its reply takes (past the end of its last line's text), or 0
  * when the line reports no failure. */
 static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, size_t len,
-			 size_t avail, struct smtpdiag_finding *f, uint64_t *hash)
+			 size_t avail, int outcome, struct smtpdiag_finding *f, uint64_t *hash)
 {
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
@@ -818,9 +818,13 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		hashed = 0;
 	}
 
-	int coded = found && (r->code || r->status.cls);
 	if (!found) /* the whole line then */
 		smtpdiag_reply_from_text(buf, len, r);
+	if (outcome && !r->code && !r->status.cls) { /* the log said which */
+		r->status = (struct smtpdiag_status){ (uint16_t)outcome, 0, 0 };
+		found = 1;
+	}
+	int coded = found && (r->code || r->status.cls);
 	if (!hashed)
 		*hash = smtpdiag__reply_hash(r);
 	if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0)
@@ -1020,21 +1024,35 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			return SMTPDIAG_EMORE;
 		}
 		char message[SMTPDIAG_TEXT_MAX * 2], when[40];
+		/* a line that is another's form: a journal entry's message, a
+		 * qmail delivery's report written back */
+		int outcome = 0;
 		size_t jn = smtpdiag__journal_line(buf + start, end - start, message, sizeof message,
 						   when, sizeof when);
+		if (!jn && (jn = smtpdiag__qmail_line(buf + start, end - start, message,
+						      sizeof message, &outcome)))
+			when[0] = '\0';
 		if (jn)
 			take_up(message, jn);
 		else
 			take_up(buf + start, end - start);
 		uint64_t hash = 0;
-		size_t used = jn ? failure_of(s->rules, message, jn, jn, f, &hash)
-				 : failure_of(s->rules, buf + start, end - start, len - start, f,
+		size_t used = jn ? failure_of(s->rules, message, jn, jn, outcome, f, &hash)
+				 : failure_of(s->rules, buf + start, end - start, len - start, 0, f,
 					      &hash);
 		if (used) {
-			if (jn) { /* a journal entry: its message is its line */
+			if (jn) { /* its message is its line */
 				context_of(message, message, jn, jn, f);
 				if (!f->time[0])
 					memcpy(f->time, when, sizeof f->time);
+				if (outcome) {
+					if (!f->recipient[0])
+						smtpdiag__qmail_recipient(buf, buf + start, end - start,
+									  f->recipient,
+									  sizeof f->recipient);
+					smtpdiag__qmail_host(message, jn, f->reply.host,
+							     sizeof f->reply.host);
+				}
 				used = end - start;
 			} else {
 				context_of(buf, buf + start, end - start, len - start, f);

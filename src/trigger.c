@@ -10,6 +10,7 @@
  *     so that "a1si575 - gsmtp" and "192.0.2.45" are passed over)
  *   - Exim's "**" (failed) or "==" (deferred), swaks's "<~*"
  *   - a word of a failure without a reply: "err(or)", "fai(led)", "(re)fus(ed)",
+ *     "(defe)rral" (qmail's "deferral:"),
  *     "(ti)med (out)", "(ex)cep(tion)", "(re)jec(ted)", "drop(ped)" (an ESP's
  *     event for mail it would not send), in any case, "Disc(onnected)"
  *     (Python's SMTPServerDisconnected; lower-case "disconnect" is Postfix's
@@ -54,7 +55,9 @@ static int triggers(const unsigned char *b, size_t i, size_t len)
 	if (c[0] == '~' && c[1] == '*')
 		return 1;
 	unsigned char l0 = c[0] | 0x20, l1 = c[1] | 0x20, l2 = c[2] | 0x20;
-	return (l0 == 'r' && l1 == 'r' && l2 == 'o') || (l0 == 'f' && l1 == 'u' && l2 == 's') ||
+	return (l0 == 'r' && l1 == 'r' && l2 == 'o') ||
+	       (l0 == 'r' && l1 == 'r' && l2 == 'a' && (c[3] | 0x20) == 'l') ||
+	       (l0 == 'f' && l1 == 'u' && l2 == 's') ||
 	       (l0 == 'f' && l1 == 'a' && l2 == 'i') ||
 	       (l0 == 'd' && l1 == 'r' && l2 == 'o' && (c[3] | 0x20) == 'p') ||
 	       (l0 == 'm' && l1 == 'e' && l2 == 'd') || (l0 == 'c' && l1 == 'e' && l2 == 'p') ||
@@ -110,7 +113,8 @@ INLINE void trigger_vec(const char *p, m8x32 *hit)
 	m8x32 pair = (v0 == v1) & ((v0 == '*') | (v0 == '='));
 	m8x32 swaks = (v0 == '~') & (v1 == '*');
 	u8x32 l0 = v0 | 0x20, l1 = v1 | 0x20, l2 = v2 | 0x20;
-	m8x32 words = WORD3(l0, l1, l2, "rro") | WORD3(l0, l1, l2, "fus") | WORD3(l0, l1, l2, "fai") |
+	m8x32 words = WORD3(l0, l1, l2, "rro") | (WORD3(l0, l1, l2, "rra") & ((v3 | 0x20) == 'l')) |
+		      WORD3(l0, l1, l2, "fus") | WORD3(l0, l1, l2, "fai") |
 		      WORD3(l0, l1, l2, "med") | WORD3(l0, l1, l2, "cep") |
 		      WORD3(l0, l1, l2, "jec") | (WORD3(v0, v1, v2, "Dis") & (v3 == 'c')) |
 		      (WORD3(v0, v1, v2, "Blo") & (v3 == 'c')) |
@@ -187,7 +191,7 @@ static size_t scan_sse2(const char *buf, size_t i, size_t len, uint64_t *newline
  *   2    * ~          *             any          Exim's "**", swaks's "<~*"
  *   3    =            =             any          Exim's "=="
  *   4    c j m C J M  e E           any          "cep", "jec", "med"
- *   5    r R d D      r R           o O          "rro", "drop"
+ *   5    r R d D      r R           o O a A      "rro", "drop", "rral"
  *   6    f F          u U a A       s S i I      "fus", "fai"
  *   7    D B          i l           s o          "Disc", "Bloc"
  *
@@ -204,7 +208,7 @@ static const uint8_t byte_class[8][16] = {
 	{ 0x01, 0x41, 0x21, 0x01, 0x01, 0x51, 0x01, 0x01, 0x01, 0x81, 0x04, 0x00, 0x80, 0x08, 0x02, 0x00 },
 	{ 0x00, 0x00, 0x06, 0x09, 0x50, 0x60, 0xd0, 0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },
 	/* third byte, by low nibble; by high nibble */
-	{ 0x1f, 0x1f, 0x1f, 0xdf, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x5f, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0xbc },
+	{ 0x1f, 0x3f, 0x1f, 0xdf, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x5f, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0xbc },
 	{ 0x1c, 0x1c, 0x1c, 0x1f, 0x7c, 0x5c, 0xfc, 0xdc, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c },
 	/* fourth byte, by low nibble; by high nibble */
 	{ 0x7d, 0x7c, 0x7c, 0xfc, 0x7c, 0x7c, 0x7c, 0x7c, 0x7c, 0x7c, 0x7d, 0x7c, 0x7d, 0x7d, 0x7e, 0x7c },
