@@ -686,6 +686,30 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 
 /* classify_new, or the diagnosis of the same reply remembered (memo.c);
  * hash: smtpdiag__reply_hash(r). */
+/* The report of a message that expired, quoting the failure it last met
+ * (Momentum's "554 5.4.7 [internal] message timeout (last transfail: 454
+ * 4.4.4 [internal] no MX or A for domain)"): that failure is the cause,
+ * and its words decide; the expiry keeps the severity. */
+static void last_failure(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
+			 struct smtpdiag_diagnosis *d)
+{
+	static const char mark[] = "last transfail: ";
+	const char *at = strstr(r->text, mark);
+	struct smtpdiag_reply inner;
+	struct smtpdiag_diagnosis last;
+	int framed = 0;
+	if (!at)
+		return;
+	at += sizeof mark - 1;
+	if (smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) != 0 ||
+	    classify_new(rules, &inner, &last, &framed) != 0 ||
+	    last.matched_by != SMTPDIAG_BY_TEXT || last.category == SMTPDIAG_CAT_UNKNOWN)
+		return;
+	enum smtpdiag_severity severity = d->severity;
+	*d = last;
+	d->severity = severity;
+}
+
 static int classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
 			   uint64_t hash, struct smtpdiag_diagnosis *d, int *framed)
 {
@@ -696,6 +720,8 @@ static int classify_hashed(const struct smtpdiag_rules *rules, const struct smtp
 	unsigned set = smtpdiag__memo_set(serial, hash); /* the text hashed once */
 	if (!smtpdiag__memo_get(set, serial, r, d, &was_framed, &k)) {
 		k = classify_new(rules, r, d, &was_framed);
+		if (k == 0)
+			last_failure(rules, r, d);
 		smtpdiag__memo_put(set, serial, r, d, was_framed, k);
 	}
 	if (framed)
