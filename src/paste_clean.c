@@ -129,14 +129,22 @@ static size_t first_word(const char *s, size_t n)
 	return k;
 }
 
+/* Does the line s[0, end) end in a reply code alone ("... said: 421"),
+ * whose words a bounce put on the next line? */
+static int ends_in_code(const char *s, size_t end)
+{
+	return end >= 5 && s[end - 4] == ' ' && s[end - 3] >= '2' && s[end - 3] <= '5' &&
+	       s[end - 2] >= '0' && s[end - 2] <= '9' && s[end - 1] >= '0' && s[end - 1] <= '9';
+}
+
 /* A line wrapped in the middle of a sentence goes on on the next, at the
  * same indent: the line is long and does not end a sentence, and the
  * next goes on in words, not as a line of its own (a field, a program's
  * or a log's line). Either it goes on in
  * small letters ("... traffic not\naccepted from this IP"), or its first
  * word would have made the line longer than a longer line of the paste:
- * the mark of a program that wrapped the paste at some width. Such a
- * break becomes a space. */
+ * the mark of a program that wrapped the paste at some width. A reply code
+ * that ends a line goes on there too. Such a break becomes a space. */
 static void unwrap(char *buf, size_t len)
 {
 	size_t widest = 0;
@@ -158,10 +166,11 @@ static void unwrap(char *buf, size_t len)
 		unsigned char c = w < m ? (unsigned char)t[w] : 0;
 		int small = c >= 'a' && c <= 'z';
 		int letter = small || (c >= 'A' && c <= 'Z') || c >= 0xc0;
-		if (end >= 40 && last != '.' && last != '!' && last != '?' &&
-		    w == indent_at(s, k) && letter && !tagged(t + w, m - w) && !timed(t + w, m - w) &&
-		    ((small && end >= 48) ||
-		     (end < widest && end + 1 + first_word(t + w, m - w) > widest)))
+		if (w == indent_at(s, k) && letter && !tagged(t + w, m - w) && !timed(t + w, m - w) &&
+		    (ends_in_code(s, end) ||
+		     (end >= 40 && last != '.' && last != '!' && last != '?' &&
+		      ((small && end >= 48) ||
+		       (end < widest && end + 1 + first_word(t + w, m - w) > widest)))))
 			memset(s + end, ' ', k + 1 - end);
 		i = next;
 	}

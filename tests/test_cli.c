@@ -275,11 +275,28 @@ static void explain__paste_wrapped_at_a_width__one_reply(void **state)
 			     "Greylisted for 60 seconds, please try again in a few minutes\n"
 			     "(in reply to RCPT TO command)'"), 2);
 	assert_non_null(strstr(out, "\"text\":\"<user@example.com>: Recipient Greylisted for 60 seconds"));
+	/* a code that ends a line, its words on the next */
+	assert_int_equal(run("explain --json 'host mx.example.com[192.0.2.1] said: 421\n"
+			     "Connection went away (in reply to MAIL FROM command)'"), 2);
+	assert_non_null(strstr(out, "\"code\":421,\"status\":null,\"text\":\"Connection went away\""));
 	/* lines of their own are not joined: a program's, a log's, a sentence's end */
 	assert_int_equal(run("explain --json 'msmtp: recipient address user@example.com not accepted by the server\n"
 			     "msmtp: server message: 550 5.1.1 <user@example.com>: Recipient address rejected\n"
 			     "msmtp: could not send mail (account default from /etc/msmtprc)'"), 3);
 	assert_non_null(strstr(out, "\"text\":\"<user@example.com>: Recipient address rejected\""));
+}
+
+static void explain__expired_with_last_failure__that_failure_decides(void **state)
+{
+	(void)state;
+	/* the failure quoted decides the category, the expiry the severity */
+	assert_int_equal(run("explain --json '554 5.4.7 [internal] message timeout (last transfail: "
+			     "454 4.4.4 [internal] no MX or A for domain)'"), 3);
+	assert_non_null(strstr(out, "\"category\":\"recipient\",\"severity\":\"permanent\""));
+	assert_non_null(strstr(out, "\"rule\":\"words.unknown-domain\""));
+	/* without it, the expiry is all there is */
+	assert_int_equal(run("explain --json '554 5.4.7 [internal] message timeout'"), 3);
+	assert_non_null(strstr(out, "\"category\":\"network\""));
 }
 
 static void explain__bounce_message__first_recipient_others_listed(void **state)
@@ -1182,6 +1199,7 @@ int main(void)
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
 		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
 		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
+		cmocka_unit_test(explain__expired_with_last_failure__that_failure_decides),
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
 		cmocka_unit_test(scan__live_pipe__each_finding_before_next_line),
