@@ -768,6 +768,22 @@ int smtpdiag__said_later(const char *buf, size_t len, size_t before,
 	return 0;
 }
 
+/* A log line's field names ("relay=", "status=", "delays=") are no words of
+ * the failure: written as blanks, "relay=mx.example.org ... refused to
+ * talk to me" does not read as relaying refused. */
+static void blank_field_names(struct smtpdiag_reply *r)
+{
+	for (size_t i = 0; i < r->text_len; i++) {
+		if (r->text[i] != '=')
+			continue;
+		size_t k = i;
+		while (k > 0 && ((r->text[k - 1] >= 'a' && r->text[k - 1] <= 'z') || r->text[k - 1] == '_'))
+			k--;
+		if (k < i && (k == 0 || r->text[k - 1] == ' ' || r->text[k - 1] == ','))
+			memset(r->text + k, ' ', i + 1 - k);
+	}
+}
+
 /* The reply's own words told nothing (its code, its status or a frame such as
  * "Service unavailable" decided): the words around it may, as a bounce's
  * "... because it's too large" around a bare "552". The reply keeps its
@@ -782,6 +798,7 @@ static void read_around(const struct smtpdiag_rules *rules, const char *buf,
 	if ((d->matched_by == SMTPDIAG_BY_TEXT && !framed) || (r->start == 0 && r->end >= len))
 		return;
 	smtpdiag_reply_from_text(buf, len, &all);
+	blank_field_names(&all);
 	all.code = r->code;
 	all.status = r->status;
 	memcpy(all.command, r->command, sizeof all.command);
