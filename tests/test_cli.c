@@ -299,6 +299,17 @@ static void explain__expired_with_last_failure__that_failure_decides(void **stat
 	assert_non_null(strstr(out, "\"category\":\"network\""));
 }
 
+static void explain__log_line__field_names_are_no_words(void **state)
+{
+	(void)state;
+	/* "relay=" and "refused to talk to me" do not make relaying refused */
+	assert_int_equal(run("explain --json 'Jun 29 03:14:52 mx postfix/smtp[27899]: 824067C5082: "
+			     "to=<user@example.com>, relay=mail.example.com[192.0.2.43]:25, dsn=4.7.1, "
+			     "status=deferred (host mail.example.com[192.0.2.43] refused to talk to me: "
+			     "421 4.7.1 Intrusion prevention active for [192.0.2.42][P])'"), 2);
+	assert_non_null(strstr(out, "\"category\":\"policy\""));
+}
+
 static void explain__bounce_message__first_recipient_others_listed(void **state)
 {
 	(void)state;
@@ -1200,6 +1211,7 @@ int main(void)
 		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
 		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
 		cmocka_unit_test(explain__expired_with_last_failure__that_failure_decides),
+		cmocka_unit_test(explain__log_line__field_names_are_no_words),
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
 		cmocka_unit_test(scan__live_pipe__each_finding_before_next_line),
