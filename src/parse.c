@@ -460,6 +460,11 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	}
 	if (i > 0 && b[i - 1] == '=' && is_log_field(b, len, h->text))
 		return 0; /* "smtpstatus=535 smtpmsg=...": a code, not the reply */
+	/* a status says the class its code must have (RFC 3463, 2): a code of
+	 * success before a failed status ("353-5.7.8 Username and Password
+	 * not accepted") is garbled, and the status tells */
+	if (h->code < 400 && h->status.cls >= 4)
+		h->code = 0;
 	/* the words before it last: they cost the most to test */
 	if (expected_code(b, i) || after_word(b, i, " ", "x-unix;") ||
 	    after_word(b, i, " :", "exceeded"))

@@ -160,6 +160,9 @@ static const struct shape shapes[] = {
 	  "Authentication unsuccessful" },
 	{ "code alone", "421\n", 421, "", "" },
 	{ "a NUL byte becomes a space", "550 5.1.1 bad\0user", 550, "5.1.1", "bad user" },
+	{ "a success code before a failed status: the status tells",
+	  "Invalid login:353-5.7.8 Username and Password not accepted", 0, "5.7.8",
+	  "Username and Password not accepted" },
 };
 
 static void smtpdiag_parse__each_shape__code_status_text(void **state)
