@@ -87,9 +87,10 @@ void smtpdiag__qmail_recipient(const char *block, const char *line, size_t n, ch
 	memcpy(key + k, num, num_len);
 	k += num_len;
 	key[k++] = ':';
-	/* back over the lines above, as far as a delivery's start is logged
-	 * before its end on a busy server */
-	const char *stop = line - block > 65536 ? line - 65536 : block;
+	/* back over the lines above, as far as the scanner keeps them
+	 * (SMTPDIAG_SCAN_LOOKBACK): a delivery that took longer is not named */
+	const size_t back = SMTPDIAG_SCAN_LOOKBACK;
+	const char *stop = (size_t)(line - block) > back ? line - back : block;
 	for (const char *p = line; p > stop;) {
 		const char *head = p - 1;
 		while (head > stop && head[-1] != '\n')
