@@ -698,7 +698,7 @@ static void last_failure(const struct smtpdiag_rules *rules, const struct smtpdi
 	struct smtpdiag_reply inner;
 	struct smtpdiag_diagnosis last;
 	int framed = 0;
-	if (!at)
+	if (!at || d->severity == SMTPDIAG_SUCCESS) /* an expiry is a failure */
 		return;
 	at += sizeof mark - 1;
 	if (smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) != 0 ||
