@@ -694,7 +694,9 @@ static void last_failure(const struct smtpdiag_rules *rules, const struct smtpdi
 			 struct smtpdiag_diagnosis *d)
 {
 	static const char mark[] = "last transfail: ";
-	const char *at = strstr(r->text, mark);
+	/* only an expiry's report (X.4.7, "delivery time expired") quotes one */
+	const char *at = r->status.subject == 4 && r->status.detail == 7 ? strstr(r->text, mark)
+									: NULL;
 	struct smtpdiag_reply inner;
 	struct smtpdiag_diagnosis last;
 	int framed = 0;
