@@ -688,23 +688,30 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
  * hash: smtpdiag__reply_hash(r). */
 /* The report of a message that expired, quoting the failure it last met
  * (Momentum's "554 5.4.7 [internal] message timeout (last transfail: 454
- * 4.4.4 [internal] no MX or A for domain)"): that failure is the cause,
- * and its words decide; the expiry keeps the severity. */
+ * 4.4.4 [internal] no MX or A for domain)", Amazon SES's "554 4.4.7 Message
+ * expired: unable to deliver in 840 minutes.<451 4.7.651 ... rate limited
+ * due to IP reputation ...>"): that failure is the cause, and its words
+ * decide; the expiry keeps the severity. Only an expiry's report (X.4.7,
+ * "delivery time expired") is read so. */
 static void last_failure(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
 			 struct smtpdiag_diagnosis *d)
 {
 	static const char mark[] = "last transfail: ";
-	/* only an expiry's report (X.4.7, "delivery time expired") quotes one */
-	const char *at = r->status.subject == 4 && r->status.detail == 7 ? strstr(r->text, mark)
-									: NULL;
 	struct smtpdiag_reply inner;
 	struct smtpdiag_diagnosis last;
-	int framed = 0;
-	if (!at || d->severity == SMTPDIAG_SUCCESS) /* an expiry is a failure */
+	int framed = 0, found = 0;
+	if (r->status.subject != 4 || r->status.detail != 7 || d->severity == SMTPDIAG_SUCCESS)
 		return;
-	at += sizeof mark - 1;
-	if (smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) != 0 ||
-	    classify_new(rules, &inner, &last, &framed) != 0 ||
+	const char *at = strstr(r->text, mark);
+	if (at) {
+		at += sizeof mark - 1;
+		found = smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) == 0;
+	} else {
+		size_t pos = 1;
+		while (!found && smtpdiag_parse(r->text, r->text_len, &pos, &inner) == 0)
+			found = inner.code && smtpdiag__is_failure(&inner);
+	}
+	if (!found || classify_new(rules, &inner, &last, &framed) != 0 ||
 	    last.matched_by != SMTPDIAG_BY_TEXT || last.category == SMTPDIAG_CAT_UNKNOWN)
 		return;
 	enum smtpdiag_severity severity = d->severity;
