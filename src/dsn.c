@@ -62,6 +62,29 @@ static void lower(char *s)
 		*s = (char)smtpdiag__fold[(unsigned char)*s];
 }
 
+/* A Final-Recipient that lists several addresses ("a@example.org,
+ * b@example.net", as ZoneMTA reports a message to many): each of them is a
+ * recipient of the same report. rd->list[i] keeps the first. */
+static void each_address(struct smtpdiag__reader *rd, size_t i)
+{
+	char *comma;
+	while ((comma = strchr(rd->list[i].recipient, ',')) != NULL) {
+		size_t off = (size_t)(comma - rd->list[i].recipient) + 1;
+		if (!memchr(rd->list[i].recipient, '@', off) ||
+		    !strchr(rd->list[i].recipient + off, '@'))
+			return;
+		*comma = '\0';
+		bare_address(rd->list[i].recipient);
+		struct smtpdiag__bounced_build *c = smtpdiag__add_recipient(rd); /* may move the list */
+		if (!c)
+			return;
+		*c = rd->list[i];
+		memmove(c->recipient, c->recipient + off, strlen(c->recipient + off) + 1);
+		bare_address(c->recipient);
+		i = (size_t)(c - rd->list);
+	}
+}
+
 /* One recipient's group. */
 static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n, size_t at,
 			    size_t part)
@@ -105,17 +128,18 @@ static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n
 		smtpdiag__header_field(g, n, "Diagnostic-Code", &p);
 		smtpdiag__set_diagnostic(rd, b, v, k,
 					 at == (size_t)-1 ? part : at + (size_t)(p - g));
-		return;
+	} else {
+		/* no Diagnostic-Code: the Status's comment is the report's own
+		 * words, "5.7.1 (Blocked by bulk email filter)" */
+		smtpdiag__header_copy(g, n, "Status", v, sizeof v);
+		const char *open = strchr(v, '('), *close = strrchr(v, ')');
+		if (open && close > open + 1) {
+			smtpdiag__header_field(g, n, "Status", &p);
+			smtpdiag__set_diagnostic(rd, b, open + 1, (size_t)(close - open - 1),
+						 at == (size_t)-1 ? part : at + (size_t)(p - g));
+		}
 	}
-	/* no Diagnostic-Code: the Status's comment is the report's own words,
-	 * "5.7.1 (Blocked by bulk email filter)" */
-	smtpdiag__header_copy(g, n, "Status", v, sizeof v);
-	const char *open = strchr(v, '('), *close = strrchr(v, ')');
-	if (open && close > open + 1) {
-		smtpdiag__header_field(g, n, "Status", &p);
-		smtpdiag__set_diagnostic(rd, b, open + 1, (size_t)(close - open - 1),
-					 at == (size_t)-1 ? part : at + (size_t)(p - g));
-	}
+	each_address(rd, (size_t)(b - rd->list));
 }
 
 void smtpdiag__read_dsn(struct smtpdiag__reader *rd, const char *s, size_t n, size_t at,
