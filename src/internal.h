@@ -157,6 +157,9 @@ void smtpdiag__keys_find(const struct smtpdiag__keys *ks, const char *line, size
  * (cut to cap - 1 bytes and ended by NUL): its length. A surrogate pair is
  * one character. */
 size_t smtpdiag__json_string(const char *s, const char *end, char *out, size_t cap);
+/* The value of "key": in line[0, n): where it starts, after the colon and
+ * its blanks; NULL when the key is not there. */
+const char *smtpdiag__json_value(const char *line, size_t n, const char *key);
 
 /* journal.c */
 
@@ -180,6 +183,10 @@ void smtpdiag__qmail_recipient(const char *block, const char *line, size_t n, ch
 /* The host a written-back report names ("Connected to H but ...", "H does
  * not like recipient."), into dst when it names one. */
 void smtpdiag__qmail_host(const char *line, size_t n, char *dst, size_t cap);
+
+/* kumo_log.c: the reply of a KumoMTA log record (its "response": "code",
+ * "enhanced_code" and "content") into r: 1, or 0 when the line holds none. */
+int smtpdiag__kumo_response(const char *line, size_t len, struct smtpdiag_reply *r);
 
 /* mime.c */
 

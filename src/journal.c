@@ -15,26 +15,6 @@
 
 #include "internal.h"
 
-/* The value of "key": in line[0, n) (the position after the colon), or NULL. */
-static const char *value_of(const char *line, size_t n, const char *key)
-{
-	size_t k = strlen(key);
-	for (size_t i = 0; i + k + 3 <= n; i++) {
-		if (line[i] != '"' || memcmp(line + i + 1, key, k) || line[i + 1 + k] != '"')
-			continue;
-		size_t j = i + k + 2;
-		while (j < n && line[j] == ' ')
-			j++;
-		if (j < n && line[j] == ':') {
-			j++;
-			while (j < n && line[j] == ' ')
-				j++;
-			return line + j;
-		}
-	}
-	return NULL;
-}
-
 /* A JSON array of byte values at s ('['), as bytes into out. */
 static size_t byte_array(const char *s, const char *end, char *out, size_t cap)
 {
@@ -63,12 +43,12 @@ size_t smtpdiag__journal_line(const char *line, size_t n, char *out, size_t cap,
 {
 	if (n < 12 || line[0] != '{')
 		return 0;
-	const char *end = line + n, *v = value_of(line, n, "MESSAGE");
+	const char *end = line + n, *v = smtpdiag__json_value(line, n, "MESSAGE");
 	if (!v || v >= end || (*v != '"' && *v != '['))
 		return 0;
 	size_t k = *v == '"' ? smtpdiag__json_string(v, end, out, cap) : byte_array(v, end, out, cap);
 	when[0] = '\0';
-	const char *t = value_of(line, n, "__REALTIME_TIMESTAMP");
+	const char *t = smtpdiag__json_value(line, n, "__REALTIME_TIMESTAMP");
 	if (t && t < end && *t == '"')
 		t++;
 	unsigned long long us = 0;

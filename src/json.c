@@ -1,6 +1,7 @@
 /*
- * json.c - a JSON string unescaped, for the readers of JSON text: journal
- * lines (journal.c) and notifications sent as JSON (bounce_json.c).
+ * json.c - a JSON value found by its key, and a JSON string unescaped, for
+ * the readers of JSON text: journal lines (journal.c), KumoMTA's log records
+ * (kumo_log.c) and notifications sent as JSON (bounce_json.c).
  */
 #include <string.h>
 
@@ -61,4 +62,23 @@ size_t smtpdiag__json_string(const char *s, const char *end, char *out, size_t c
 	}
 	out[w] = '\0';
 	return w;
+}
+
+const char *smtpdiag__json_value(const char *line, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+	for (size_t i = 0; i + k + 3 <= n; i++) {
+		if (line[i] != '"' || memcmp(line + i + 1, key, k) || line[i + 1 + k] != '"')
+			continue;
+		size_t j = i + k + 2;
+		while (j < n && line[j] == ' ')
+			j++;
+		if (j < n && line[j] == ':') {
+			j++;
+			while (j < n && line[j] == ' ')
+				j++;
+			return line + j;
+		}
+	}
+	return NULL;
 }
