@@ -1054,6 +1054,10 @@ static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, si
 		 * ..."): look for it there */
 		pos = r->start + 1;
 	}
+	/* a KumoMTA log record: its reply is in its fields */
+	if (memchr(buf, '{', len) && smtpdiag__kumo_response(buf, len, r) &&
+	    smtpdiag__is_failure(r))
+		return smtpdiag_classify_with(rules, r, d);
 	if (found) {
 		/* only successes, but inside a program's error ("STARTTLS failed:
 		 * 2.0.0 Ready to start TLS (Code: 220)", a transcript that ends
