@@ -8,12 +8,9 @@
 
 #include "message.h"
 
-/* The value of a typed field ("rfc822; <a@b>", "dns; mx.example.org",
- * "smtp; 550 ...") without its type, unfolded, into out. */
-static size_t typed_value(const char *group, size_t n, const char *name, char *out, size_t cap)
+/* raw[0, k) without its type ("rfc822; ", "smtp; ") into out. */
+static size_t untyped(const char *raw, size_t k, char *out, size_t cap)
 {
-	char raw[4096];
-	size_t k = smtpdiag__header_copy(group, n, name, raw, sizeof raw);
 	const char *v = raw, *semi = memchr(raw, ';', k);
 	if (semi) {
 		const char *p = raw;
@@ -30,6 +27,63 @@ static size_t typed_value(const char *group, size_t n, const char *name, char *o
 	memcpy(out, v, w);
 	out[w] = '\0';
 	return w;
+}
+
+/* The value of a typed field ("rfc822; <a@b>", "dns; mx.example.org",
+ * "smtp; 550 ...") without its type, unfolded, into out. */
+static size_t typed_value(const char *group, size_t n, const char *name, char *out, size_t cap)
+{
+	char raw[4096];
+	size_t k = smtpdiag__header_copy(group, n, name, raw, sizeof raw);
+	return untyped(raw, k, out, cap);
+}
+
+/* Does the line at s (before end) start a field of its own, "Name:"? */
+static int field_line(const char *s, const char *end)
+{
+	const char *p = s;
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			   (*p >= '0' && *p <= '9') || *p == '-'))
+		p++;
+	return p > s && p < end && *p == ':';
+}
+
+/* The Diagnostic-Code, read as typed_value reads it but also over the lines
+ * that follow it unindented where they start no field of their own: a
+ * report copied from a page or a forum loses the blanks that fold it
+ * ("Diagnostic-Code: smtp; 550 5.7.1 ... Client host\n[192.0.2.2] blocked
+ * using ..."). */
+static size_t diagnostic_value(const char *group, size_t n, char *out, size_t cap)
+{
+	const char *p, *end = group + n;
+	size_t k = smtpdiag__header_field(group, n, "Diagnostic-Code", &p);
+	if (!p)
+		return typed_value(group, n, "Diagnostic-Code", out, cap);
+	const char *e = p + k;
+	while (e < end && (*e == '\r' || *e == '\n')) {
+		const char *line = e + (*e == '\r' && e + 1 < end && e[1] == '\n' ? 2 : 1);
+		if (line >= end || *line == '\r' || *line == '\n' || field_line(line, end))
+			break;
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		e = nl ? nl : end;
+		if (e > line && e[-1] == '\r')
+			e--;
+	}
+	char raw[4096];
+	size_t w = 0;
+	int blank = 0;
+	for (const char *q = p; q < e && w + 2 < sizeof raw; q++) {
+		if (*q == '\r' || *q == '\n' || *q == '\t' || *q == ' ') {
+			blank = w > 0;
+			continue;
+		}
+		if (blank)
+			raw[w++] = ' ';
+		blank = 0;
+		raw[w++] = *q;
+	}
+	raw[w] = '\0';
+	return untyped(raw, w, out, cap);
 }
 
 /* An address without its angle brackets and blanks. */
@@ -123,7 +177,7 @@ static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n
 	smtpdiag__status_scan(v, strlen(v), &b->status);
 	typed_value(g, n, "Remote-MTA", b->host, sizeof b->host);
 	host_name(b->host);
-	size_t k = typed_value(g, n, "Diagnostic-Code", v, sizeof v);
+	size_t k = diagnostic_value(g, n, v, sizeof v);
 	if (k) {
 		smtpdiag__header_field(g, n, "Diagnostic-Code", &p);
 		smtpdiag__set_diagnostic(rd, b, v, k,
