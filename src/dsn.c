@@ -70,19 +70,7 @@ static size_t diagnostic_value(const char *group, size_t n, char *out, size_t ca
 			e--;
 	}
 	char raw[4096];
-	size_t w = 0;
-	int blank = 0;
-	for (const char *q = p; q < e && w + 2 < sizeof raw; q++) {
-		if (*q == '\r' || *q == '\n' || *q == '\t' || *q == ' ') {
-			blank = w > 0;
-			continue;
-		}
-		if (blank)
-			raw[w++] = ' ';
-		blank = 0;
-		raw[w++] = *q;
-	}
-	raw[w] = '\0';
+	size_t w = smtpdiag__unfold(p, (size_t)(e - p), raw, sizeof raw);
 	return untyped(raw, w, out, cap);
 }
 

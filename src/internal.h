@@ -218,6 +218,9 @@ int smtpdiag__equal_fold(const char *a, const char *b, size_t n);
  * included): its length, with *value pointing at it, or 0 and NULL. */
 size_t smtpdiag__header_field(const char *hdr, size_t len, const char *name,
 			      const char **value);
+/* s[0, n) into out (cap > 0 bytes, NUL-terminated), line breaks and tabs as
+ * spaces, runs of blanks as one, none at either end; its length. */
+size_t smtpdiag__unfold(const char *s, size_t n, char *out, size_t cap);
 /* The same value unfolded into out (cap > 0 bytes, NUL-terminated); its length. */
 size_t smtpdiag__header_copy(const char *hdr, size_t len, const char *name, char *out,
 			     size_t cap);

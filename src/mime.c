@@ -98,9 +98,7 @@ int smtpdiag__equal_fold(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-/* Copy s[0, n) to out (cap bytes), line breaks and tabs as spaces, runs of
- * blanks as one, none at either end. */
-static size_t put_unfolded(const char *s, size_t n, char *out, size_t cap)
+size_t smtpdiag__unfold(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t w = 0;
 	int blank = 0;
@@ -151,7 +149,7 @@ size_t smtpdiag__header_copy(const char *hdr, size_t len, const char *name, char
 		out[0] = '\0';
 		return 0;
 	}
-	return put_unfolded(v, n, out, cap);
+	return smtpdiag__unfold(v, n, out, cap);
 }
 
 size_t smtpdiag__param(const char *value, const char *name, char *out, size_t cap)
