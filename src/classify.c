@@ -684,8 +684,6 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	return 0;
 }
 
-/* classify_new, or the diagnosis of the same reply remembered (memo.c);
- * hash: smtpdiag__reply_hash(r). */
 /* The report of a message that expired, quoting the failure it last met
  * (Momentum's "554 5.4.7 [internal] message timeout (last transfail: 454
  * 4.4.4 [internal] no MX or A for domain)", Amazon SES's "554 4.4.7 Message
@@ -719,6 +717,8 @@ static void last_failure(const struct smtpdiag_rules *rules, const struct smtpdi
 	d->severity = severity;
 }
 
+/* classify_new, or the diagnosis of the same reply remembered (memo.c);
+ * hash: smtpdiag__reply_hash(r). */
 static int classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
 			   uint64_t hash, struct smtpdiag_diagnosis *d, int *framed)
 {
@@ -1055,8 +1055,7 @@ static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, si
 		pos = r->start + 1;
 	}
 	/* a KumoMTA log record: its reply is in its fields */
-	if (memchr(buf, '{', len) && smtpdiag__kumo_response(buf, len, r) &&
-	    smtpdiag__is_failure(r))
+	if (smtpdiag__kumo_response(buf, len, r) && smtpdiag__is_failure(r))
 		return smtpdiag_classify_with(rules, r, d);
 	if (found) {
 		/* only successes, but inside a program's error ("STARTTLS failed:

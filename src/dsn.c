@@ -52,13 +52,16 @@ static int field_line(const char *s, const char *end)
  * that follow it unindented where they start no field of their own: a
  * report copied from a page or a forum loses the blanks that fold it
  * ("Diagnostic-Code: smtp; 550 5.7.1 ... Client host\n[192.0.2.2] blocked
- * using ..."). */
-static size_t diagnostic_value(const char *group, size_t n, char *out, size_t cap)
+ * using ..."). *at: where the field's value starts, NULL without one. */
+static size_t diagnostic_value(const char *group, size_t n, const char **at, char *out,
+			       size_t cap)
 {
 	const char *p, *end = group + n;
 	size_t k = smtpdiag__header_field(group, n, "Diagnostic-Code", &p);
+	*at = p;
+	out[0] = '\0';
 	if (!p)
-		return typed_value(group, n, "Diagnostic-Code", out, cap);
+		return 0;
 	const char *e = p + k;
 	while (e < end && (*e == '\r' || *e == '\n')) {
 		const char *line = e + (*e == '\r' && e + 1 < end && e[1] == '\n' ? 2 : 1);
@@ -165,9 +168,8 @@ static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n
 	smtpdiag__status_scan(v, strlen(v), &b->status);
 	typed_value(g, n, "Remote-MTA", b->host, sizeof b->host);
 	host_name(b->host);
-	size_t k = diagnostic_value(g, n, v, sizeof v);
+	size_t k = diagnostic_value(g, n, &p, v, sizeof v);
 	if (k) {
-		smtpdiag__header_field(g, n, "Diagnostic-Code", &p);
 		smtpdiag__set_diagnostic(rd, b, v, k,
 					 at == (size_t)-1 ? part : at + (size_t)(p - g));
 	} else {

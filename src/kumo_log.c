@@ -27,6 +27,8 @@ static int number(const char *s, const char *end, const char *key)
 
 int smtpdiag__kumo_response(const char *line, size_t len, struct smtpdiag_reply *r)
 {
+	if (!memchr(line, '{', len)) /* most lines: no JSON at all */
+		return 0;
 	const char *end = line + len, *resp = smtpdiag__json_value(line, len, "response");
 	if (!resp || resp >= end || *resp != '{')
 		return 0;

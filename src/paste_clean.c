@@ -137,14 +137,32 @@ static int ends_in_code(const char *s, size_t end)
 	       s[end - 2] >= '0' && s[end - 2] <= '9' && s[end - 1] >= '0' && s[end - 1] <= '9';
 }
 
-/* A line wrapped in the middle of a sentence goes on on the next, at the
- * same indent: the line is long and does not end a sentence, and the
- * next goes on in words, not as a line of its own (a field, a program's
- * or a log's line). Either it goes on in
- * small letters ("... traffic not\naccepted from this IP"), or its first
- * word would have made the line longer than a longer line of the paste:
- * the mark of a program that wrapped the paste at some width. A reply code
- * that ends a line goes on there too. Such a break becomes a space. */
+/* Does the line s[0, k) go on on the next, t[0, m), as a sentence wrapped
+ * at some width does? Both have the same indent, and the next goes on in
+ * words, not as a line of its own (a field, a program's or a log's line).
+ * The line ends in a reply code alone ("said: 421"), or it is long and
+ * stops inside a sentence, and the next goes on in small letters ("...
+ * traffic not\naccepted from this IP") or with a word that would have
+ * made the line longer than a longer line of the paste (widest): the mark
+ * of a program that wrapped the paste. */
+static int goes_on(const char *s, size_t k, const char *t, size_t m, size_t widest)
+{
+	size_t end = trimmed(s, k), w = indent_at(t, m);
+	char last = end ? s[end - 1] : '.';
+	unsigned char c = w < m ? (unsigned char)t[w] : 0;
+	int small = c >= 'a' && c <= 'z';
+	int letter = small || (c >= 'A' && c <= 'Z') || c >= 0xc0;
+	if (w != indent_at(s, k) || !letter || tagged(t + w, m - w) || timed(t + w, m - w))
+		return 0;
+	if (ends_in_code(s, end))
+		return 1;
+	if (end < 40 || last == '.' || last == '!' || last == '?')
+		return 0;
+	return (small && end >= 48) || (end < widest && end + 1 + first_word(t + w, m - w) > widest);
+}
+
+/* A paste wrapped at some width: each break where a line goes on becomes a
+ * space. */
 static void unwrap(char *buf, size_t len)
 {
 	size_t widest = 0;
@@ -160,17 +178,8 @@ static void unwrap(char *buf, size_t len)
 			break;
 		size_t k = (size_t)(nl - s), next = i + k + 1;
 		const char *t = buf + next, *nl2 = memchr(t, '\n', len - next);
-		size_t m = nl2 ? (size_t)(nl2 - t) : len - next;
-		size_t end = trimmed(s, k), w = indent_at(t, m);
-		char last = end ? s[end - 1] : '.';
-		unsigned char c = w < m ? (unsigned char)t[w] : 0;
-		int small = c >= 'a' && c <= 'z';
-		int letter = small || (c >= 'A' && c <= 'Z') || c >= 0xc0;
-		if (w == indent_at(s, k) && letter && !tagged(t + w, m - w) && !timed(t + w, m - w) &&
-		    (ends_in_code(s, end) ||
-		     (end >= 40 && last != '.' && last != '!' && last != '?' &&
-		      ((small && end >= 48) ||
-		       (end < widest && end + 1 + first_word(t + w, m - w) > widest)))))
+		size_t m = nl2 ? (size_t)(nl2 - t) : len - next, end = trimmed(s, k);
+		if (goes_on(s, k, t, m, widest))
 			memset(s + end, ' ', k + 1 - end);
 		i = next;
 	}

@@ -809,7 +809,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		;
 	else if (folded_reply(buf, len, avail, r, &used))
 		;
-	else if (memchr(buf, '{', len) && smtpdiag__kumo_response(buf, len, r))
+	else if (smtpdiag__kumo_response(buf, len, r))
 		;
 	else if (failed_reply(buf, len, avail, r))
 		used = r->end;
