@@ -745,9 +745,9 @@ static int classify(const struct smtpdiag_rules *rules, const struct smtpdiag_re
 }
 
 int smtpdiag__classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
-			      uint64_t hash, struct smtpdiag_diagnosis *d)
+			      uint64_t hash, struct smtpdiag_diagnosis *d, int *framed)
 {
-	return classify_hashed(rules, r, hash, d, NULL);
+	return classify_hashed(rules, r, hash, d, framed);
 }
 
 int smtpdiag_classify_with(const struct smtpdiag_rules *rules,
@@ -797,9 +797,9 @@ static void blank_field_names(struct smtpdiag_reply *r)
  * "Service unavailable" decided): the words around it may, as a bounce's
  * "... because it's too large" around a bare "552". The reply keeps its
  * code, status and text. */
-static void read_around(const struct smtpdiag_rules *rules, const char *buf,
-			size_t len, const struct smtpdiag_reply *r,
-			struct smtpdiag_diagnosis *d, int framed)
+void smtpdiag__read_around(const struct smtpdiag_rules *rules, const char *buf, size_t len,
+			   const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d,
+			   int framed)
 {
 	struct smtpdiag_reply all;
 	struct smtpdiag_diagnosis around;
@@ -880,7 +880,7 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 	int framed = 0;
 	int k = classify(rules, r, d, &framed);
 	if (k == 0)
-		read_around(rules, buf, len, r, d, framed);
+		smtpdiag__read_around(rules, buf, len, r, d, framed);
 	return k;
 }
 

@@ -95,9 +95,16 @@ void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_
 int smtpdiag__said_later(const char *buf, size_t len, size_t before,
 			 struct smtpdiag_reply *r);
 /* smtpdiag_classify_with, for a reply whose smtpdiag__reply_hash the caller
- * has (scan.c keys its echoes by it too). */
+ * has (scan.c keys its echoes by it too); *framed (if not NULL) tells that
+ * only a frame such as "Service unavailable" decided. */
 int smtpdiag__classify_hashed(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
-			      uint64_t hash, struct smtpdiag_diagnosis *d);
+			      uint64_t hash, struct smtpdiag_diagnosis *d, int *framed);
+/* When r's own words told nothing (d decided by code or status, or framed),
+ * the words of buf[0, len) around it, with r's code and status, decide if a
+ * rule knows them. */
+void smtpdiag__read_around(const struct smtpdiag_rules *rules, const char *buf, size_t len,
+			   const struct smtpdiag_reply *r, struct smtpdiag_diagnosis *d,
+			   int framed);
 
 /* status.c */
 

@@ -400,7 +400,16 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	    (b[j + 1] == ':' || (b[j + 1] == ' ' && b[i] >= '4')))
 		j++;
 
-	if (j == len || is_break(b, len, j) || b[j] == h->quote || b[j] == ']') {
+	if (h->quote && j + 5 < len && b[j] == h->quote && !memcmp(b + j + 1, ", [", 3) &&
+	    (b[j + 4] == '\'' || b[j + 4] == '"')) {
+		/* Cisco AsyncOS: ('550', ['5.1.1 Text']), Python's form of the
+		 * code and the reply's lines; the first line is read */
+		h->quote = b[j + 4];
+		j += 5;
+		if ((n = status_at(b, len, j, &h->status)))
+			j = skip_blanks(b, len, j + n);
+		h->text = j;
+	} else if (j == len || is_break(b, len, j) || b[j] == h->quote || b[j] == ']') {
 		h->text = j + (j < len && b[j] == ']');
 	} else if (b[j] == '+' && j + 1 < len && smtpdiag__is_alnum((unsigned char)b[j + 1])) {
 		/* IIS's SMTP log, its fields split by spaces, writes the reply's

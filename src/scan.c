@@ -221,13 +221,16 @@ static int digits_at(const char *p, const char *s)
 	return 1;
 }
 
-/* A time stamp at the start of the line: syslog's "May  3 10:12:01" or
+/* A time stamp at the start of the line: syslog's "May  3 10:12:01", ctime's, or
  * ISO 8601's "2024-05-03 10:15:09" / "2024-05-03T10:15:09.123+02:00". */
 static void time_stamp(const char *line, size_t len, char *dst, size_t cap)
 {
 	size_t n = 0;
-	if (len >= 15 && line[0] >= 'A' && line[0] <= 'Z' && line[3] == ' ' &&
-	    digits_at(line + 7, "dd:dd:dd"))
+	if (len >= 24 && line[0] >= 'A' && line[0] <= 'Z' && line[3] == ' ' && line[7] == ' ' &&
+	    digits_at(line + 11, "dd:dd:dd") && line[19] == ' ' && digits_at(line + 20, "dddd"))
+		n = 24; /* ctime's "Tue Mar  3 10:12:01 2026" (Cisco AsyncOS) */
+	else if (len >= 15 && line[0] >= 'A' && line[0] <= 'Z' && line[3] == ' ' &&
+		 digits_at(line + 7, "dd:dd:dd"))
 		n = 15;
 	else if (len >= 19 && digits_at(line, "dddd-dd-dd") &&
 		 (line[10] == ' ' || line[10] == 'T') && digits_at(line + 11, "dd:dd:dd"))
@@ -794,6 +797,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
 	int found = 1, hashed = 0; /* *hash is r's */
+	int parsed = 0, framed = 0; /* r read from the line's own bytes */
 
 	if (echo_only(buf, len))
 		return 0;
@@ -811,8 +815,10 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		;
 	else if (smtpdiag__kumo_response(buf, len, r))
 		;
-	else if (failed_reply(buf, len, avail, r))
+	else if (failed_reply(buf, len, avail, r)) {
 		used = r->end;
+		parsed = 1;
+	}
 	else if (!msmtp_error(buf, len, r) && !esp_status(buf, len, r))
 		found = exim_without_reply(buf, len, r);
 	if (found && !r->code && memchr(buf, '{', len)) {
@@ -829,8 +835,10 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	int coded = found && (r->code || r->status.cls);
 	if (!hashed)
 		*hash = smtpdiag__reply_hash(r);
-	if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis) != 0)
+	if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis, &framed) != 0)
 		return 0;
+	if (parsed) /* a gateway's "('550', ['<a@b>... Relaying denied'])" */
+		smtpdiag__read_around(rules, buf, len, r, &f->diagnosis, framed);
 	/* a failure without a reply, if a rule knows its words and they say
 	 * more than that something failed ("Subject: Undelivered Mail
 	 * Returned to Sender") */
@@ -913,8 +921,9 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 	/* the same reply again, where a program repeats it */
 	uint64_t dist = f->line - s->last_line;
 	if (!f->reply.text_len && !f->reply.status.cls && f->reply.code == s->last_code &&
-	    dist <= 20) /* its bare code: curl's "RCPT failed: 550" after the transcript */
-		return 1;
+	    dist <= 20 && f->diagnosis.matched_by != SMTPDIAG_BY_TEXT)
+		return 1; /* its bare code: curl's "RCPT failed: 550" after the transcript; not
+			   * a line whose own words told more */
 	return ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
 		(dist <= 20 && nested_exception(line, len)) ||         /* Java, .NET */
 		(dist <= 60 && find(line, len, "Diagnostic-Code:"))) && /* a bounce */
