@@ -684,6 +684,58 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	return 0;
 }
 
+/* Is d an expiry's or a delay's report (X.4.7, "delivery time expired")? */
+static int expired(const struct smtpdiag_reply *r, const struct smtpdiag_diagnosis *d)
+{
+	return r->status.subject == 4 && r->status.detail == 7 && d->severity != SMTPDIAG_SUCCESS;
+}
+
+/* A reply of X.4.0 ("other or undefined network or routing status") that
+ * quotes the reply the next hop gave (Exchange's "451 4.4.0 Primary target
+ * IP address responded with: \"554 ...\""): the quoted reply is the
+ * server's own. */
+static void quoted_reply(const char *buf, size_t len, struct smtpdiag_reply *r)
+{
+	struct smtpdiag_reply inner;
+	size_t pos = r->start + 3, end = r->end < len ? r->end : len;
+	if (r->status.subject != 4 || r->status.detail != 0)
+		return;
+	while (smtpdiag_parse(buf, end, &pos, &inner) == 0)
+		if (inner.code && smtpdiag__is_failure(&inner) && inner.start > 0 &&
+		    (buf[inner.start - 1] == '"' || buf[inner.start - 1] == '\'')) {
+			*r = inner;
+			return;
+		}
+}
+
+/* The failure an expiry's report quotes: if its words tell a cause, d
+ * becomes it with d's severity kept. */
+static void take_cause(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *inner,
+		       struct smtpdiag_diagnosis *d)
+{
+	struct smtpdiag_diagnosis last;
+	int framed = 0;
+	if (classify_new(rules, inner, &last, &framed) != 0 ||
+	    last.matched_by != SMTPDIAG_BY_TEXT || last.category == SMTPDIAG_CAT_UNKNOWN)
+		return;
+	enum smtpdiag_severity severity = d->severity;
+	*d = last;
+	d->severity = severity;
+}
+
+/* The same, for the first failed reply in text[pos, len). */
+static void cause_in(const struct smtpdiag_rules *rules, const char *text, size_t len,
+		     size_t pos, struct smtpdiag_diagnosis *d)
+{
+	struct smtpdiag_reply inner;
+	while (smtpdiag_parse(text, len, &pos, &inner) == 0)
+		if (inner.code && smtpdiag__is_failure(&inner)) {
+			quoted_reply(text, len, &inner);
+			take_cause(rules, &inner, d);
+			return;
+		}
+}
+
 /* The report of a message that expired, quoting the failure it last met
  * (Momentum's "554 5.4.7 [internal] message timeout (last transfail: 454
  * 4.4.4 [internal] no MX or A for domain)", Amazon SES's "554 4.4.7 Message
@@ -696,25 +748,14 @@ static void last_failure(const struct smtpdiag_rules *rules, const struct smtpdi
 {
 	static const char mark[] = "last transfail: ";
 	struct smtpdiag_reply inner;
-	struct smtpdiag_diagnosis last;
-	int framed = 0, found = 0;
-	if (r->status.subject != 4 || r->status.detail != 7 || d->severity == SMTPDIAG_SUCCESS)
+	if (!expired(r, d))
 		return;
 	const char *at = strstr(r->text, mark);
-	if (at) {
-		at += sizeof mark - 1;
-		found = smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) == 0;
-	} else {
-		size_t pos = 1;
-		while (!found && smtpdiag_parse(r->text, r->text_len, &pos, &inner) == 0)
-			found = inner.code && smtpdiag__is_failure(&inner);
-	}
-	if (!found || classify_new(rules, &inner, &last, &framed) != 0 ||
-	    last.matched_by != SMTPDIAG_BY_TEXT || last.category == SMTPDIAG_CAT_UNKNOWN)
-		return;
-	enum smtpdiag_severity severity = d->severity;
-	*d = last;
-	d->severity = severity;
+	if (!at)
+		cause_in(rules, r->text, r->text_len, 1, d);
+	else if (at += sizeof mark - 1, /* its reply, without a code of its own */
+		 smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) == 0)
+		take_cause(rules, &inner, d);
 }
 
 /* classify_new, or the diagnosis of the same reply remembered (memo.c);
@@ -877,10 +918,16 @@ static int diagnose_reply(const struct smtpdiag_rules *rules, const char *buf,
 	smtpdiag__said_later(buf, len, len, r);
 	status_later(buf, len, r);
 	reply_inside(buf, len, r);
+	quoted_reply(buf, len, r);
 	int framed = 0;
 	int k = classify(rules, r, d, &framed);
 	if (k == 0)
 		smtpdiag__read_around(rules, buf, len, r, d, framed);
+	/* an expiry or delay whose report gives the last reply met after it
+	 * (Exchange: "returned '400 4.4.7 Message delayed'", then the attempt's
+	 * "451 4.4.0 Primary target IP address responded with: ...") */
+	if (k == 0 && expired(r, d) && d->category == SMTPDIAG_CAT_NETWORK)
+		cause_in(rules, buf, len, r->end, d);
 	return k;
 }
 

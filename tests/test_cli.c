@@ -299,6 +299,26 @@ static void explain__expired_with_last_failure__that_failure_decides(void **stat
 	assert_non_null(strstr(out, "\"category\":\"network\""));
 }
 
+static void explain__delay_then_last_reply__that_reply_decides(void **state)
+{
+	(void)state;
+	/* Exchange's delay notice gives the attempt's reply on a line of its
+	 * own, and that reply (4.4.0) quotes the next hop's: the quoted reply's
+	 * words decide, the delay keeps the severity */
+	assert_int_equal(run("explain --json \"Remote Server at mx.example.net (192.0.2.7) returned "
+			     "'400 4.4.7 Message delayed'\n12/03/2026 10:10:34 - Remote Server at "
+			     "mx.example.net (192.0.2.7) returned '451 4.4.0 Primary target IP address "
+			     "responded with: \\\"554 Bad DNS PTR resource record.\\\" Attempted "
+			     "failover to alternate host, but that did not succeed.'\""), 2);
+	assert_non_null(strstr(out, "\"category\":\"reputation\",\"severity\":\"transient\""));
+	/* the 4.4.0 reply alone: the quoted reply is the server's */
+	assert_int_equal(run("explain --json '451 4.4.0 Primary target IP address responded with: "
+			     "\"554 Bad DNS PTR resource record.\" Attempted failover to alternate "
+			     "host, but that did not succeed.'"), 3);
+	assert_non_null(strstr(out, "\"code\":554"));
+	assert_non_null(strstr(out, "\"category\":\"reputation\""));
+}
+
 static void explain__log_line__field_names_are_no_words(void **state)
 {
 	(void)state;
@@ -1211,6 +1231,7 @@ int main(void)
 		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
 		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
 		cmocka_unit_test(explain__expired_with_last_failure__that_failure_decides),
+		cmocka_unit_test(explain__delay_then_last_reply__that_reply_decides),
 		cmocka_unit_test(explain__log_line__field_names_are_no_words),
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
