@@ -41,16 +41,24 @@ static int domain_char(unsigned char c)
 	return smtpdiag__is_alnum(c) || c == '.' || c == '-' || c >= 0x80;
 }
 
+/* Does s start with a CJK mark (U+3000 to U+303F: "、。「」") or a full-width
+ * one (U+FF00 to U+FF3F), which end a word as a blank does? */
+static int cjk_mark(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	return n >= 3 && ((u[0] == 0xe3 && u[1] == 0x80) || (u[0] == 0xef && u[1] == 0xbc));
+}
+
 /* An address (local@domain.tld) at s: its length, or 0. */
 static size_t address_at(const char *s, size_t n)
 {
 	size_t i = 0, at, dot = 0;
-	while (i < n && local_char((unsigned char)s[i]) && s[i] != '\'')
+	while (i < n && local_char((unsigned char)s[i]) && s[i] != '\'' && !cjk_mark(s + i, n - i))
 		i++;
 	if (i == 0 || i >= n || s[i] != '@')
 		return 0;
 	at = i++;
-	while (i < n && domain_char((unsigned char)s[i])) {
+	while (i < n && domain_char((unsigned char)s[i]) && !cjk_mark(s + i, n - i)) {
 		if (s[i] == '.' && i > at + 1 && i + 1 < n && domain_char((unsigned char)s[i + 1]))
 			dot = i;
 		i++;
@@ -469,6 +477,58 @@ static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *a
 	}
 }
 
+/* Is the address a[0, n) one of the report's own header's (its From, To,
+ * Return-Path): the sender told of the failure, not the recipient? */
+static int header_address(const char *header, size_t header_end, const char *a, size_t n)
+{
+	static const char *const fields[] = { "From", "To", "Return-Path", "Delivered-To" };
+	char v[1024];
+	for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
+		smtpdiag__header_copy(header, header_end, fields[f], v, sizeof v);
+		for (const char *p = v; (p = strchr(p, '@')) != NULL; p++) {
+			const char *q = p;
+			while (q > v && local_char((unsigned char)q[-1]))
+				q--;
+			size_t k = address_at(q, strlen(q));
+			if (k == n && same_address(a, q, n))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The one address a report names only inside its sentences ("You sent mail
+ * to bob@example.org. That's not a valid user here.", "アドレス「bob@...」は
+ * 登録されていません"), other than its header's and the mail system's own:
+ * its length at *at, or 0 when there is none or more than one. */
+static size_t only_address(const char *t, size_t n, const char *header, size_t header_end,
+			   size_t *at)
+{
+	size_t found = 0, len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] != '@')
+			continue;
+		size_t s = i;
+		/* ASCII only: the address may stand right after a word of
+		 * Japanese, with no blank between ("アドレス「bob@...」") */
+		while (s > 0 && (unsigned char)t[s - 1] < 0x80 && local_char((unsigned char)t[s - 1]) &&
+		       t[s - 1] != '\'')
+			s--;
+		size_t k = address_at(t + s, n - s);
+		if (!k || not_a_recipient(t + s, k) || header_address(header, header_end, t + s, k)) {
+			i = s + (k ? k : i - s);
+			continue;
+		}
+		if (len && (k != len || !same_address(t + found, t + s, k)))
+			return 0; /* two different addresses: which failed is not said */
+		found = s;
+		len = k;
+		i = s + k;
+	}
+	*at = found;
+	return len;
+}
+
 /* Do the words of t[0, n) read as a failure, by themselves, not by a frame
  * or a code? A report whose text names none of its recipients may still
  * say why they failed. */
@@ -553,6 +613,13 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 	add_listed(rd, failed, action, t, end);
 	if (!rd->count)
 		add_listed(rd, m->original_to, action, t, end);
+	size_t at, k;
+	if (!rd->count && reads_failure(t, end) &&
+	    (k = only_address(t, end, header, header_end, &at)) != 0) {
+		char named[256];
+		snprintf(named, sizeof named, "%.*s", (int)k, t + at);
+		add_listed(rd, named, action, t, end);
+	}
 	if (!rd->count && end > 0) {
 		struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
 		if (!b)

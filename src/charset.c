@@ -43,10 +43,24 @@ static const char *alias(const char *cs)
 	return cs;
 }
 
+/* Does 7-bit text shift into JIS X 0208 (ESC $ B, or ESC $ @ of 1978)? Then
+ * it is ISO-2022-JP, whatever was declared: old Japanese reports declare no
+ * charset at all, and the escapes mean nothing else in ASCII. */
+static int shifts_to_jis(const char *in, size_t n)
+{
+	const char *p = in, *end = in + n;
+	for (; (p = memchr(p, 0x1b, (size_t)(end - p))) != NULL && end - p >= 3; p++)
+		if (p[1] == '$' && (p[2] == 'B' || p[2] == '@'))
+			return 1;
+	return 0;
+}
+
 size_t smtpdiag__to_utf8(const char *charset, const char *in, size_t n, char *out, size_t cap)
 {
 	if (cap == 0)
 		return 0;
+	if (is_utf8(charset) && shifts_to_jis(in, n))
+		charset = "iso-2022-jp";
 	if (is_utf8(charset)) {
 		size_t k = n < cap - 1 ? n : cap - 1;
 		memcpy(out, in, k);

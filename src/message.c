@@ -367,6 +367,26 @@ static int auto_reply(const char *hdr, size_t n, const char *subject)
 	return says(subject, subjects);
 }
 
+/* An automatic reply from the null sender (RFC 5321, 4.5.5: "From: <>")
+ * whose words say why the mail failed ("You sent mail to bob@example.org.
+ * That's not a valid user here."): a site's own refusal notice, read as a
+ * report. A vacation notice says no such thing. */
+static int refusal_notice(const struct smtpdiag__reader *rd, const char *hdr, size_t n)
+{
+	char v[512];
+	struct smtpdiag_reply r;
+	struct smtpdiag_diagnosis d;
+	smtpdiag__header_copy(hdr, n, "Return-Path", v, sizeof v);
+	if (strcmp(v, "<>") != 0) {
+		smtpdiag__header_copy(hdr, n, "From", v, sizeof v);
+		if (strcmp(v, "<>") != 0)
+			return 0;
+	}
+	return rd->text.len && smtpdiag_diagnose(rd->text.buf, rd->text.len, &r, &d) == 0 &&
+	       d.matched_by == SMTPDIAG_BY_TEXT && d.category != SMTPDIAG_CAT_OK &&
+	       d.category != SMTPDIAG_CAT_UNKNOWN;
+}
+
 /* ---- the reader ------------------------------------------------------------ */
 
 /* Do the lines hold a delivery-status part's fields, each on a line of its
@@ -474,7 +494,8 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	else if (rd->dsn_seen || body_only || reported_by_mta(msg, hend, m->subject))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
 	else if (auto_reply(msg, hend, m->subject))
-		m->kind = SMTPDIAG_MESSAGE_AUTOREPLY;
+		m->kind = refusal_notice(rd, msg, hend) ? SMTPDIAG_MESSAGE_BOUNCE
+							: SMTPDIAG_MESSAGE_AUTOREPLY;
 	else
 		m->kind = SMTPDIAG_MESSAGE_OTHER;
 

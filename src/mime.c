@@ -261,6 +261,8 @@ size_t smtpdiag__decode_words(const char *in, size_t n, char *out, size_t cap)
 	size_t w = 0, i = 0, gap = 0; /* gap: blanks since the last encoded word */
 	int after_word = 0;
 	char tmp[1024], utf[1024 * 3];
+	if (memchr(in, 0x1b, n)) /* written raw in ISO-2022-JP, as old Japanese mailers did */
+		return smtpdiag__to_utf8("", in, n, out, cap);
 	while (i < n && w + 1 < cap) {
 		if (in[i] == '=' && i + 1 < n && in[i + 1] == '?') {
 			/* =?charset?B?text?= */
