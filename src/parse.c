@@ -381,6 +381,23 @@ static int expected_code(const char *b, size_t i)
 	return 0;
 }
 
+/* Does a quote opened at b[i - 1] close on a later line, near (within four
+ * lines and 600 bytes), and not on its own line? A reply's quoted text that
+ * runs over lines ("550: \"JunkMail rejected - host\n[192.0.2.84] is in an
+ * RBL ...\"") goes on to it; a quote that never closes (a log's stray
+ * one) does not take the lines after it. */
+static int quote_runs_on(const char *b, size_t len, size_t i)
+{
+	int lines = 0;
+	for (size_t k = i; k < len && k < i + 600; k++) {
+		if (b[k] == '"')
+			return lines > 0;
+		if (b[k] == '\n' && ++lines > 4)
+			return 0;
+	}
+	return 0;
+}
+
 /* A reply that begins with a basic code at i. */
 static int code_head(const char *b, size_t len, size_t i, struct head *h)
 {
@@ -434,6 +451,8 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 			h->quote = b[j++];
 		if ((n = status_at(b, len, j, &h->status)))
 			j = skip_blanks(b, len, j + n);
+		if (!h->quote && j < len && b[j] == '"' && quote_runs_on(b, len, j + 1))
+			h->quote = b[j++];
 		h->text = j;
 	} else if (b[j] == ',') {
 		/* Google's table: 550, "5.1.1". Text   Python: (550, b'5.1.1 Text') */

@@ -163,6 +163,15 @@ static const struct shape shapes[] = {
 	{ "a success code before a failed status: the status tells",
 	  "Invalid login:353-5.7.8 Username and Password not accepted", 0, "5.7.8",
 	  "Username and Password not accepted" },
+	{ "quoted text that runs over its line",
+	  "550: \"JunkMail rejected - mx.example.net\n[192.0.2.84] is in an RBL on "
+	  "rbl.example.org\"\nThis is a permanent error.",
+	  550, "", "JunkMail rejected - mx.example.net [192.0.2.84] is in an RBL on rbl.example.org" },
+	{ "a quote that never closes takes no other line",
+	  "550 \"unbalanced text\nThe next line.\nAnd one more.", 550, "", "\"unbalanced text" },
+	{ "Cisco AsyncOS: the code and the reply's lines in Python's form",
+	  "Bounced: Unknown address error ('550', ['5.1.1 <b@example.org>... User unknown']) []",
+	  550, "5.1.1", "<b@example.org>... User unknown" },
 };
 
 static void smtpdiag_parse__each_shape__code_status_text(void **state)
