@@ -454,6 +454,10 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 		if (!h->quote && j < len && b[j] == '"' && quote_runs_on(b, len, j + 1))
 			h->quote = b[j++];
 		h->text = j;
+	} else if (b[j] == '.' && (n = status_at(b, len, j + 1, &h->status)) &&
+		   h->status.cls == (unsigned)(b[i] - '0') && j + 1 + n < len && b[j + 1 + n] == ' ') {
+		/* a dot for the blank: "550.5.1.0 sender rejected" */
+		h->text = skip_blanks(b, len, j + 1 + n);
 	} else if (b[j] == ',') {
 		/* Google's table: 550, "5.1.1". Text   Python: (550, b'5.1.1 Text') */
 		j = skip_blanks(b, len, j + 1);

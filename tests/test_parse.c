@@ -163,6 +163,8 @@ static const struct shape shapes[] = {
 	{ "a success code before a failed status: the status tells",
 	  "Invalid login:353-5.7.8 Username and Password not accepted", 0, "5.7.8",
 	  "Username and Password not accepted" },
+	{ "a dot for the blank between code and status", "550.5.1.0 sender user@example.net rejected",
+	  550, "5.1.0", "sender user@example.net rejected" },
 	{ "quoted text that runs over its line",
 	  "550: \"JunkMail rejected - mx.example.net\n[192.0.2.84] is in an RBL on "
 	  "rbl.example.org\"\nThis is a permanent error.",
