@@ -489,8 +489,7 @@ static int header_address(const char *header, size_t header_end, const char *a, 
 			const char *q = p;
 			while (q > v && local_char((unsigned char)q[-1]))
 				q--;
-			size_t k = address_at(q, strlen(q));
-			if (k == n && same_address(a, q, n))
+			if (address_at(q, strlen(q)) == n && smtpdiag__equal_fold(a, q, n))
 				return 1;
 		}
 	}
@@ -519,7 +518,7 @@ static size_t only_address(const char *t, size_t n, const char *header, size_t h
 			i = s + (k ? k : i - s);
 			continue;
 		}
-		if (len && (k != len || !same_address(t + found, t + s, k)))
+		if (len && (k != len || !smtpdiag__equal_fold(t + found, t + s, k)))
 			return 0; /* two different addresses: which failed is not said */
 		found = s;
 		len = k;
