@@ -151,10 +151,12 @@ static void recipient_group(struct smtpdiag__reader *rd, const char *g, size_t n
 	struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
 	if (!b)
 		return;
-	/* "Final-Recipient: system; <>" (CommuniGate) names no one: the
-	 * Original-Recipient does */
+	/* "Final-Recipient: system; <>" (CommuniGate) names no one, and
+	 * "@host.example.net:user@ims_daemon" (Sun's messaging server: a source
+	 * route to an internal channel) no one outside: the Original-Recipient
+	 * does */
 	if (!typed_value(g, n, "Final-Recipient", b->recipient, sizeof b->recipient) ||
-	    !strchr(b->recipient, '@')) {
+	    !strchr(b->recipient, '@') || b->recipient[0] == '@') {
 		char orig[sizeof b->recipient];
 		if (typed_value(g, n, "Original-Recipient", orig, sizeof orig) && strchr(orig, '@'))
 			memcpy(b->recipient, orig, sizeof orig);
