@@ -19,22 +19,26 @@
 static const char *const outcomes[] = { ": failure: ", ": deferral: " };
 
 /* Where "delivery N" starts in the line's first bytes (after a time stamp
- * or syslog's prefix), with N's digits at *num, *num_len; NULL if none. */
+ * or syslog's prefix), with N's digits at *num, *num_len; NULL if none.
+ * Asked of every line a trigger stops at: found by its 'v', which few of
+ * the first bytes of a log line hold. */
 static const char *delivery_at(const char *line, size_t n, const char **num, size_t *num_len)
 {
 	static const char key[] = "delivery ";
 	const size_t k = sizeof key - 1;
-	for (size_t i = 0; i + k < n && i < 96; i++) {
-		if (line[i] != 'd' || memcmp(line + i, key, k) || (i && line[i - 1] != ' '))
+	const char *end = line + (n < 96 + k ? n : 96 + k);
+	for (const char *v = line + 4; v < end && (v = memchr(v, 'v', (size_t)(end - v))); v++) {
+		const char *d = v - 4; /* "deli" before the 'v' */
+		if ((size_t)(line + n - d) <= k || memcmp(d, key, k) || (d > line && d[-1] != ' '))
 			continue;
-		size_t j = i + k;
-		while (j < n && smtpdiag__is_digit((unsigned char)line[j]))
+		const char *j = d + k;
+		while (j < line + n && smtpdiag__is_digit((unsigned char)*j))
 			j++;
-		if (j == i + k)
+		if (j == d + k)
 			return NULL;
-		*num = line + i + k;
-		*num_len = j - i - k;
-		return line + i;
+		*num = d + k;
+		*num_len = (size_t)(j - d - k);
+		return d;
 	}
 	return NULL;
 }

@@ -356,8 +356,8 @@ static void js_properties(const char *p, const char *end, struct smtpdiag_findin
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
 		size_t n = (size_t)(e - p);
-		if (n && *p == '}')
-			return;
+		if (n && (*p == '}' || (*p != ' ' && *p != '\t')))
+			return; /* the object's end, or a line of the log again */
 		if (q < p)
 			q = p;
 		while (q < e && *q != '\'') {
