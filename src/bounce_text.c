@@ -478,7 +478,8 @@ static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *a
 }
 
 /* Is the address a[0, n) one of the report's own header's (its From, To,
- * Return-Path): the sender told of the failure, not the recipient? */
+ * Return-Path, Delivered-To): the sender told of the failure, not the
+ * recipient? */
 static int header_address(const char *header, size_t header_end, const char *a, size_t n)
 {
 	static const char *const fields[] = { "From", "To", "Return-Path", "Delivered-To" };

@@ -751,10 +751,12 @@ static void last_failure(const struct smtpdiag_rules *rules, const struct smtpdi
 	if (!expired(r, d))
 		return;
 	const char *at = strstr(r->text, mark);
-	if (!at)
+	if (!at) {
 		cause_in(rules, r->text, r->text_len, 1, d);
-	else if (at += sizeof mark - 1, /* its reply, without a code of its own */
-		 smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) == 0)
+		return;
+	}
+	at += sizeof mark - 1; /* its reply, which may have no code of its own */
+	if (smtpdiag_reply_from_text(at, r->text_len - (size_t)(at - r->text), &inner) == 0)
 		take_cause(rules, &inner, d);
 }
 

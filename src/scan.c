@@ -797,7 +797,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	struct smtpdiag_reply *r = &f->reply;
 	size_t used = len;
 	int found = 1, hashed = 0; /* *hash is r's */
-	int parsed = 0, framed = 0; /* r read from the line's own bytes */
+	int parsed = 0, framed = 0; /* parsed: r is the first failed reply of the line */
 
 	if (echo_only(buf, len))
 		return 0;
@@ -837,7 +837,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		*hash = smtpdiag__reply_hash(r);
 	if (smtpdiag__classify_hashed(rules, r, *hash, &f->diagnosis, &framed) != 0)
 		return 0;
-	if (parsed) /* a gateway's "('550', ['<a@b>... Relaying denied'])" */
+	if (parsed) /* its words told nothing: the line's may, as explain reads them */
 		smtpdiag__read_around(rules, buf, len, r, &f->diagnosis, framed);
 	/* a failure without a reply, if a rule knows its words and they say
 	 * more than that something failed ("Subject: Undelivered Mail
@@ -918,12 +918,13 @@ static int echo(const struct smtpdiag_scanner *s, const struct smtpdiag_finding 
 			f->diagnosis.category == SMTPDIAG_CAT_NETWORK) ||
 		       (f->line - s->last_line <= 2 && s->last_textual && !f->recipient[0] &&
 			!f->time[0]);
-	/* the same reply again, where a program repeats it */
+	/* the same reply again, where a program repeats it: its bare code
+	 * (curl's "RCPT failed: 550" after the transcript), unless the words of
+	 * its line told more */
 	uint64_t dist = f->line - s->last_line;
 	if (!f->reply.text_len && !f->reply.status.cls && f->reply.code == s->last_code &&
 	    dist <= 20 && f->diagnosis.matched_by != SMTPDIAG_BY_TEXT)
-		return 1; /* its bare code: curl's "RCPT failed: 550" after the transcript; not
-			   * a line whose own words told more */
+		return 1;
 	return ((dist <= 3 && find(line, len, "SMTP ERROR:")) ||      /* PHPMailer */
 		(dist <= 20 && nested_exception(line, len)) ||         /* Java, .NET */
 		(dist <= 60 && find(line, len, "Diagnostic-Code:"))) && /* a bounce */
