@@ -613,8 +613,13 @@ static void resolve_automaton(void)
 			place(order[i], &nr, rec_unit, name, row_of, nex);
 		if (nr / rec_unit < ((size_t)1 << rec_bits))
 			break;
-		if (rec_unit == 8)
-			error_at("data", 0, "too many automaton states for the tables");
+		if (rec_unit == 8) { /* a state's name holds its row and its record */
+			error_at("data", 0,
+				 "too many automaton states for the tables: %zu states, %zu rows, "
+				 "records for %zu places of %zu",
+				 nstates, ndense, nr / rec_unit, (size_t)1 << rec_bits);
+			break;
+		}
 	}
 	for (size_t s = 0; s < nstates; s++)
 		if ((name[s] & SMTPDIAG__AC_MORE) == SMTPDIAG__AC_MORE)
