@@ -477,6 +477,20 @@ static void add_listed(struct smtpdiag__reader *rd, const char *v, const char *a
 	}
 }
 
+/* The address whose '@' is s[at] of s[0, n): its length, its start in
+ * *start; or 0. Its local part is read back over ASCII only: the address may
+ * stand right after a word of Japanese, with no blank between
+ * ("アドレス「bob@...」"). */
+static size_t address_around(const char *s, size_t n, size_t at, size_t *start)
+{
+	size_t b = at;
+	while (b > 0 && (unsigned char)s[b - 1] < 0x80 && local_char((unsigned char)s[b - 1]) &&
+	       s[b - 1] != '\'')
+		b--;
+	*start = b;
+	return address_at(s + b, n - b);
+}
+
 /* Is the address a[0, n) one of the report's own header's (its From, To,
  * Return-Path, Delivered-To): the sender told of the failure, not the
  * recipient? */
@@ -485,14 +499,11 @@ static int header_address(const char *header, size_t header_end, const char *a, 
 	static const char *const fields[] = { "From", "To", "Return-Path", "Delivered-To" };
 	char v[1024];
 	for (size_t f = 0; f < sizeof fields / sizeof *fields; f++) {
-		smtpdiag__header_copy(header, header_end, fields[f], v, sizeof v);
-		for (const char *p = v; (p = strchr(p, '@')) != NULL; p++) {
-			const char *q = p;
-			while (q > v && local_char((unsigned char)q[-1]))
-				q--;
-			if (address_at(q, strlen(q)) == n && smtpdiag__equal_fold(a, q, n))
+		size_t len = smtpdiag__header_copy(header, header_end, fields[f], v, sizeof v), b;
+		for (const char *p = v; (p = memchr(p, '@', len - (size_t)(p - v))) != NULL; p++)
+			if (address_around(v, len, (size_t)(p - v), &b) == n &&
+			    smtpdiag__equal_fold(a, v + b, n))
 				return 1;
-		}
 	}
 	return 0;
 }
@@ -505,25 +516,14 @@ static size_t only_address(const char *t, size_t n, const char *header, size_t h
 			   size_t *at)
 {
 	size_t found = 0, len = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (t[i] != '@')
+	for (const char *p = t; (p = memchr(p, '@', n - (size_t)(p - t))) != NULL; p++) {
+		size_t s, k = address_around(t, n, (size_t)(p - t), &s);
+		if (!k || not_a_recipient(t + s, k) || header_address(header, header_end, t + s, k))
 			continue;
-		size_t s = i;
-		/* ASCII only: the address may stand right after a word of
-		 * Japanese, with no blank between ("アドレス「bob@...」") */
-		while (s > 0 && (unsigned char)t[s - 1] < 0x80 && local_char((unsigned char)t[s - 1]) &&
-		       t[s - 1] != '\'')
-			s--;
-		size_t k = address_at(t + s, n - s);
-		if (!k || not_a_recipient(t + s, k) || header_address(header, header_end, t + s, k)) {
-			i = s + (k ? k : i - s);
-			continue;
-		}
 		if (len && (k != len || !smtpdiag__equal_fold(t + found, t + s, k)))
 			return 0; /* two different addresses: which failed is not said */
 		found = s;
 		len = k;
-		i = s + k;
 	}
 	*at = found;
 	return len;
