@@ -42,7 +42,7 @@
  * phrase's index | its length << AC_PHRASE_BITS | the marks above; then
  * where its uses start | how many << AC_USES_BITS (so that a match need
  * not read the phrase). */
-#define SMTPDIAG__AC_PHRASE_BITS 15
+#define SMTPDIAG__AC_PHRASE_BITS 18
 #define SMTPDIAG__AC_LEN_BITS 12
 #define SMTPDIAG__AC_USES_BITS 20
 #define SMTPDIAG__WORD_MAX 6          /* ... if it is a word this short or shorter */

@@ -359,7 +359,10 @@ static void build_automaton(void)
  * so; the classes past the head's are in the word before it), or as
  * shallow as DENSE_DEPTH, where a walk spends most of its
  * steps, gets a row of its own (a state as deep as DENSE_DEPTH + 1 then
- * inherits fewer exceptions). A state is named by its row and its
+ * inherits fewer exceptions); so does one whose exceptions would make two
+ * or more of the states that fail to it need rows (most deep rows were
+ * those: 4,963 rows in all became 1,894, and a name's row takes 11 bits
+ * rather than 13). A state is named by its row and its
  * record's place in one array together, so that a step's two loads both
  * depend on the name alone; the records are the shallow states' first,
  * then the others in depth-first order (a phrase's states lie together),
@@ -449,6 +452,26 @@ static void place(uint32_t u, size_t *nr, size_t unit, uint32_t *name,
  * state's tier is never below its parent's. */
 enum { TIER_USUAL, TIER_ASCII, TIER_OTHER };
 
+/* How many of the states that fail to s (kids[kid_at[s]] on) would have
+ * more exceptions than fit, were e, the exceptions of s, theirs too. */
+static unsigned overflowing_kids(uint32_t s, const struct exceptions *e, const uint32_t *kid_at,
+				 const uint32_t *kids)
+{
+	unsigned char in_e[256] = { 0 };
+	unsigned over = 0;
+	for (unsigned j = 0; j < e->n; j++)
+		in_e[e->x[j] >> 24] = 1;
+	for (uint32_t q = kid_at[s]; q < kid_at[s + 1]; q++) {
+		uint32_t k = kids[q];
+		unsigned n = e->n;
+		for (size_t j = 0; j < states[k].nedges; j++)
+			n += !in_e[byte_class[states[k].bytes[j]]];
+		if (n > SMTPDIAG__AC_EXCEPTIONS - (has_output_state(k) ? 1u : 0u))
+			over++;
+	}
+	return over;
+}
+
 static void resolve_automaton(void)
 {
 	/* where each phrase's uses start in smtpdiag__uses */
@@ -467,6 +490,8 @@ static void resolve_automaton(void)
 	struct exceptions e;
 	uint32_t *ex = xrealloc(NULL, nstates * SMTPDIAG__AC_EXCEPTIONS * sizeof *ex);
 	unsigned char *nex = xrealloc(NULL, nstates);
+	uint32_t *kid_at = xrealloc(NULL, (nstates + 1) * sizeof *kid_at); /* the states that fail to */
+	uint32_t *kids = xrealloc(NULL, nstates * sizeof *kids);
 	size_t rows_cap = 0;
 	int used[256] = { 0 };
 	size_t head = 0, tail = 0;
@@ -522,6 +547,15 @@ static void resolve_automaton(void)
 		at[t + 1] += at[t];
 	for (size_t i = 0; i < nstates; i++)
 		by_tier[at[tier[bfs[i]]]++] = bfs[i];
+	memset(kid_at, 0, (nstates + 1) * sizeof *kid_at);
+	for (size_t s = 1; s < nstates; s++)
+		kid_at[states[s].fail + 1]++;
+	for (size_t s = 0; s < nstates; s++)
+		kid_at[s + 1] += kid_at[s];
+	for (size_t s = 1; s < nstates; s++) /* each at its place; kid_at then ends shifted */
+		kids[kid_at[states[s].fail]++] = (uint32_t)s;
+	memmove(kid_at + 1, kid_at, nstates * sizeof *kid_at);
+	kid_at[0] = 0;
 	ndense = 0;
 	for (size_t i = 0; i < nstates; i++) {
 		uint32_t s = bfs[i], u = s;
@@ -538,7 +572,8 @@ static void resolve_automaton(void)
 		nex[s] = 0;
 		/* where a phrase ends, the head's last byte says so */
 		unsigned fit = SMTPDIAG__AC_EXCEPTIONS - (has_output_state(s) ? 1 : 0);
-		if (s == 0 || depth[s] <= DENSE_DEPTH || e.n > fit) {
+		if (s == 0 || depth[s] <= DENSE_DEPTH || e.n > fit ||
+		    overflowing_kids(s, &e, kid_at, kids) >= 2) {
 			if ((ndense + 1) * nclasses > rows_cap) {
 				rows_cap = 2 * (ndense + 1) * nclasses;
 				dense_row = xrealloc(dense_row, rows_cap * sizeof *dense_row);
@@ -680,6 +715,8 @@ static void resolve_automaton(void)
 	free(tier);
 	free(ex);
 	free(nex);
+	free(kid_at);
+	free(kids);
 	free(uses_at);
 }
 
