@@ -319,6 +319,24 @@ static void explain__delay_then_last_reply__that_reply_decides(void **state)
 	assert_non_null(strstr(out, "\"category\":\"reputation\""));
 }
 
+static void explain__gmail_unusual_rate__its_own_words_decide(void **state)
+{
+	(void)state;
+	/* the deferral that says the IP is rate limited is a limit on speed */
+	assert_int_equal(run("explain --json '421-4.7.28 Our system has detected an unusual rate of "
+			     "unsolicited mail originating from your IP address. To protect our users "
+			     "from spam, mail sent from your IP address has been temporarily rate "
+			     "limited.'"), 2);
+	assert_non_null(strstr(out, "\"category\":\"rate-limit\""));
+	assert_non_null(strstr(out, "\"rule\":\"google.unusual-rate-limited\""));
+	/* the one that says it is blocked is about the IP's standing */
+	assert_int_equal(run("explain --json '421-4.7.0 Our system has detected an unusual rate of "
+			     "unsolicited mail originating from your IP address. To protect our users "
+			     "from spam, mail sent from your IP address has been temporarily "
+			     "blocked.'"), 2);
+	assert_non_null(strstr(out, "\"category\":\"reputation\""));
+}
+
 static void explain__log_line__field_names_are_no_words(void **state)
 {
 	(void)state;
@@ -1232,6 +1250,7 @@ int main(void)
 		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
 		cmocka_unit_test(explain__expired_with_last_failure__that_failure_decides),
 		cmocka_unit_test(explain__delay_then_last_reply__that_reply_decides),
+		cmocka_unit_test(explain__gmail_unusual_rate__its_own_words_decide),
 		cmocka_unit_test(explain__log_line__field_names_are_no_words),
 		cmocka_unit_test(explain__bounce_message__first_recipient_others_listed),
 		cmocka_unit_test(scan__bounces_as_files_mbox_and_maildir__same_findings),
