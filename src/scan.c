@@ -745,8 +745,42 @@ static void esp_code(const char *line, size_t len, struct smtpdiag_reply *r)
 		r->code = (p[7] - '0') * 100 + (p[8] - '0') * 10 + (p[9] - '0');
 }
 
+/* Does the line end with a server's code (and status) and no words after
+ * " said: ", as a bounce wraps "said: 550\n    5.7.1 Service unavailable"? */
+static int bare_code_said(const char *line, size_t len)
+{
+	const char *p = find(line, len, " said: ");
+	size_t digits = 0;
+	if (!p)
+		return 0;
+	for (p += 7; p < line + len && (smtpdiag__is_digit((unsigned char)*p) || *p == '.' ||
+					 *p == ' ' || *p == '-' || *p == '\r');
+	     p++)
+		digits += smtpdiag__is_digit((unsigned char)*p) != 0;
+	return p == line + len && digits >= 3;
+}
+
+/* Does an unindented line below such a reply go on with it: neither blank,
+ * nor a log's next record (it starts with a time, or holds a reply or a
+ * delivery's status of its own), nor the next recipient's
+ * paragraph ("<bob@...>: host ...", "<bob@...> (expanded from ...)"), which
+ * a reply's own "<bob@...>: Recipient address rejected" is not? */
+static int goes_on(const char *next, size_t k)
+{
+	char when[40];
+	if (!k || (k == 1 && next[0] == '\r'))
+		return 0;
+	time_stamp(next, k, when, sizeof when);
+	if (when[0] || find(next, k, " said: ") || find(next, k, "status="))
+		return 0;
+	return next[0] != '<' || (!find(next, k, ">: host ") && !find(next, k, "> (expanded from"));
+}
+
 /* A reply folded over indented lines, as bounce messages and delivery
- * reports wrap it: the line and its continuations joined, then parsed. */
+ * reports wrap it: the line and its continuations joined, then parsed. A
+ * reply whose code ends its line goes on over unindented lines too (a
+ * bounce pasted where its indentation was lost), up to the line that says
+ * which command it answered. */
 static int folded_reply(const char *line, size_t len, size_t avail, struct smtpdiag_reply *r,
 			size_t *used)
 {
@@ -755,6 +789,37 @@ static int folded_reply(const char *line, size_t len, size_t avail, struct smtpd
 	if (!find(line, len, "Diagnostic-Code:") && !find(line, len, " said: "))
 		return 0;
 	memcpy(joined, line, n);
+	/* how many unindented lines: up to the one that closes the reply, or
+	 * (after a bare code) up to a blank line or the next paragraph */
+	size_t take = 0, at = len;
+	if (!find(line, len, "(in reply to")) {
+		int bare = bare_code_said(line, len);
+		for (size_t lines = 0; at + 2 < avail && lines < 6; lines++) {
+			const char *next = line + at + 1;
+			const char *nl = memchr(next, '\n', avail - at - 1);
+			size_t k = nl ? (size_t)(nl - next) : avail - at - 1;
+			if (next[0] == ' ' || next[0] == '\t' || !goes_on(next, k))
+				break;
+			at += 1 + k;
+			if (find(next, k, "(in reply to") || find(next, k, "command)")) {
+				take = lines + 1;
+				break;
+			}
+			if (bare)
+				take = lines + 1;
+		}
+	}
+	for (; take && end + 2 < avail; take--) {
+		const char *next = line + end + 1;
+		const char *nl = memchr(next, '\n', avail - end - 1);
+		size_t k = nl ? (size_t)(nl - next) : avail - end - 1;
+		if (n + 1 + k >= sizeof joined)
+			break;
+		joined[n++] = ' ';
+		memcpy(joined + n, next, k);
+		n += k;
+		end += 1 + k;
+	}
 	while (end + 2 < avail && (line[end + 1] == ' ' || line[end + 1] == '\t')) {
 		const char *next = line + end + 1;
 		const char *nl = memchr(next, '\n', avail - end - 1);
