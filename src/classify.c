@@ -1024,6 +1024,10 @@ void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_
 	int greeting = !strcmp(r->command, "CONNECT") || !strcmp(r->command, "EHLO") ||
 		       !strcmp(r->command, "HELO");
 	const struct smtpdiag__rule *f;
+	if (d->category == SMTPDIAG_CAT_UNKNOWN && !strcmp(r->command, "STARTTLS") && !by_words) {
+		recategorize(d, SMTPDIAG_CAT_TLS); /* as below: "after STARTTLS: 450 ..." */
+		return;
+	}
 	if (d->category != SMTPDIAG_CAT_RECIPIENT && d->category != SMTPDIAG_CAT_MAILBOX)
 		return;
 	if ((!strcmp(r->command, "DATA") || !strcmp(r->command, "BDAT")) && by_words &&
@@ -1060,13 +1064,15 @@ static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, si
 /* The diagnosis of the first failure in buf; a recipient's failure that
  * the paste says answered MAIL FROM ("Mail command failed: 550 ...", "(in
  * reply to MAIL FROM command)", Exim's "after MAIL FROM:<...>") is the
- * sender's: the server refused the address the mail is from. */
+ * sender's: the server refused the address the mail is from; a bare
+ * refusal after STARTTLS is the encryption's. */
 int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 			   size_t len, struct smtpdiag_reply *r,
 			   struct smtpdiag_diagnosis *d)
 {
 	int k = diagnose_text(rules, buf, len, r, d);
-	if (k == 0 && (d->category == SMTPDIAG_CAT_RECIPIENT || d->category == SMTPDIAG_CAT_MAILBOX)) {
+	if (k == 0 && (d->category == SMTPDIAG_CAT_RECIPIENT || d->category == SMTPDIAG_CAT_MAILBOX ||
+		       d->category == SMTPDIAG_CAT_UNKNOWN)) {
 		size_t n = r->end < len ? r->end : len;
 		if (!r->command[0])
 			smtpdiag__exim_command(buf, n, r->command, sizeof r->command,

@@ -222,6 +222,14 @@ static void explain_json__code_alone__matched_by_code(void **state)
 	assert_int_equal(run("explain --json '554 qqqq zzzz'"), 3);
 	assert_non_null(strstr(out, "\"rule\":null,"));
 	assert_non_null(strstr(out, "\"matched_by\":\"code\","));
+	/* a bare 450 says the action was not taken for now, not whose fault:
+	 * a busy mailbox, greylisting or a policy hold */
+	assert_int_equal(run("explain --json '450 try again later'"), 2);
+	assert_non_null(strstr(out, "\"category\":\"unknown\",\"severity\":\"transient\""));
+	/* after STARTTLS, the encryption was refused */
+	assert_int_equal(run("explain --json 'SMTP error from remote mail server after STARTTLS: "
+			     "450 temp problem'"), 2);
+	assert_non_null(strstr(out, "\"category\":\"tls\""));
 }
 
 static void explain__stdin_transcript__first_failure_decides_others_listed(void **state)
