@@ -1362,10 +1362,13 @@ static void emit_sizes(const char *sources)
 		"#define SMTPDIAG__NCLIENTS %zu\n#define SMTPDIAG__NPHRASES %zu\n"
 		"#define SMTPDIAG__NSTATES %zu\n#define SMTPDIAG__AC_CLASSES %zu\n"
 		"#define SMTPDIAG__AC_ROWS %zu\n#define SMTPDIAG__AC_REC_BITS %u\n"
-		"#define SMTPDIAG__AC_REC_UNIT %u\n",
+		"#define SMTPDIAG__AC_REC_UNIT %u\n"
+		"/* record places used, of the %zu a name can hold */\n"
+		"#define SMTPDIAG__AC_PLACES %zu\n",
 		sources, nrules, nlisted, ncode_entries ? ncode_entries : 1,
 		nstatus_entries ? nstatus_entries : 1, nproviders, nclients, nphrases,
-		nstates, nclasses, ndense, rec_bits, rec_unit);
+		nstates, nclasses, ndense, rec_bits, rec_unit, (size_t)1 << rec_bits,
+		(nrecs - SMTPDIAG__AC_LEAD - SMTPDIAG__AC_EXCEPTIONS) / rec_unit);
 }
 
 static int write_file(const char *path, void (*emit)(const char *), const char *sources)
