@@ -776,6 +776,16 @@ static int goes_on(const char *next, size_t k)
 	return next[0] != '<' || (!find(next, k, ">: host ") && !find(next, k, "> (expanded from"));
 }
 
+/* The line after the one that ends at line[at] (a newline, or the end of
+ * what is available), and its length without the newline. */
+static const char *line_after(const char *line, size_t at, size_t avail, size_t *k)
+{
+	const char *next = line + at + 1;
+	const char *nl = memchr(next, '\n', avail - at - 1);
+	*k = nl ? (size_t)(nl - next) : avail - at - 1;
+	return next;
+}
+
 /* A reply folded over indented lines, as bounce messages and delivery
  * reports wrap it: the line and its continuations joined, then parsed. A
  * reply whose code ends its line goes on over unindented lines too (a
@@ -795,9 +805,8 @@ static int folded_reply(const char *line, size_t len, size_t avail, struct smtpd
 	if (!find(line, len, "(in reply to")) {
 		int bare = bare_code_said(line, len);
 		for (size_t lines = 0; at + 2 < avail && lines < 6; lines++) {
-			const char *next = line + at + 1;
-			const char *nl = memchr(next, '\n', avail - at - 1);
-			size_t k = nl ? (size_t)(nl - next) : avail - at - 1;
+			size_t k;
+			const char *next = line_after(line, at, avail, &k);
 			if (next[0] == ' ' || next[0] == '\t' || !goes_on(next, k))
 				break;
 			at += 1 + k;
@@ -809,27 +818,17 @@ static int folded_reply(const char *line, size_t len, size_t avail, struct smtpd
 				take = lines + 1;
 		}
 	}
-	for (; take && end + 2 < avail; take--) {
-		const char *next = line + end + 1;
-		const char *nl = memchr(next, '\n', avail - end - 1);
-		size_t k = nl ? (size_t)(nl - next) : avail - end - 1;
+	/* then the unindented lines taken, and the indented ones after them */
+	while (end + 2 < avail && (take || line[end + 1] == ' ' || line[end + 1] == '\t')) {
+		size_t k;
+		const char *next = line_after(line, end, avail, &k);
 		if (n + 1 + k >= sizeof joined)
 			break;
 		joined[n++] = ' ';
 		memcpy(joined + n, next, k);
 		n += k;
 		end += 1 + k;
-	}
-	while (end + 2 < avail && (line[end + 1] == ' ' || line[end + 1] == '\t')) {
-		const char *next = line + end + 1;
-		const char *nl = memchr(next, '\n', avail - end - 1);
-		size_t k = nl ? (size_t)(nl - next) : avail - end - 1;
-		if (n + 1 + k >= sizeof joined)
-			break;
-		joined[n++] = ' ';
-		memcpy(joined + n, next, k);
-		n += k;
-		end += 1 + k;
+		take -= take > 0;
 	}
 	for (size_t i = 0; i < n; i++) /* CRLF files: one reply, not several lines */
 		if (joined[i] == '\r')
