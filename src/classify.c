@@ -1023,12 +1023,16 @@ void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_
 	int by_words = d->matched_by == SMTPDIAG_BY_TEXT;
 	int greeting = !strcmp(r->command, "CONNECT") || !strcmp(r->command, "EHLO") ||
 		       !strcmp(r->command, "HELO");
+	int addressed = d->category == SMTPDIAG_CAT_RECIPIENT || d->category == SMTPDIAG_CAT_MAILBOX;
 	const struct smtpdiag__rule *f;
-	if (d->category == SMTPDIAG_CAT_UNKNOWN && !strcmp(r->command, "STARTTLS") && !by_words) {
-		recategorize(d, SMTPDIAG_CAT_TLS); /* as below: "after STARTTLS: 450 ..." */
+	if (!strcmp(r->command, "STARTTLS") && !by_words &&
+	    (addressed || d->category == SMTPDIAG_CAT_UNKNOWN)) {
+		/* a bare refusal of STARTTLS ("after STARTTLS: 450 ..."),
+		 * whatever its code reads as: the encryption was refused */
+		recategorize(d, SMTPDIAG_CAT_TLS);
 		return;
 	}
-	if (d->category != SMTPDIAG_CAT_RECIPIENT && d->category != SMTPDIAG_CAT_MAILBOX)
+	if (!addressed)
 		return;
 	if ((!strcmp(r->command, "DATA") || !strcmp(r->command, "BDAT")) && by_words &&
 	    (f = after_data(d))) {
@@ -1039,10 +1043,6 @@ void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_
 		put_rule(d, cls, smtpdiag__str(f->id), f->category, f->who, f->severity, f->alone,
 			 smtpdiag__codes + f->codes, f->ncodes);
 		put_advice(d, &f->advice);
-	} else if (!strcmp(r->command, "STARTTLS") && !by_words) {
-		/* a bare refusal of STARTTLS ("after STARTTLS: 450 ..."): the
-		 * encryption was refused */
-		recategorize(d, SMTPDIAG_CAT_TLS);
 	} else if (!strcmp(r->command, "MAIL FROM") &&
 		   (d->category == SMTPDIAG_CAT_RECIPIENT || by_words)) {
 		/* the address refused is the sender's; a mailbox's words there
