@@ -490,7 +490,8 @@ static void resolve_automaton(void)
 	struct exceptions e;
 	uint32_t *ex = xrealloc(NULL, nstates * SMTPDIAG__AC_EXCEPTIONS * sizeof *ex);
 	unsigned char *nex = xrealloc(NULL, nstates);
-	uint32_t *kid_at = xrealloc(NULL, (nstates + 1) * sizeof *kid_at); /* the states that fail to */
+	/* the states that fail to s: kids[kid_at[s], kid_at[s + 1]) */
+	uint32_t *kid_at = xrealloc(NULL, (nstates + 2) * sizeof *kid_at);
 	uint32_t *kids = xrealloc(NULL, nstates * sizeof *kids);
 	size_t rows_cap = 0;
 	int used[256] = { 0 };
@@ -547,15 +548,14 @@ static void resolve_automaton(void)
 		at[t + 1] += at[t];
 	for (size_t i = 0; i < nstates; i++)
 		by_tier[at[tier[bfs[i]]]++] = bfs[i];
-	memset(kid_at, 0, (nstates + 1) * sizeof *kid_at);
+	/* counted two places on, so that filling moves each start to the next's */
+	memset(kid_at, 0, (nstates + 2) * sizeof *kid_at);
 	for (size_t s = 1; s < nstates; s++)
-		kid_at[states[s].fail + 1]++;
-	for (size_t s = 0; s < nstates; s++)
-		kid_at[s + 1] += kid_at[s];
-	for (size_t s = 1; s < nstates; s++) /* each at its place; kid_at then ends shifted */
-		kids[kid_at[states[s].fail]++] = (uint32_t)s;
-	memmove(kid_at + 1, kid_at, nstates * sizeof *kid_at);
-	kid_at[0] = 0;
+		kid_at[states[s].fail + 2]++;
+	for (size_t s = 2; s < nstates + 2; s++)
+		kid_at[s] += kid_at[s - 1];
+	for (size_t s = 1; s < nstates; s++)
+		kids[kid_at[states[s].fail + 1]++] = (uint32_t)s;
 	ndense = 0;
 	for (size_t i = 0; i < nstates; i++) {
 		uint32_t s = bfs[i], u = s;
