@@ -577,12 +577,45 @@ static void refused_ip(const struct smtpdiag_reply *r, struct smtpdiag_diagnosis
 
 /* smtpdiag_classify_with; *framed (when not NULL) tells whether a frame
  * (a wrapper rule or words) decided. */
+/* The diagnosis of a rule that decided. */
+static void put_found_rule(struct smtpdiag_diagnosis *d, int cls, const struct smtpdiag_rules *rules,
+			   const struct matches *m, const struct smtpdiag__rule *rule)
+{
+	put_rule(d, cls, smtpdiag__str(rule->id), rule->category, rule->who, rule->severity,
+		 rule->alone, smtpdiag__codes + rule->codes, rule->ncodes);
+	put_advice(d, &rule->advice);
+	if (rule->provider)
+		put_provider(d, rule->provider);
+	else
+		put_provider_seen(d, rules, m);
+}
+
+/* A success that a rule names by its code, or -1: a content filter's "250
+ * 2.7.0 Ok, discarded ... INFECTED" for a message it dropped, of which no
+ * bounce will tell. Only a rule that names the code may turn a success into
+ * a failure. */
+static int success_named(const struct smtpdiag_reply *r, const struct matches *m)
+{
+	int best[SMTPDIAG__NLAYERS];
+	long chars[SMTPDIAG__NLAYERS];
+	best_rules(r, m, best, chars);
+	int k = best[SMTPDIAG__LAYER_RULES];
+	if (k < 0 || !r->code)
+		return -1;
+	const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
+	for (size_t i = 0; i < rule->ncodes; i++)
+		if (smtpdiag__codes[rule->codes + i] == r->code)
+			return k;
+	return -1;
+}
+
 static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
 			struct smtpdiag_diagnosis *d, int *framed)
 {
 	struct matches m;
 	const struct smtpdiag__entry *e;
 	const struct smtpdiag__user_rule *user;
+	int k;
 
 	if (!r || !d)
 		return SMTPDIAG_EINVAL;
@@ -595,6 +628,10 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	char folded[SMTPDIAG_TEXT_MAX]; /* for a user's rules */
 	find_phrases(r->text, r->text_len, &m, rules ? folded : NULL); /* the provider, even of a success */
 
+	if (cls && d->severity == SMTPDIAG_SUCCESS && (k = success_named(r, &m)) >= 0) {
+		put_found_rule(d, cls, rules, &m, &smtpdiag__rules[k]);
+		return 0;
+	}
 	if (cls && d->severity == SMTPDIAG_SUCCESS) {
 		d->category = SMTPDIAG_CAT_OK;
 		d->who = (enum smtpdiag_who)smtpdiag__categories[SMTPDIAG_CAT_OK].who;
@@ -622,7 +659,8 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	int best[SMTPDIAG__NLAYERS];
 	long chars[SMTPDIAG__NLAYERS];
 	best_rules(r, &m, best, chars);
-	int k = best[SMTPDIAG__LAYER_RULES], w = best[SMTPDIAG__LAYER_WORDS];
+	k = best[SMTPDIAG__LAYER_RULES];
+	int w = best[SMTPDIAG__LAYER_WORDS];
 	/* a rule of a wording that servers use in several senses ("sender
 	 * rejected", "blacklisted") gives way to longer words that say which,
 	 * when they name another category; its code agreeing does not weigh */
@@ -643,16 +681,8 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 			*framed = 1;
 	}
 	if (k >= 0) {
-		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
-		put_rule(d, cls, smtpdiag__str(rule->id), rule->category, rule->who,
-			 rule->severity, rule->alone, smtpdiag__codes + rule->codes,
-			 rule->ncodes);
-		put_advice(d, &rule->advice);
-		if (rule->provider)
-			put_provider(d, rule->provider);
-		else
-			put_provider_seen(d, rules, &m);
-		if (rule->layer == SMTPDIAG__LAYER_WRAPPERS)
+		put_found_rule(d, cls, rules, &m, &smtpdiag__rules[k]);
+		if (smtpdiag__rules[k].layer == SMTPDIAG__LAYER_WRAPPERS)
 			refused_ip(r, d);
 		return 0;
 	}

@@ -345,6 +345,23 @@ static void explain__gmail_unusual_rate__its_own_words_decide(void **state)
 	assert_non_null(strstr(out, "\"category\":\"reputation\""));
 }
 
+static void explain__accepted_then_discarded__not_ok(void **state)
+{
+	(void)state;
+	/* a content filter's 250 for a message it dropped: no bounce follows,
+	 * so the reply is the only word of the failure */
+	assert_int_equal(run("explain --json '250 2.7.0 Ok, discarded, id=00675-01 - INFECTED: "
+			     "Win.Test.EICAR_HDB-1'"), 3);
+	assert_non_null(strstr(out, "\"category\":\"virus\""));
+	assert_non_null(strstr(out, "\"severity\":\"permanent\""));
+	assert_int_equal(run("explain --json 'status=sent (250 2.7.0 Ok, discarded, "
+			     "id=15400-01-20 - SPAM)'"), 3);
+	assert_non_null(strstr(out, "\"category\":\"spam\""));
+	/* a plain 250 stays a success, whatever words it has */
+	assert_int_equal(run("explain --json '250 2.0.0 Ok: queued as 4C09D1AADB (spam check passed)'"), 0);
+	assert_non_null(strstr(out, "\"category\":\"ok\""));
+}
+
 static void explain__log_line__field_names_are_no_words(void **state)
 {
 	(void)state;
@@ -1253,6 +1270,7 @@ int main(void)
 		cmocka_unit_test(explain_json__google_credentials__design_fields),
 		cmocka_unit_test(explain_json__network_failure__nulls_where_unknown),
 		cmocka_unit_test(explain_json__code_alone__matched_by_code),
+		cmocka_unit_test(explain__accepted_then_discarded__not_ok),
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
 		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
 		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
