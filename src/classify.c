@@ -1142,6 +1142,17 @@ static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, si
 	/* a KumoMTA log record: its reply is in its fields */
 	if (smtpdiag__kumo_response(buf, len, r) && smtpdiag__is_failure(r))
 		return smtpdiag_classify_with(rules, r, d);
+	struct smtpdiag_status verdict;
+	if (found && smtpdiag__status_field(buf, len, &verdict) && verdict.cls >= 4) {
+		/* only successes, but a delivery report's Status says it failed
+		 * ("Status: 4.0.0" ... "Diagnostic-Code: smtp; 221 2.0.0 closing
+		 * connection", the last thing the server said): the report's
+		 * verdict stands, read with the words of the whole */
+		smtpdiag_reply_from_text(buf, len, r);
+		if (r->code / 100 < 4)
+			r->code = 0;
+		return smtpdiag_classify_with(rules, r, d);
+	}
 	if (found) {
 		/* only successes, but inside a program's error ("STARTTLS failed:
 		 * 2.0.0 Ready to start TLS (Code: 220)", a transcript that ends

@@ -362,6 +362,19 @@ static void explain__accepted_then_discarded__not_ok(void **state)
 	assert_non_null(strstr(out, "\"category\":\"ok\""));
 }
 
+static void explain__report_status_failed__success_reply_not_ok(void **state)
+{
+	(void)state;
+	/* the last thing the server said was a success; the report's Status
+	 * says the delivery failed, and that verdict stands */
+	assert_int_equal(run("explain --json --file - <<EOF\n"
+			     "Action: delayed\nStatus: 4.0.0\nDiagnostic-Code: smtp; 221 2.0.0 "
+			     "mx.example.net closing connection\nEOF"), 2);
+	assert_non_null(strstr(out, "\"category\":\"network\""));
+	assert_non_null(strstr(out, "\"status\":\"4.0.0\""));
+	assert_non_null(strstr(out, "\"code\":null"));
+}
+
 static void explain__log_line__field_names_are_no_words(void **state)
 {
 	(void)state;
@@ -1271,6 +1284,7 @@ int main(void)
 		cmocka_unit_test(explain_json__network_failure__nulls_where_unknown),
 		cmocka_unit_test(explain_json__code_alone__matched_by_code),
 		cmocka_unit_test(explain__accepted_then_discarded__not_ok),
+		cmocka_unit_test(explain__report_status_failed__success_reply_not_ok),
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
 		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
 		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
