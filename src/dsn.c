@@ -48,16 +48,18 @@ static int field_line(const char *s, const char *end)
 	return p > s && p < end && *p == ':';
 }
 
-/* The Diagnostic-Code, read as typed_value reads it but also over the lines
- * that follow it unindented where they start no field of their own: a
- * report copied from a page or a forum loses the blanks that fold it
- * ("Diagnostic-Code: smtp; 550 5.7.1 ... Client host\n[192.0.2.2] blocked
- * using ..."). *at: where the field's value starts, NULL without one. */
+/* The Diagnostic-Code (or, without one, Exim's X-Exim-Diagnostic), read as
+ * typed_value reads it but also over the lines that follow it unindented
+ * where they start no field of their own: a report copied from a page or a
+ * forum loses the blanks that fold it ("Diagnostic-Code: smtp; 550 5.7.1
+ * ... Client host\n[192.0.2.2] blocked using ..."). *at: where the field's value starts, NULL without one. */
 static size_t diagnostic_value(const char *group, size_t n, const char **at, char *out,
 			       size_t cap)
 {
 	const char *p, *end = group + n;
 	size_t k = smtpdiag__header_field(group, n, "Diagnostic-Code", &p);
+	if (!p) /* Exim's own words where it got no reply (deliver.c) */
+		k = smtpdiag__header_field(group, n, "X-Exim-Diagnostic", &p);
 	*at = p;
 	out[0] = '\0';
 	if (!p)
