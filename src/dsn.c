@@ -52,7 +52,8 @@ static int field_line(const char *s, const char *end)
  * typed_value reads it but also over the lines that follow it unindented
  * where they start no field of their own: a report copied from a page or a
  * forum loses the blanks that fold it ("Diagnostic-Code: smtp; 550 5.7.1
- * ... Client host\n[192.0.2.2] blocked using ..."). *at: where the field's value starts, NULL without one. */
+ * ... Client host\n[192.0.2.2] blocked using ..."). *at: where the
+ * field's value starts, NULL without one. */
 static size_t diagnostic_value(const char *group, size_t n, const char **at, char *out,
 			       size_t cap)
 {
