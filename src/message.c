@@ -316,13 +316,10 @@ static int subject_says_failed(const char *subject)
 	return d.matched_by == SMTPDIAG_BY_TEXT && d.category != SMTPDIAG_CAT_OK;
 }
 
-/* The header's signs of a delivery report that has no delivery-status part:
- * the senders and subjects MTAs give their reports. */
-static int reported_by_mta(const char *hdr, size_t n, const char *subject)
+/* Is the subject one MTAs give their reports, or one that reads as a
+ * failure? */
+static int subject_reports(const char *subject)
 {
-	static const char *const senders[] = { "mailer-daemon", "mailer_daemon", "postmaster@",
-					       "mail delivery", "mail administrator",
-					       "mail system", "mdaemon@", NULL };
 	static const char *const subjects[] = { "undeliver", "undelivered", "delivery status",
 						"delivery failure", "delivery failed",
 						"returned mail", "failure notice", "non-delivery",
@@ -331,6 +328,16 @@ static int reported_by_mta(const char *hdr, size_t n, const char *subject)
 						"mail delivery", "returned to sender", "delivery problem",
 						"delayed mail", "warning: message",
 						"delivery has failed", NULL };
+	return says(subject, subjects) || subject_says_failed(subject);
+}
+
+/* The header's signs of a delivery report that has no delivery-status part:
+ * the senders MTAs give their reports, or a report's subject. */
+static int reported_by_mta(const char *hdr, size_t n, int report_subject)
+{
+	static const char *const senders[] = { "mailer-daemon", "mailer_daemon", "postmaster@",
+					       "mail delivery", "mail administrator",
+					       "mail system", "mdaemon@", NULL };
 	char from[512], return_path[512];
 	const char *failed;
 	smtpdiag__header_field(hdr, n, "X-Failed-Recipients", &failed);
@@ -345,7 +352,7 @@ static int reported_by_mta(const char *hdr, size_t n, const char *subject)
 	smtpdiag__header_field(hdr, n, "X-MLServer", &failed);
 	if (failed && strstr(from, "-admin@"))
 		return 1;
-	return says(from, senders) || says(subject, subjects) || subject_says_failed(subject);
+	return says(from, senders) || report_subject;
 }
 
 static int auto_reply(const char *hdr, size_t n, const char *subject)
@@ -484,6 +491,7 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	else
 		walk(rd, msg, len, 0, "text/plain");
 
+	rd->subject_reports = subject_reports(m->subject);
 	int json = rd->dsn_seen || rd->feedback || rd->feedback_seen
 			   ? 0
 			   : smtpdiag__read_json_notification(rd);
@@ -491,7 +499,7 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 		m->kind = (enum smtpdiag_message_kind)json;
 	else if (rd->feedback || rd->feedback_seen)
 		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
-	else if (rd->dsn_seen || body_only || reported_by_mta(msg, hend, m->subject))
+	else if (rd->dsn_seen || body_only || reported_by_mta(msg, hend, rd->subject_reports))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
 	else if (auto_reply(msg, hend, m->subject))
 		m->kind = refusal_notice(rd, msg, hend) ? SMTPDIAG_MESSAGE_BOUNCE

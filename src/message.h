@@ -33,6 +33,7 @@ struct smtpdiag__reader {
 	const char *input;
 	int failed;                  /* memory ran out */
 	int dsn_seen, feedback, feedback_seen, original_seen;
+	int subject_reports;         /* the subject is an MTA's report's ("Undeliverable: ...") */
 	struct smtpdiag__store text; /* the human-readable parts, UTF-8 */
 	struct smtpdiag__store notes; /* diagnostics */
 	struct smtpdiag__segment segments[SMTPDIAG__MAX_SEGMENTS];

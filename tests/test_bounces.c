@@ -318,6 +318,27 @@ static void message_read__plain_text_reports__recipients_found(void **state)
 	smtpdiag_message_free(&m);
 }
 
+static void message_read__null_sender_thanks__no_recipient(void **state)
+{
+	(void)state;
+	struct smtpdiag_message m;
+	/* an acknowledgement sent from the null sender, naming no address and
+	 * no failure: no failed recipient, though the message looks like a
+	 * report by its sender */
+	read_one("Return-Path: <MAILER-DAEMON>\nFrom: no_reply@example.de\n"
+		 "Subject: E-Mail Empfangsbestaetigung: Unterlagen\n\nGuten Tag,\n\n"
+		 "vielen Dank fuer Ihre elektronische Nachricht. Wir werden Ihre Anfrage "
+		 "schnellstmoeglich bearbeiten.\n", &m);
+	assert_int_equal(m.count, 0);
+	smtpdiag_message_free(&m);
+	/* the same with a subject that says the delivery failed: one
+	 * recipient, unnamed */
+	read_one("Return-Path: <MAILER-DAEMON>\nFrom: no_reply@example.de\n"
+		 "Subject: Undeliverable: Unterlagen\n\nGuten Tag,\n", &m);
+	assert_int_equal(m.count, 1);
+	smtpdiag_message_free(&m);
+}
+
 static void message_read__no_reason_given__recipient_kept_unknown(void **state)
 {
 	(void)state;
@@ -414,6 +435,7 @@ int main(void)
 		cmocka_unit_test(message_finding__dsn_without_diagnostic__status_decides),
 		cmocka_unit_test(message_read__plain_text_reports__recipients_found),
 		cmocka_unit_test(message_read__no_reason_given__recipient_kept_unknown),
+		cmocka_unit_test(message_read__null_sender_thanks__no_recipient),
 		cmocka_unit_test(message_read__hostile_mime__no_crash),
 		cmocka_unit_test(message_detect__message_log_and_empty),
 	};
