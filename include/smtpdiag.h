@@ -213,7 +213,8 @@ struct smtpdiag_diagnosis {
  * Classify a reply. The most specific knowledge wins: a matching text rule
  * (all of its phrases found, its code and status constraints agreeing), then
  * the enhanced status code's entry, then the basic code's. A 2xx or 3xx reply
- * is always category ok, severity success.
+ * is category ok, severity success, unless a rule names its code: a content
+ * filter's "250 2.7.0 Ok, discarded" for a message it dropped is a failure.
  *
  * Returns 0 with *d filled; SMTPDIAG_ENOMATCH when the reply has neither code
  * nor status and no rule matched its text (*d then says category unknown).
