@@ -332,8 +332,10 @@ static int subject_reports(const char *subject)
 }
 
 /* The header's signs of a delivery report that has no delivery-status part:
- * the senders MTAs give their reports, or a report's subject. */
-static int reported_by_mta(const char *hdr, size_t n, int report_subject)
+ * the senders MTAs give their reports, or a report's subject. An automatic
+ * reply passed on under the forwarder's MAILER-DAEMON ("Subject: Automatic
+ * Response", "I am out of the office") is no report for its sender alone. */
+static int reported_by_mta(const char *hdr, size_t n, int report_subject, int autoreply)
 {
 	static const char *const senders[] = { "mailer-daemon", "mailer_daemon", "postmaster@",
 					       "mail delivery", "mail administrator",
@@ -344,21 +346,22 @@ static int reported_by_mta(const char *hdr, size_t n, int report_subject)
 	if (failed)
 		return 1;
 	/* the delivery's own sender: "Return-Path: <MAILER-DAEMON>" */
-	smtpdiag__header_copy(hdr, n, "Return-Path", return_path, sizeof return_path);
-	if (says(return_path, senders))
+	if (report_subject)
 		return 1;
+	smtpdiag__header_copy(hdr, n, "Return-Path", return_path, sizeof return_path);
 	smtpdiag__header_copy(hdr, n, "From", from, sizeof from);
 	/* a list server's notice to a poster: fml's X-MLServer from its -admin */
 	smtpdiag__header_field(hdr, n, "X-MLServer", &failed);
 	if (failed && strstr(from, "-admin@"))
 		return 1;
-	return says(from, senders) || report_subject;
+	return !autoreply && (says(return_path, senders) || says(from, senders));
 }
 
 static int auto_reply(const char *hdr, size_t n, const char *subject)
 {
-	static const char *const subjects[] = { "automatic reply", "auto:", "autoreply",
-						"auto-reply", "out of office", "out of the office",
+	static const char *const subjects[] = { "automatic reply", "automatic response",
+						"auto:", "autoreply", "auto-reply", "auto response",
+						"autoresponse", "out of office", "out of the office",
 						"vacation", "abwesenheit", "absence", NULL };
 	char v[256];
 	smtpdiag__header_copy(hdr, n, "Auto-Submitted", v, sizeof v);
@@ -492,6 +495,7 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 		walk(rd, msg, len, 0, "text/plain");
 
 	rd->subject_reports = subject_reports(m->subject);
+	int autoreply = auto_reply(msg, hend, m->subject);
 	int json = rd->dsn_seen || rd->feedback || rd->feedback_seen
 			   ? 0
 			   : smtpdiag__read_json_notification(rd);
@@ -499,9 +503,10 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 		m->kind = (enum smtpdiag_message_kind)json;
 	else if (rd->feedback || rd->feedback_seen)
 		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
-	else if (rd->dsn_seen || body_only || reported_by_mta(msg, hend, rd->subject_reports))
+	else if (rd->dsn_seen || body_only ||
+		 reported_by_mta(msg, hend, rd->subject_reports, autoreply))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
-	else if (auto_reply(msg, hend, m->subject))
+	else if (autoreply)
 		m->kind = refusal_notice(rd, msg, hend) ? SMTPDIAG_MESSAGE_BOUNCE
 							: SMTPDIAG_MESSAGE_AUTOREPLY;
 	else

@@ -331,6 +331,14 @@ static void message_read__null_sender_thanks__no_recipient(void **state)
 		 "schnellstmoeglich bearbeiten.\n", &m);
 	assert_int_equal(m.count, 0);
 	smtpdiag_message_free(&m);
+	/* an out-of-office reply a forwarder passed on under its own
+	 * MAILER-DAEMON: an automatic reply, not a report */
+	read_one("Return-Path: <MAILER-DAEMON@relay.example.org>\nFrom: Ann <ann@example.co.uk>\n"
+		 "Subject: Automatic Response\n\nI am out of the office until Tuesday. If your "
+		 "email is urgent please resend it to news@example.co.uk.\n", &m);
+	assert_int_equal(m.kind, SMTPDIAG_MESSAGE_AUTOREPLY);
+	assert_int_equal(m.count, 0);
+	smtpdiag_message_free(&m);
 	/* the same with a subject that says the delivery failed: one
 	 * recipient, unnamed */
 	read_one("Return-Path: <MAILER-DAEMON>\nFrom: no_reply@example.de\n"
