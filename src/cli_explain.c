@@ -96,9 +96,11 @@ static size_t first_failed(const struct smtpdiag_message *m)
 
 /* A bounce message: its first failed recipient explained, the others listed.
  * Returns the exit code, or -1 when the message reports no failure (then
- * its text is explained as any paste is). */
+ * the input is explained as any paste is). A person's mail (no report, no
+ * automatic reply) leaves its decoded text in *text, to read should the
+ * paste, header and all, say nothing: a reply that quotes a bounce. */
 static int explain_message(const struct smtpdiag_rules *rules, const char *buf, size_t len,
-			   const struct style *style, int json)
+			   const struct style *style, int json, char **text, size_t *text_len)
 {
 	struct smtpdiag_message m;
 	struct smtpdiag_finding f;
@@ -117,6 +119,11 @@ static int explain_message(const struct smtpdiag_rules *rules, const char *buf, 
 		return json ? -1 : finish_output() ? EXIT_IOERR : EXIT_SUCCESS_REPLY;
 	}
 	if (first == (size_t)-1) {
+		if (m.kind == SMTPDIAG_MESSAGE_OTHER && m.text_len && (*text = malloc(m.text_len + 1))) {
+			memcpy(*text, m.text, m.text_len);
+			(*text)[m.text_len] = '\0';
+			*text_len = m.text_len;
+		}
 		smtpdiag_message_free(&m);
 		return -1;
 	}
@@ -224,8 +231,10 @@ int cmd_explain(int argc, char **argv)
 	len = clean_paste(buf, len);
 	buf[len] = '\0';
 
+	char *text = NULL;
+	size_t text_len = 0;
 	if (smtpdiag_message_detect(buf, len)) {
-		int rc = explain_message(rules, buf, len, &style, json);
+		int rc = explain_message(rules, buf, len, &style, json, &text, &text_len);
 		if (rc >= 0) {
 			redactor_free(style.redact);
 			free(buf);
@@ -235,7 +244,16 @@ int cmd_explain(int argc, char **argv)
 	}
 	struct smtpdiag_reply r;
 	struct smtpdiag_diagnosis d;
-	if (smtpdiag_diagnose_with(rules, buf, len, &r, &d) == SMTPDIAG_ENOREPLY) {
+	int found = smtpdiag_diagnose_with(rules, buf, len, &r, &d) != SMTPDIAG_ENOREPLY;
+	if (!found && text && smtpdiag_diagnose_with(rules, text, text_len, &r, &d) != SMTPDIAG_ENOREPLY) {
+		free(buf); /* the mail's own text, its header left out, is what tells */
+		buf = text;
+		len = text_len;
+		text = NULL;
+		found = 1;
+	}
+	free(text);
+	if (!found) {
 		warnx("no SMTP reply or mail failure recognised in the input");
 		smtpdiag_rules_free(rules);
 		free(buf);

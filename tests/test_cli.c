@@ -375,6 +375,27 @@ static void explain__report_status_failed__success_reply_not_ok(void **state)
 	assert_non_null(strstr(out, "\"code\":null"));
 }
 
+static void explain__mail_quoting_a_bounce__its_text_tells(void **state)
+{
+	(void)state;
+	/* a person's reply that quotes a bounce, pasted whole: the header
+	 * (long enough to fill a reply's text) says nothing, the quoted notice
+	 * does */
+	assert_int_equal(run("explain --json --file - <<EOF\n"
+			     "$(for i in $(seq 30); do echo \"Received: from relay$i.example.org "
+			     "(relay$i.example.org [192.0.2.$i]) by mx.example.org with ESMTP id "
+			     "4TpQ2x1Z3Kz$i\"; done)\n"
+			     "From: Ann <ann@example.com>\nTo: list@example.org\n"
+			     "Subject: Re: [PATCH] drop the old board\n"
+			     "Content-Type: text/plain; charset=utf-8\n"
+			     "Content-Transfer-Encoding: quoted-printable\n\n"
+			     "On Tue, Mail Delivery Subsystem wrote:\n> Recipient inbox full\n>\n"
+			     "> Your message couldn't be delivered to bob@example.net. Their inbox =\n"
+			     "is full.\n\nThat address is stale too.\nEOF"), 2);
+	assert_non_null(strstr(out, "\"category\":\"mailbox\""));
+	assert_non_null(strstr(out, "\"text\":\"On Tue, Mail Delivery Subsystem wrote:"));
+}
+
 static void explain__log_line__field_names_are_no_words(void **state)
 {
 	(void)state;
@@ -1285,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(explain_json__code_alone__matched_by_code),
 		cmocka_unit_test(explain__accepted_then_discarded__not_ok),
 		cmocka_unit_test(explain__report_status_failed__success_reply_not_ok),
+		cmocka_unit_test(explain__mail_quoting_a_bounce__its_text_tells),
 		cmocka_unit_test(explain__stdin_transcript__first_failure_decides_others_listed),
 		cmocka_unit_test(explain__quoted_or_indented_paste__read_as_it_was),
 		cmocka_unit_test(explain__paste_wrapped_at_a_width__one_reply),
