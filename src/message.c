@@ -335,7 +335,7 @@ static int subject_reports(const char *subject)
  * the senders MTAs give their reports, or a report's subject. An automatic
  * reply passed on under the forwarder's MAILER-DAEMON ("Subject: Automatic
  * Response", "I am out of the office") is no report for its sender alone. */
-static int reported_by_mta(const char *hdr, size_t n, int report_subject, int autoreply)
+static int reported_by_mta(const char *hdr, size_t n, int report_subject, int named_reply)
 {
 	static const char *const senders[] = { "mailer-daemon", "mailer_daemon", "postmaster@",
 					       "mail delivery", "mail administrator",
@@ -343,10 +343,7 @@ static int reported_by_mta(const char *hdr, size_t n, int report_subject, int au
 	char from[512], return_path[512];
 	const char *failed;
 	smtpdiag__header_field(hdr, n, "X-Failed-Recipients", &failed);
-	if (failed)
-		return 1;
-	/* the delivery's own sender: "Return-Path: <MAILER-DAEMON>" */
-	if (report_subject)
+	if (failed || report_subject)
 		return 1;
 	smtpdiag__header_copy(hdr, n, "Return-Path", return_path, sizeof return_path);
 	smtpdiag__header_copy(hdr, n, "From", from, sizeof from);
@@ -354,19 +351,20 @@ static int reported_by_mta(const char *hdr, size_t n, int report_subject, int au
 	smtpdiag__header_field(hdr, n, "X-MLServer", &failed);
 	if (failed && strstr(from, "-admin@"))
 		return 1;
-	return !autoreply && (says(return_path, senders) || says(from, senders));
+	/* the delivery's own sender: "Return-Path: <MAILER-DAEMON>" */
+	return !named_reply && (says(return_path, senders) || says(from, senders));
 }
 
-static int auto_reply(const char *hdr, size_t n, const char *subject)
+/* An automatic reply by name: its subject, or a header that only such
+ * replies carry. (Auto-Submitted is not one: MTAs mark their reports
+ * "auto-replied" too.) */
+static int named_auto_reply(const char *hdr, size_t n, const char *subject)
 {
 	static const char *const subjects[] = { "automatic reply", "automatic response",
 						"auto:", "autoreply", "auto-reply", "auto response",
 						"autoresponse", "out of office", "out of the office",
 						"vacation", "abwesenheit", "absence", NULL };
 	char v[256];
-	smtpdiag__header_copy(hdr, n, "Auto-Submitted", v, sizeof v);
-	if (v[0] && !smtpdiag__equal_fold(v, "no", 2))
-		return 1;
 	smtpdiag__header_copy(hdr, n, "Precedence", v, sizeof v);
 	if (smtpdiag__equal_fold(v, "auto_reply", 10))
 		return 1;
@@ -375,6 +373,13 @@ static int auto_reply(const char *hdr, size_t n, const char *subject)
 	    smtpdiag__header_field(hdr, n, "X-Autorespond", &p))
 		return 1;
 	return says(subject, subjects);
+}
+
+static int auto_reply(const char *hdr, size_t n, const char *subject)
+{
+	char v[256];
+	smtpdiag__header_copy(hdr, n, "Auto-Submitted", v, sizeof v);
+	return (v[0] && !smtpdiag__equal_fold(v, "no", 2)) || named_auto_reply(hdr, n, subject);
 }
 
 /* An automatic reply from the null sender (RFC 5321, 4.5.5: "From: <>")
@@ -495,7 +500,6 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 		walk(rd, msg, len, 0, "text/plain");
 
 	rd->subject_reports = subject_reports(m->subject);
-	int autoreply = auto_reply(msg, hend, m->subject);
 	int json = rd->dsn_seen || rd->feedback || rd->feedback_seen
 			   ? 0
 			   : smtpdiag__read_json_notification(rd);
@@ -504,9 +508,10 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	else if (rd->feedback || rd->feedback_seen)
 		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
 	else if (rd->dsn_seen || body_only ||
-		 reported_by_mta(msg, hend, rd->subject_reports, autoreply))
+		 reported_by_mta(msg, hend, rd->subject_reports,
+				 named_auto_reply(msg, hend, m->subject)))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
-	else if (autoreply)
+	else if (auto_reply(msg, hend, m->subject))
 		m->kind = refusal_notice(rd, msg, hend) ? SMTPDIAG_MESSAGE_BOUNCE
 							: SMTPDIAG_MESSAGE_AUTOREPLY;
 	else

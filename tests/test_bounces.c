@@ -339,6 +339,16 @@ static void message_read__null_sender_thanks__no_recipient(void **state)
 	assert_int_equal(m.kind, SMTPDIAG_MESSAGE_AUTOREPLY);
 	assert_int_equal(m.count, 0);
 	smtpdiag_message_free(&m);
+	/* a report marked "Auto-Submitted: auto-replied", as MTAs mark
+	 * theirs, from the postmaster: still a report */
+	read_one("From: \"Delivery Subsystem\" <POSTMASTER@mx.example.ir>\n"
+		 "Subject: Message Delivery Delay\nAuto-Submitted: auto-replied\n\n"
+		 "Message delivery has been delayed.\n"
+		 "Message is waiting at mx.example.ir for delivery to example.org.\n"
+		 "The message will be retried for another 29 hours.\n", &m);
+	assert_int_equal(m.kind, SMTPDIAG_MESSAGE_BOUNCE);
+	assert_int_equal(m.count, 1);
+	smtpdiag_message_free(&m);
 	/* the same with a subject that says the delivery failed: one
 	 * recipient, unnamed */
 	read_one("Return-Path: <MAILER-DAEMON>\nFrom: no_reply@example.de\n"
