@@ -623,7 +623,7 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 	/* no address anywhere: one recipient unnamed, if the subject is a
 	 * report's or the text reads as a failure; a notice from the null
 	 * sender that thanks for the mail is none */
-	if (!rd->count && end > 0 && (rd->subject_reports || reads_failure(t, end))) {
+	if (!rd->count && end > 0 && (smtpdiag__subject_reports(rd) || reads_failure(t, end))) {
 		struct smtpdiag__bounced_build *b = smtpdiag__add_recipient(rd);
 		if (!b)
 			return;

@@ -331,11 +331,19 @@ static int subject_reports(const char *subject)
 	return says(subject, subjects) || subject_says_failed(subject);
 }
 
+int smtpdiag__subject_reports(struct smtpdiag__reader *rd)
+{
+	if (rd->subject_reports < 0) /* classifying the subject is asked for once, if at all */
+		rd->subject_reports = subject_reports(rd->m->subject);
+	return rd->subject_reports;
+}
+
 /* The header's signs of a delivery report that has no delivery-status part:
  * the senders MTAs give their reports, or a report's subject. An automatic
  * reply passed on under the forwarder's MAILER-DAEMON ("Subject: Automatic
  * Response", "I am out of the office") is no report for its sender alone. */
-static int reported_by_mta(const char *hdr, size_t n, int report_subject, int named_reply)
+static int reported_by_mta(struct smtpdiag__reader *rd, const char *hdr, size_t n,
+			   int named_reply)
 {
 	static const char *const senders[] = { "mailer-daemon", "mailer_daemon", "postmaster@",
 					       "mail delivery", "mail administrator",
@@ -343,7 +351,7 @@ static int reported_by_mta(const char *hdr, size_t n, int report_subject, int na
 	char from[512], return_path[512];
 	const char *failed;
 	smtpdiag__header_field(hdr, n, "X-Failed-Recipients", &failed);
-	if (failed || report_subject)
+	if (failed || smtpdiag__subject_reports(rd))
 		return 1;
 	smtpdiag__header_copy(hdr, n, "Return-Path", return_path, sizeof return_path);
 	smtpdiag__header_copy(hdr, n, "From", from, sizeof from);
@@ -478,6 +486,7 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	if (!(rd = calloc(1, sizeof *rd)))
 		return SMTPDIAG_ENOMEM;
 	rd->m = m;
+	rd->subject_reports = -1;
 	m->memory_ = rd;
 	/* offsets stay the input's: the reader starts where the header does */
 	size_t start = buf ? smtpdiag__message_start(buf, len) : 0;
@@ -499,7 +508,6 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	else
 		walk(rd, msg, len, 0, "text/plain");
 
-	rd->subject_reports = subject_reports(m->subject);
 	int json = rd->dsn_seen || rd->feedback || rd->feedback_seen
 			   ? 0
 			   : smtpdiag__read_json_notification(rd);
@@ -508,8 +516,7 @@ int smtpdiag_message_read(const char *buf, size_t len, struct smtpdiag_message *
 	else if (rd->feedback || rd->feedback_seen)
 		m->kind = SMTPDIAG_MESSAGE_COMPLAINT;
 	else if (rd->dsn_seen || body_only ||
-		 reported_by_mta(msg, hend, rd->subject_reports,
-				 named_auto_reply(msg, hend, m->subject)))
+		 reported_by_mta(rd, msg, hend, named_auto_reply(msg, hend, m->subject)))
 		m->kind = SMTPDIAG_MESSAGE_BOUNCE;
 	else if (auto_reply(msg, hend, m->subject))
 		m->kind = refusal_notice(rd, msg, hend) ? SMTPDIAG_MESSAGE_BOUNCE

@@ -33,7 +33,7 @@ struct smtpdiag__reader {
 	const char *input;
 	int failed;                  /* memory ran out */
 	int dsn_seen, feedback, feedback_seen, original_seen;
-	int subject_reports;         /* the subject is an MTA's report's ("Undeliverable: ...") */
+	int subject_reports;         /* -1 until asked: smtpdiag__subject_reports */
 	struct smtpdiag__store text; /* the human-readable parts, UTF-8 */
 	struct smtpdiag__store notes; /* diagnostics */
 	struct smtpdiag__segment segments[SMTPDIAG__MAX_SEGMENTS];
@@ -53,6 +53,9 @@ void smtpdiag__set_diagnostic(struct smtpdiag__reader *rd, struct smtpdiag__boun
 void smtpdiag__original_header(struct smtpdiag__reader *rd, const char *hdr, size_t n);
 /* The input offset of a position in the decoded text. */
 size_t smtpdiag__input_offset(const struct smtpdiag__reader *rd, size_t text_offset);
+/* Is the message's subject one MTAs give their reports, or does it read as
+ * a failure ("Undeliverable: ...")? */
+int smtpdiag__subject_reports(struct smtpdiag__reader *rd);
 
 /* dsn.c: a message/delivery-status body (RFC 3464); `at` maps its bytes to
  * the input ((size_t)-1: decoded, so everything is at `part`). */
