@@ -688,11 +688,12 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	}
 	put_provider_seen(d, rules, &m);
 	/* a code that names its cause ("535": the credentials) says more than
-	 * a status that yields to any words ("5.7.1") */
+	 * a status that yields to words of that cause: "534 5.7.14" is a
+	 * login refused, not the trust between servers 5.7.14 names */
 	const struct smtpdiag__entry *c = r->code ? smtpdiag__code_entry(r->code) : NULL;
 	if (r->status.cls && (e = smtpdiag__status_entry(r->status)) &&
 	    e->category != SMTPDIAG_CAT_UNKNOWN &&
-	    !(c && c->decides && e->yields == (1u << SMTPDIAG_CAT_COUNT) - 1)) {
+	    !(c && c->decides && (e->yields >> c->category & 1))) {
 		put_entry(d, e, SMTPDIAG_BY_STATUS);
 		return 0;
 	}

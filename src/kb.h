@@ -58,7 +58,7 @@ struct smtpdiag__entry {
 	struct smtpdiag_status status;
 	uint8_t category;
 	uint8_t who;          /* enum smtpdiag_who, or WHO_COUNT: the category's */
-	uint8_t decides;      /* a code's: it decides over a status that yields to any words */
+	uint8_t decides;      /* a code's: it decides over a status that yields to its category's words */
 	uint32_t meaning;     /* pool offset */
 	uint32_t yields;      /* a status's: bit c, words of category c decide */
 	struct smtpdiag__advice advice;
