@@ -252,11 +252,13 @@ static inline int in_set(const char *set, char c)
 }
 
 /* A status code at i, followed by something that ends it. Returns its length
- * or 0. */
+ * and sets *st, or returns 0 and leaves *st alone: "(192.0.2.2)" holds
+ * none. */
 static size_t status_at(const char *b, size_t len, size_t i,
 			struct smtpdiag_status *st)
 {
-	size_t n = smtpdiag__status_scan(b + i, len - i, st);
+	struct smtpdiag_status found;
+	size_t n = smtpdiag__status_scan(b + i, len - i, &found);
 	if (!n)
 		return 0;
 	if (i + n < len) {
@@ -266,6 +268,7 @@ static size_t status_at(const char *b, size_t len, size_t i,
 					   !smtpdiag__is_alnum((unsigned char)b[i + n + 1]))))
 				return 0;
 	}
+	*st = found;
 	return n;
 }
 

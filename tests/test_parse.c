@@ -367,6 +367,22 @@ static void smtpdiag_reply_from_text__log_dsn_field__status_taken(void **state)
 	assert_int_equal(r.status.cls, 0);
 }
 
+/* An address in brackets is no status, and leaves none behind: PowerMTA's
+ * accounting line ends with the remote host's "(2.2.2.2)". */
+static void smtpdiag_reply_from_text__address_in_brackets__no_status(void **state)
+{
+	static const char ip[] = "bad destination mailbox address, mx1.example.com (2.2.2.2)";
+	static const char qmail[] = "Sorry, no mailbox here by that name. (#5.1.1)";
+	struct smtpdiag_reply r;
+	(void)state;
+	smtpdiag_reply_from_text(ip, sizeof ip - 1, &r);
+	assert_int_equal(r.status.cls, 0);
+	smtpdiag_reply_from_text(qmail, sizeof qmail - 1, &r);
+	assert_int_equal(r.status.cls, 5);
+	assert_int_equal(r.status.subject, 1);
+	assert_int_equal(r.status.detail, 1);
+}
+
 /* Rust's lettre prints a reply code by the names of its three digits. */
 static void smtpdiag_reply_from_text__code_by_digit_names__code_taken(void **state)
 {
@@ -590,6 +606,7 @@ int main(void)
 		cmocka_unit_test(smtpdiag_diagnose__code_before_program_words__reply_inside),
 		cmocka_unit_test(smtpdiag_diagnose__report_fields__status_of_the_field),
 		cmocka_unit_test(smtpdiag_reply_from_text__cjk_line_break__no_space),
+		cmocka_unit_test(smtpdiag_reply_from_text__address_in_brackets__no_status),
 		cmocka_unit_test(smtpdiag_status_parse__forms__exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
