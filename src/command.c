@@ -1,6 +1,7 @@
 /*
  * command.c - the SMTP command a failure answered, as MTAs and programs name
- * it around the reply: Exim's "after RCPT TO:<...>", Sendmail's
+ * it around the reply: Exim's "after RCPT TO:<...>", Postfix's "(in reply to
+ * end of DATA command)", Sendmail's
  * "ruleset=check_rcpt", Python's and Java's exception classes, Nodemailer's
  * "Mail command failed", PHPMailer's "RCPT TO command failed", msmtp's
  * messages. The caller says how a string is found: scan.c remembers where
@@ -25,7 +26,8 @@ int smtpdiag__command_at(const char *s, size_t n, char *dst, size_t cap)
 {
 	static const char *const commands[][2] = {
 		{ "RCPT TO", "RCPT TO" },     { "MAIL FROM", "MAIL FROM" },
-		{ "end of data", "DATA" },    { "DATA", "DATA" },
+		{ "end of data", "DATA" },    { "end of DATA", "DATA" },
+		{ "DATA", "DATA" },
 		{ "BDAT", "BDAT" },           { "AUTH", "AUTH" },
 		{ "EHLO", "EHLO" },           { "HELO", "HELO" },
 		{ "STARTTLS", "STARTTLS" },   { "RSET", "RSET" },
@@ -41,6 +43,14 @@ int smtpdiag__command_at(const char *s, size_t n, char *dst, size_t cap)
 		return 1;
 	}
 	return 0;
+}
+
+void smtpdiag__postfix_command(const char *line, size_t len, char *dst, size_t cap,
+			       smtpdiag__finder find)
+{
+	const char *in = find(line, len, "(in reply to ");
+	if (in)
+		smtpdiag__command_at(in + 13, (size_t)(line + len - in - 13), dst, cap);
 }
 
 void smtpdiag__exim_command(const char *line, size_t len, char *dst, size_t cap,

@@ -81,6 +81,9 @@ int smtpdiag__command_at(const char *s, size_t n, char *dst, size_t cap);
 /* Exim's "... after RCPT TO:<a@b>: 550 ...". */
 void smtpdiag__exim_command(const char *line, size_t len, char *dst, size_t cap,
 			    smtpdiag__finder find);
+/* Postfix's "(in reply to RCPT TO command)". */
+void smtpdiag__postfix_command(const char *line, size_t len, char *dst, size_t cap,
+			       smtpdiag__finder find);
 /* A program's or MTA's words: "Mail command failed", "SMTPSenderRefused". */
 void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t cap,
 			       smtpdiag__finder find);
