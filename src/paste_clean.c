@@ -161,8 +161,19 @@ static int goes_on(const char *s, size_t k, const char *t, size_t m, size_t wide
 	return (small && end >= 48) || (end < widest && end + 1 + first_word(t + w, m - w) > widest);
 }
 
+/* The brackets that s[0, k) opens less those it closes. */
+static long opened(const char *s, size_t k)
+{
+	long n = 0;
+	for (size_t i = 0; i < k; i++)
+		n += (s[i] == '(') - (s[i] == ')');
+	return n;
+}
+
 /* A paste wrapped at some width: each break where a line goes on becomes a
- * space. */
+ * space; so does each break inside brackets, as a log's "status=bounced
+ * (host ... said: 550 ... (in reply to end of DATA command))" is wrapped
+ * anywhere, a host's name or a capital letter starting the next line. */
 static void unwrap(char *buf, size_t len)
 {
 	size_t widest = 0;
@@ -172,6 +183,7 @@ static void unwrap(char *buf, size_t len)
 		widest = n > widest ? n : widest;
 		i += k + 1;
 	}
+	long open = 0; /* brackets left open in the paragraph */
 	for (size_t i = 0; i < len;) {
 		char *s = buf + i, *nl = memchr(s, '\n', len - i);
 		if (!nl)
@@ -179,7 +191,10 @@ static void unwrap(char *buf, size_t len)
 		size_t k = (size_t)(nl - s), next = i + k + 1;
 		const char *t = buf + next, *nl2 = memchr(t, '\n', len - next);
 		size_t m = nl2 ? (size_t)(nl2 - t) : len - next, end = trimmed(s, k);
-		if (goes_on(s, k, t, m, widest))
+		open = blank(s, k) ? 0 : open + opened(s, k);
+		if (goes_on(s, k, t, m, widest) ||
+		    (open > 0 && !blank(t, m) && indent_at(t, m) == indent_at(s, k) &&
+		     !timed(t, m)))
 			memset(s + end, ' ', k + 1 - end);
 		i = next;
 	}

@@ -292,6 +292,15 @@ static void explain__paste_wrapped_at_a_width__one_reply(void **state)
 			     "msmtp: server message: 550 5.1.1 <user@example.com>: Recipient address rejected\n"
 			     "msmtp: could not send mail (account default from /etc/msmtprc)'"), 3);
 	assert_non_null(strstr(out, "\"text\":\"<user@example.com>: Recipient address rejected\""));
+	/* inside a log's open bracket every line goes on, a capital or a
+	 * host's name starting the next */
+	assert_int_equal(run("explain --json 'Oct 5 07:29:12 alsa0 postfix/smtp[23459]: AFEC9839:\n"
+			     "to=<user@example.com>, relay=mx.example.com[192.0.2.131]:25, delay=51,\n"
+			     "delays=50/0.19/0.48/0.33, dsn=5.7.0, status=bounced (host\n"
+			     "mx.example.com[192.0.2.131] said: 550 5.7.0 Local Policy\n"
+			     "Violation - DMARC Reject (in reply to end of DATA command))'"), 3);
+	assert_non_null(strstr(out, "\"text\":\"Local Policy Violation - DMARC Reject\""));
+	assert_non_null(strstr(out, "\"category\":\"email-auth\""));
 }
 
 static void explain__expired_with_last_failure__that_failure_decides(void **state)
