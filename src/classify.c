@@ -1114,7 +1114,8 @@ int smtpdiag_diagnose_with(const struct smtpdiag_rules *rules, const char *buf,
 		if (!r->command[0] && r->end < len) {
 			/* the reply's paragraph goes on where the reading of a
 			 * bounce pasted without its indent stopped */
-			const char *rest = buf + r->end, *gap = smtpdiag__find_plain(rest, len - r->end, "\n\n");
+			const char *rest = buf + r->end;
+			const char *gap = smtpdiag__find_plain(rest, len - r->end, "\n\n");
 			smtpdiag__postfix_command(rest, gap ? (size_t)(gap - rest) : len - r->end,
 						  r->command, sizeof r->command, smtpdiag__find_plain);
 		}

@@ -1,10 +1,9 @@
 /*
  * command.c - the SMTP command a failure answered, as MTAs and programs name
  * it around the reply: Exim's "after RCPT TO:<...>", Postfix's "(in reply to
- * end of DATA command)", Sendmail's
- * "ruleset=check_rcpt", Python's and Java's exception classes, Nodemailer's
- * "Mail command failed", PHPMailer's "RCPT TO command failed", msmtp's
- * messages. The caller says how a string is found: scan.c remembers where
+ * end of DATA command)", Sendmail's "ruleset=check_rcpt", Python's and Java's
+ * exception classes, Nodemailer's "Mail command failed", PHPMailer's "RCPT TO
+ * command failed", msmtp's messages. The caller says how a string is found: scan.c remembers where
  * the keys of the line it reads stand; a single paste is searched plainly.
  */
 #include <string.h>
