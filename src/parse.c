@@ -341,6 +341,10 @@ static int code_boundary(const char *b, size_t i, int has_status)
 	    smtpdiag__fold[(unsigned char)b[k - 2]] == 'd' &&
 	    smtpdiag__fold[(unsigned char)b[k - 1]] == 'e')
 		return 1;
+	/* curl's progress meter: a speed after an unknown time ("--:--:--
+	 * 435") */
+	if (k >= 8 && !memcmp(b + k - 8, "--:--:--", 8))
+		return 0;
 	return in_set(":;=(\"'<>*[-", b[k - 1]);
 }
 

@@ -206,6 +206,8 @@ static const char *const not_replies[] = {
 	"Connecting to: smtp.example.net:443",
 	"2024-05-03 10:12:01 delivered",
 	"Sent 250 messages today",
+	/* curl's progress meter, its speed after an unknown time left */
+	"100   101    0     0  100   101      0    435 --:--:-- --:--:-- --:--:--   435",
 	"version 5.7.1.2 of the tool",
 	"",
 	"   \n\t\n",
