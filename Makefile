@@ -1,3 +1,10 @@
+# A plain `make` (no goal named) builds on every core: build/kb.c alone
+# takes some ten seconds to compile. Named goals (check, e2e ...) keep
+# the jobs they are given.
+ifeq ($(MAKECMDGOALS),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 # smtpdiag - explain why an e-mail would not send.
 #
 #   make               build build/smtpdiag, the static and shared library
