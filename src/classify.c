@@ -1148,8 +1148,9 @@ static int diagnose_text(const struct smtpdiag_rules *rules, const char *buf, si
 		 * ..."): look for it there */
 		pos = r->start + 1;
 	}
-	/* a KumoMTA log record: its reply is in its fields */
-	if (smtpdiag__kumo_response(buf, len, r) && smtpdiag__is_failure(r))
+	/* a KumoMTA or maddy log record: its reply is in its fields */
+	if ((smtpdiag__kumo_response(buf, len, r) || smtpdiag__maddy_response(buf, len, r)) &&
+	    smtpdiag__is_failure(r))
 		return smtpdiag_classify_with(rules, r, d);
 	struct smtpdiag_status verdict;
 	if (found && smtpdiag__status_field(buf, len, &verdict) && verdict.cls >= 4) {

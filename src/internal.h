@@ -198,6 +198,11 @@ void smtpdiag__qmail_host(const char *line, size_t n, char *dst, size_t cap);
  * "enhanced_code" and "content") into r: 1, or 0 when the line holds none. */
 int smtpdiag__kumo_response(const char *line, size_t len, struct smtpdiag_reply *r);
 
+/* maddy_log.c: the reply of a maddy log record (its context's "smtp_code",
+ * "smtp_enchcode" and "smtp_msg", with the "reason" that adds to them) into
+ * r: 1, or 0 when the line holds none. */
+int smtpdiag__maddy_response(const char *line, size_t len, struct smtpdiag_reply *r);
+
 /* mime.c */
 
 /* memo.c: a diagnosis remembered for a reply of the same code, status and

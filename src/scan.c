@@ -459,6 +459,7 @@ static const struct pattern recipient_at[] = {
 	{ "\"emailAddress\":\"", "\"", 1 },    /* Amazon SES */
 	{ "\"recipient\":\"", "\"", 1 },       /* Mailgun */
 	{ "\"rcpt_to\":\"", "\"", 1 },         /* SparkPost */
+	{ "\"rcpt\":\"", "\"", 1 },            /* maddy */
 	{ "\"email\":\"", "\"", 1 },           /* SendGrid, Mandrill */
 	{ "\"Email\":\"", "\"", 1 },           /* Postmark */
 	{ "recipients=", " \t", 0 },         /* msmtp */
@@ -877,7 +878,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		;
 	else if (folded_reply(buf, len, avail, r, &used))
 		;
-	else if (smtpdiag__kumo_response(buf, len, r))
+	else if (smtpdiag__kumo_response(buf, len, r) || smtpdiag__maddy_response(buf, len, r))
 		;
 	else if (failed_reply(buf, len, avail, r)) {
 		used = r->end;
