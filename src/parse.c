@@ -896,14 +896,15 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 			continue;
 		}
 		/* a folded line is indented: the reply's own indent is needed
-		 * only then (it may begin far into a long line) */
-		if (sep != '-' && line < len && (b[line] == ' ' || b[line] == '\t') &&
-		    indent == (size_t)-1) {
+		 * only then (it may begin far into a long line). A bounce that
+		 * folds a multi-line reply printed as one may leave a line's
+		 * glued code past where next_line looks ("... the proper dns
+		 * 550 entries."): the loop finds it inside the folded line. */
+		if (line < len && (b[line] == ' ' || b[line] == '\t') && indent == (size_t)-1) {
 			indent = indent_of(b, start);
 			begins_line = start == line_start(b, start) + indent;
 		}
-		if (sep != '-' && indent != (size_t)-1 &&
-		    folded_line(b, len, line, indent, begins_line)) {
+		if (indent != (size_t)-1 && folded_line(b, len, line, indent, begins_line)) {
 			t.space = t.wrap = r->text_len > 0; /* a line break */
 			p = skip_blanks(b, len, line);
 			continue;

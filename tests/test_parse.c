@@ -36,6 +36,13 @@ static const struct shape shapes[] = {
 	  "said: 550-5.7.1 Messages with multiple addresses\n"
 	  "    in From: 550 5.7.1 header are not accepted. (in reply to end of DATA command)\n",
 	  550, "5.7.1", "Messages with multiple addresses in From: header are not accepted." },
+	{ "printed as one line, folded, a code past the start of its folded line",
+	  "said: 550-The mail server\n"
+	  "    could not deliver mail to bob@example.org.  The account 550-or domain may\n"
+	  "    not exist, they may be blacklisted, or missing the proper dns 550 entries.\n"
+	  "    (in reply to RCPT TO command)\n",
+	  550, "", "The mail server could not deliver mail to bob@example.org. The account or "
+	  "domain may not exist, they may be blacklisted, or missing the proper dns entries." },
 	{ "folded onto deeper lines in a bounce",
 	  "<bob@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1\n"
 	  "    <bob@example.org>: Recipient address rejected: User unknown in virtual\n"
