@@ -765,7 +765,9 @@ static size_t indent_of(const char *b, size_t i)
  * long replies so ("said: 550 5.1.1\n    <a@b>: Recipient address rejected"),
  * as mail headers fold a long Diagnostic-Code. A reply that begins an indented
  * line goes on at the same indent (Exim: "    450 4.7.1 <a@b>: Recipient
- * address rejected:\n    Sorry, ... their mailbox is full"). */
+ * address rejected:\n    Sorry, ... their mailbox is full"), as does one
+ * after Postfix's "said:" that begins it ("    said: 554 5.7.105 Sender
+ * denied as sender's email\n    address is on ... list"). */
 static int folded_line(const char *b, size_t len, size_t line, size_t indent,
 		       int begins_line)
 {
@@ -902,7 +904,11 @@ static size_t read_reply(const char *b, size_t len, size_t start,
 		 * 550 entries."): the loop finds it inside the folded line. */
 		if (line < len && (b[line] == ' ' || b[line] == '\t') && indent == (size_t)-1) {
 			indent = indent_of(b, start);
-			begins_line = start == line_start(b, start) + indent;
+			size_t ls = line_start(b, start) + indent;
+			/* Postfix folds a long "host H said: 554 ..." before
+			 * "said:", and the reply's lines after at that indent */
+			begins_line = start == ls ||
+				       (start == ls + 6 && !memcmp(b + ls, "said: ", 6));
 		}
 		if (indent != (size_t)-1 && folded_line(b, len, line, indent, begins_line)) {
 			t.space = t.wrap = r->text_len > 0; /* a line break */

@@ -43,6 +43,12 @@ static const struct shape shapes[] = {
 	  "    (in reply to RCPT TO command)\n",
 	  550, "", "The mail server could not deliver mail to bob@example.org. The account or "
 	  "domain may not exist, they may be blacklisted, or missing the proper dns entries." },
+	{ "folded before \"said:\", its lines after at that indent (Postfix)",
+	  "<bob@example.org>: host mx1.mail.example.net[192.0.2.1]\n"
+	  "    said: 554 5.7.105 Sender denied as sender's email\n"
+	  "    address is on SenderFilterConfig list (in reply to end of DATA command)\n",
+	  554, "5.7.105",
+	  "Sender denied as sender's email address is on SenderFilterConfig list" },
 	{ "folded onto deeper lines in a bounce",
 	  "<bob@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1\n"
 	  "    <bob@example.org>: Recipient address rejected: User unknown in virtual\n"
