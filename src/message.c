@@ -423,6 +423,21 @@ static int dsn_fields(const char *s, size_t n)
 		smtpdiag__header_field(s, n, "Diagnostic-Code", &v));
 }
 
+/* A line of dashes or equals signs at s, that parts a notice's paragraphs
+ * as a blank line does ("-----...", qmail's providers' notices under their
+ * greeting): its length, up to its line break; else 0. */
+static size_t rule_line(const char *s, size_t n)
+{
+	size_t k = 0;
+	while (k < n && (s[k] == '-' || s[k] == '='))
+		k++;
+	if (k < 10)
+		return 0;
+	while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
+		k++;
+	return k == n || s[k] == '\n' ? k : 0;
+}
+
 /* Does a text without a header begin as a delivery report's body does: one
  * of its first paragraphs, a few lines long, says in the vocabulary's words
  * only that a message could not be delivered ("This is the mail system at
@@ -444,7 +459,7 @@ static int report_body(const char *buf, size_t len)
 				size_t k = end + 1;
 				while (k < len && (buf[k] == ' ' || buf[k] == '\t' || buf[k] == '\r'))
 					k++;
-				if (k >= len || buf[k] == '\n')
+				if (k >= len || buf[k] == '\n' || rule_line(buf + k, len - k))
 					break;
 				lines++;
 			}
@@ -452,10 +467,16 @@ static int report_body(const char *buf, size_t len)
 			return 1;
 		struct smtpdiag_reply r;
 		struct smtpdiag_diagnosis d;
-		size_t next = end;
-		while (next < len && (buf[next] == '\n' || buf[next] == '\r' || buf[next] == ' ' ||
-				      buf[next] == '\t'))
-			next++;
+		size_t next = end, rule;
+		while (next < len) {
+			if (buf[next] == '\n' || buf[next] == '\r' || buf[next] == ' ' ||
+			    buf[next] == '\t')
+				next++;
+			else if ((rule = rule_line(buf + next, len - next)))
+				next += rule;
+			else
+				break;
+		}
 		/* and the recipients and reasons follow in paragraphs of their own */
 		if (lines <= 6 && end - i < 1024 && next < len &&
 		    smtpdiag_reply_from_text(buf + i, end - i, &r) == 0 &&
