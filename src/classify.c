@@ -136,13 +136,19 @@ static inline uint32_t step(uint32_t s, uint32_t k)
 /* Does the short ASCII word of n bytes that ends at in[end] start a word:
  * no letter or digit before it? Walks back n characters, as an accented one
  * folds to one letter ("refusé"). */
-static int starts_word(const unsigned char *in, size_t end, size_t n)
+static size_t word_start(const unsigned char *in, size_t end, size_t n)
 {
 	size_t j = end + 1;
 	while (n-- && j > 0)
 		do
 			j--;
 		while (j > 0 && (in[j] & 0xc0) == 0x80);
+	return j;
+}
+
+static int starts_word(const unsigned char *in, size_t end, size_t n)
+{
+	size_t j = word_start(in, end, n);
 	return j == 0 || !smtpdiag__is_alnum(in[j - 1]);
 }
 
@@ -154,6 +160,26 @@ static int names_mailbox(const unsigned char *in, size_t end, size_t n)
 	return end + 1 < n && in[end + 1] == '@';
 }
 
+/* Is the word of `len` bytes that ends at in[end] a label of a host name:
+ * between two labels ("domain" in "mail.domain.com"), or the first of three
+ * ("relay" in "relay.example.net"), the last being letters only, as a
+ * top-level domain is? Such a word names a machine, not what went wrong.
+ * A file's name ("eicar.com") or a virus's ("Win.Trojan.Agent-1") is not
+ * one. */
+static int names_host(const unsigned char *in, size_t end, size_t len, size_t n)
+{
+	size_t j = word_start(in, end, len), k = end + 1, labels = 0, last = 0;
+	int between = j >= 2 && in[j - 1] == '.' && smtpdiag__is_alnum(in[j - 2]), letters = 0;
+	while (k + 1 < n && in[k] == '.' && smtpdiag__is_alnum(in[k + 1])) {
+		size_t from = ++k;
+		for (letters = 1; k < n && (smtpdiag__is_alnum(in[k]) || in[k] == '-'); k++)
+			letters &= smtpdiag__is_alnum(in[k]) && !smtpdiag__is_digit(in[k]);
+		last = k - from;
+		labels++;
+	}
+	return labels >= (between ? 1u : 2u) && letters && last >= 2;
+}
+
 /* Note the phrases that end at state s, the text's byte `end` of n. */
 static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, size_t end,
 			size_t n)
@@ -163,7 +189,8 @@ static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, 
 		uint16_t len = o[0] >> SMTPDIAG__AC_PHRASE_BITS & ((1u << SMTPDIAG__AC_LEN_BITS) - 1);
 		if (!seen_phrase(m, p) &&
 		    (!(o[0] & SMTPDIAG__AC_WORD) ||
-		     (starts_word(in, end, len) && !names_mailbox(in, end, n))))
+		     (starts_word(in, end, len) && !names_mailbox(in, end, n) &&
+		      !names_host(in, end, len, n))))
 			saw_phrase(m, p, len, o[1]);
 		if (o[0] & SMTPDIAG__AC_LAST)
 			break;
