@@ -67,14 +67,19 @@ static int seen_phrase(const struct matches *m, size_t p)
 /* Note phrase p, of len bytes, its uses as the automaton's list of phrases
  * gives them (kb_format.h): the providers it is a marker of, the slots of
  * the rules it is used by (where a line has alternatives, the longest found
- * counts). */
-static void saw_phrase(struct matches *m, uint32_t p, uint16_t len, uint32_t uses)
+ * counts). A word found as a label of a host's name (names_host) counts for
+ * the rules and markers that name hosts and block lists ("surbl" in
+ * multi.surbl.org, "brevo" in smtp-relay.brevo.com), not for the
+ * vocabulary, and stays unseen for its other places. */
+static void saw_phrase(struct matches *m, uint32_t p, uint16_t len, uint32_t uses, int host)
 {
-	if (!has_bit(m->written, p / 64)) {
-		set_bit(m->written, p / 64);
-		m->phrase[p / 64] = 0;
+	if (!host) {
+		if (!has_bit(m->written, p / 64)) {
+			set_bit(m->written, p / 64);
+			m->phrase[p / 64] = 0;
+		}
+		set_bit(m->phrase, p);
 	}
-	set_bit(m->phrase, p);
 	size_t first = uses & ((1u << SMTPDIAG__AC_USES_BITS) - 1);
 	for (size_t u = first; u < first + (uses >> SMTPDIAG__AC_USES_BITS); u++) {
 		const struct smtpdiag__use *use = &smtpdiag__uses[u];
@@ -85,6 +90,8 @@ static void saw_phrase(struct matches *m, uint32_t p, uint16_t len, uint32_t use
 				m->provider = (int)(k - SMTPDIAG__NRULES) + 1;
 			continue;
 		}
+		if (host && smtpdiag__rules[k].layer != SMTPDIAG__LAYER_RULES)
+			continue;
 		if (!has_bit(m->used, k)) {
 			set_bit(m->used, k);
 			m->place[k] = (uint16_t)m->ntouched;
@@ -187,11 +194,12 @@ static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, 
 	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-2]];; o += 2) {
 		uint32_t p = o[0] & ((1u << SMTPDIAG__AC_PHRASE_BITS) - 1);
 		uint16_t len = o[0] >> SMTPDIAG__AC_PHRASE_BITS & ((1u << SMTPDIAG__AC_LEN_BITS) - 1);
-		if (!seen_phrase(m, p) &&
-		    (!(o[0] & SMTPDIAG__AC_WORD) ||
-		     (starts_word(in, end, len) && !names_mailbox(in, end, n) &&
-		      !names_host(in, end, len, n))))
-			saw_phrase(m, p, len, o[1]);
+		if (seen_phrase(m, p))
+			;
+		else if (!(o[0] & SMTPDIAG__AC_WORD))
+			saw_phrase(m, p, len, o[1], 0);
+		else if (starts_word(in, end, len) && !names_mailbox(in, end, n))
+			saw_phrase(m, p, len, o[1], names_host(in, end, len, n));
 		if (o[0] & SMTPDIAG__AC_LAST)
 			break;
 	}

@@ -42,11 +42,15 @@ static const struct choice choices[] = {
 	{ "552 5.3.4 quota", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
 	/* an address's local part names a mailbox: not the server's word */
 	{ "552 for quota@example.org", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
-	/* so does a label of a host's name; a file's name does not */
-	{ "552 from mx.quota.example.org", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
-	{ "552 from quota.example.org", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
-	{ "552 see quota.html", 0, "t.status", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
-	{ "552 Win.Quota.Agent-1", 0, "t.status", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	/* so does a label of a host's name, for the vocabulary; a file's name
+	 * does not, and a rule reads the label (a block list's zone) */
+	{ "552 packed", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "552 from mx.packed.example.org", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
+	{ "552 from packed.example.org", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
+	{ "552 see packed.html", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "552 Win.Packed.Agent-1", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "552 from mx.packed.example.org, then packed", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
+	{ "552 from mx.quota.example.org", 0, "t.status", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	/* without a rule: the status's entry, then the code's; X.0.0 says nothing */
 	{ "550 5.2.2 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
 	{ "452 4.2.2 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "transient", 0 },
