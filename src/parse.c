@@ -418,11 +418,16 @@ static int code_head(const char *b, size_t len, size_t i, struct head *h)
 	if (i > 1 && j < len && b[i - 1] == '[' && smtpdiag__is_alnum((unsigned char)b[i - 2]) &&
 	    b[j] == ']')
 		return 0; /* a syslog tag's process id: "postfix/smtp[229]:" */
-	/* lettre's "permanent error (550): 5.7.1 Text"; a bracketed success
-	 * code before a space is a count ("per hour (200) allowed") */
-	if (i > 0 && b[i - 1] == '(' && j + 1 < len && b[j] == ')' &&
-	    (b[j + 1] == ':' || (b[j + 1] == ' ' && b[i] >= '4')))
-		j++;
+	/* lettre's "permanent error (550): 5.7.1 Text", or its code alone at
+	 * the end ("Error: permanent error (535)"; another number there is a
+	 * line's, "AbstractSmtpTransport.php (445)"); a bracketed success code
+	 * before a space is a count ("per hour (200) allowed") */
+	if (i > 0 && b[i - 1] == '(' && j < len && b[j] == ')') {
+		int last = j + 1 == len || is_break(b, len, j + 1);
+		if (last ? after_word(b, i - 1, " ", "error")
+			 : b[j + 1] == ':' || (b[j + 1] == ' ' && b[i] >= '4'))
+			j++;
+	}
 
 	if (h->quote && j + 5 < len && b[j] == h->quote && !memcmp(b + j + 1, ", [", 3) &&
 	    (b[j + 4] == '\'' || b[j + 4] == '"')) {

@@ -30,6 +30,8 @@ static const struct shape shapes[] = {
 	  "Requested action not taken: mailbox unavailable" },
 	{ "the code last, after the words \"Error Code\"",
 	  "Requested action not taken: mailbox unavailable. [SMTP Error Code 550]", 550, "", "" },
+	{ "the code alone in brackets after \"error\", last (lettre)",
+	  "Error: permanent error (535)", 535, "", "" },
 	{ "a dash between code and status", "ERROR CODE :554 - 5.2.1 Too many failures", 554,
 	  "5.2.1", "Too many failures" },
 	{ "a multi-line reply printed as one line, then folded by a bounce",
@@ -228,6 +230,8 @@ static const char *const not_replies[] = {
 	"Expected response codes 250 but got none",
 	"[2001:db8::222 13] Messages with multiple addresses are not accepted",
 	"Expected response code(s) [250] but got none",
+	/* a line number in brackets at the end */
+	"Expected response code 220 but got an empty response; File: AbstractSmtpTransport.php (445)",
 	"Diagnostic-Code: X-Unix; 255", /* a program's exit status */
 	"warning: Message delivery request rate limit exceeded: 334 from x[192.0.2.1]", /* a count */
 	"Oct 07 13:04:23 mx postfix/smtp[229]: 8A7D11657: to=<a@example.com>", /* a process id */
