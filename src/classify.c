@@ -644,6 +644,19 @@ static int success_named(const struct smtpdiag_reply *r, const struct matches *m
 	return -1;
 }
 
+/* The entry of a status; for a detail the registry does not hold (a
+ * provider's own, "5.7.650"), its subject's, X.S.0: "the subject sub-code
+ * classifies the status" (RFC 3463, 2). */
+static const struct smtpdiag__entry *status_or_subject(struct smtpdiag_status st)
+{
+	const struct smtpdiag__entry *e = smtpdiag__status_entry(st);
+	if (!e && st.detail) {
+		st.detail = 0;
+		e = smtpdiag__status_entry(st);
+	}
+	return e;
+}
+
 static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdiag_reply *r,
 			struct smtpdiag_diagnosis *d, int *framed)
 {
@@ -726,7 +739,7 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 	 * a status that yields to words of that cause: "534 5.7.14" is a
 	 * login refused, not the trust between servers 5.7.14 names */
 	const struct smtpdiag__entry *c = r->code ? smtpdiag__code_entry(r->code) : NULL;
-	if (r->status.cls && (e = smtpdiag__status_entry(r->status)) &&
+	if (r->status.cls && (e = status_or_subject(r->status)) &&
 	    e->category != SMTPDIAG_CAT_UNKNOWN &&
 	    !(c && c->decides && (e->yields >> c->category & 1))) {
 		put_entry(d, e, SMTPDIAG_BY_STATUS);
@@ -737,7 +750,7 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 		refused_ip(r, d);
 		return 0;
 	}
-	if (r->status.cls && (e = smtpdiag__status_entry(r->status))) {
+	if (r->status.cls && (e = status_or_subject(r->status))) {
 		put_entry(d, e, SMTPDIAG_BY_STATUS);
 		return 0;
 	}

@@ -55,6 +55,8 @@ static const struct choice choices[] = {
 	{ "550 5.2.2 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "permanent", 0 },
 	{ "452 4.2.2 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "mailbox", "transient", 0 },
 	{ "550 5.0.0 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
+	/* a detail the registry does not hold: its subject's X.S.0 */
+	{ "550 5.7.650 zzz", 0, NULL, SMTPDIAG_BY_STATUS, "policy", "permanent", 0 },
 	{ "550 zzz", 0, NULL, SMTPDIAG_BY_CODE, "recipient", "permanent", 0 },
 	{ "513 zzz", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
 	/* a code that names no cause, refusing an IP address: its reputation */
