@@ -146,7 +146,15 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
 SMTPDIAG__TABLE const uint8_t smtpdiag__ac_class[256];
 SMTPDIAG__TABLE const uint8_t smtpdiag__ac_ascii_class[128]; /* of the folded byte */
 SMTPDIAG__TABLE const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES];
-SMTPDIAG__TABLE const uint32_t smtpdiag__ac_states[];
+/* The records are written as one string (the bytes of the words, in the
+ * build machine's order), which a compiler reads many times faster than as
+ * many numbers; they are read as words. */
+union smtpdiag__ac_words {
+	char bytes[SMTPDIAG__AC_WORDS * 4];
+	uint32_t word[SMTPDIAG__AC_WORDS];
+};
+SMTPDIAG__TABLE const union smtpdiag__ac_words smtpdiag__ac_records;
+#define smtpdiag__ac_states (smtpdiag__ac_records.word)
 SMTPDIAG__TABLE const uint32_t smtpdiag__ac_out_list[];
 
 /* lookup.c: the entry of a code (its class's when it has none), of a status

@@ -1228,6 +1228,30 @@ static void put_numbers(const char *decl, size_t n, unsigned long (*at)(size_t))
 	fputs("\n};\n\n", out);
 }
 
+/* The words as one string literal, their bytes in this machine's order,
+ * for a union of the bytes and the words (kb.h): a compiler reads a string
+ * of megabytes in a fraction of the time it takes for as many numbers.
+ * Octal escapes have three digits, so a digit after one is its own;
+ * '?' is escaped against trigraphs. */
+static void put_words_string(const char *decl, size_t n, unsigned long (*at)(size_t))
+{
+	fprintf(out, "%s = { \"", decl);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t w = (uint32_t)at(i);
+		unsigned char b[4];
+		memcpy(b, &w, 4);
+		for (int k = 0; k < 4; k++) {
+			if (b[k] >= 0x20 && b[k] < 0x7f && !strchr("\"\\?", b[k]))
+				fputc(b[k], out);
+			else
+				fprintf(out, "\\%03o", b[k]);
+		}
+		if (i % 16 == 15)
+			fputs("\"\n\"", out);
+	}
+	fputs("\" };\n\n", out);
+}
+
 static unsigned long at_text(size_t i) { return texts[i]; }
 static unsigned long at_setting(size_t i) { return settings[i]; }
 static unsigned long at_code(size_t i) { return codes[i]; }
@@ -1349,7 +1373,9 @@ static void emit_tables(const char *sources)
 	put_numbers("const uint8_t smtpdiag__ac_ascii_class[128]", 128, at_ascii_class);
 	put_numbers("const uint32_t smtpdiag__ac_rows[SMTPDIAG__AC_ROWS * SMTPDIAG__AC_CLASSES]",
 		    ndense * nclasses, at_dense);
-	put_numbers("const uint32_t smtpdiag__ac_states[]", nrecs, at_state);
+	fputs("#if defined(__GNUC__)\n#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n#endif\n",
+	      out);
+	put_words_string("const union smtpdiag__ac_words smtpdiag__ac_records", nrecs, at_state);
 	put_numbers("const uint32_t smtpdiag__ac_out_list[]", nout_list, at_out_list);
 }
 
@@ -1364,11 +1390,11 @@ static void emit_sizes(const char *sources)
 		"#define SMTPDIAG__AC_ROWS %zu\n#define SMTPDIAG__AC_REC_BITS %u\n"
 		"#define SMTPDIAG__AC_REC_UNIT %u\n"
 		"/* record places used, of the %zu a name can hold */\n"
-		"#define SMTPDIAG__AC_PLACES %zu\n",
+		"#define SMTPDIAG__AC_PLACES %zu\n#define SMTPDIAG__AC_WORDS %zu\n",
 		sources, nrules, nlisted, ncode_entries ? ncode_entries : 1,
 		nstatus_entries ? nstatus_entries : 1, nproviders, nclients, nphrases,
 		nstates, nclasses, ndense, rec_bits, rec_unit, (size_t)1 << rec_bits,
-		(nrecs - SMTPDIAG__AC_LEAD - SMTPDIAG__AC_EXCEPTIONS) / rec_unit);
+		(nrecs - SMTPDIAG__AC_LEAD - SMTPDIAG__AC_EXCEPTIONS) / rec_unit, nrecs);
 }
 
 static int write_file(const char *path, void (*emit)(const char *), const char *sources)
