@@ -1,6 +1,6 @@
-# A plain `make` (no goal named) builds on every core: build/kb.c alone
-# takes some ten seconds to compile. Named goals (check, e2e ...) keep
-# the jobs they are given.
+# A plain `make` (no goal named) builds on every core: the generator's run
+# and the sources overlap. Named goals (check, e2e ...) keep the jobs they
+# are given.
 ifeq ($(MAKECMDGOALS),)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 endif
