@@ -1,9 +1,7 @@
-# A plain `make` (no goal named) builds on every core: the generator's run
-# and the sources overlap. Named goals (check, e2e ...) keep the jobs they
-# are given.
-ifeq ($(MAKECMDGOALS),)
+# Every goal builds on every core: the generator's run and the sources
+# overlap (a recipe's own commands, the tests of `check` among them, still
+# run one after another).
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
-endif
 
 # smtpdiag - explain why an e-mail would not send.
 #
