@@ -100,13 +100,12 @@ static void parse_file(const char *path)
 
 /* ---- the string pool --------------------------------------------------- */
 
-/* Strings in pool order; offset of each; a hash table for de-duplication. */
-static char **pool;
-static uint32_t *pool_off;
-static size_t npool, pool_cap;
-static uint32_t pool_size;
-static size_t *pool_hash; /* index + 1; 0: empty slot */
-static size_t pool_hash_cap;
+/* An open-addressing index of strings kept elsewhere, for de-duplication:
+ * a slot holds the string's index + 1, 0 when empty; key(i) gives string i. */
+struct str_index {
+	size_t *slot, cap;
+	const char *(*key)(size_t i);
+};
 
 static size_t hash_str(const char *s)
 {
@@ -116,35 +115,54 @@ static size_t hash_str(const char *s)
 	return h;
 }
 
-static void pool_rehash(void)
+/* The slot of s among the n strings indexed: its index + 1, or 0 where it
+ * is to be stored. The table grows first, so that slot stays valid until
+ * the next call. */
+static size_t *index_find(struct str_index *x, const char *s, size_t n)
 {
-	free(pool_hash);
-	pool_hash_cap = pool_hash_cap ? 2 * pool_hash_cap : 1024;
-	pool_hash = xrealloc(NULL, pool_hash_cap * sizeof *pool_hash);
-	memset(pool_hash, 0, pool_hash_cap * sizeof *pool_hash);
-	for (size_t i = 0; i < npool; i++) {
-		size_t h = hash_str(pool[i]) & (pool_hash_cap - 1);
-		while (pool_hash[h])
-			h = (h + 1) & (pool_hash_cap - 1);
-		pool_hash[h] = i + 1;
+	if (2 * (n + 1) > x->cap) {
+		free(x->slot);
+		x->cap = x->cap ? 2 * x->cap : 1024;
+		x->slot = xrealloc(NULL, x->cap * sizeof *x->slot);
+		memset(x->slot, 0, x->cap * sizeof *x->slot);
+		for (size_t i = 0; i < n; i++) {
+			size_t h = hash_str(x->key(i)) & (x->cap - 1);
+			while (x->slot[h])
+				h = (h + 1) & (x->cap - 1);
+			x->slot[h] = i + 1;
+		}
 	}
+	size_t h = hash_str(s) & (x->cap - 1);
+	while (x->slot[h] && strcmp(x->key(x->slot[h] - 1), s))
+		h = (h + 1) & (x->cap - 1);
+	return &x->slot[h];
 }
+
+/* Strings in pool order and the offset of each. */
+static char **pool;
+static uint32_t *pool_off;
+static size_t npool, pool_cap;
+static uint32_t pool_size;
+
+static const char *pool_key(size_t i)
+{
+	return pool[i];
+}
+
+static struct str_index pool_index = { .key = pool_key };
 
 /* The pool offset of s, adding it when new. "" is offset 0. */
 static uint32_t intern(const char *s)
 {
-	if (2 * (npool + 1) > pool_hash_cap)
-		pool_rehash();
-	size_t h = hash_str(s) & (pool_hash_cap - 1);
-	for (; pool_hash[h]; h = (h + 1) & (pool_hash_cap - 1))
-		if (!strcmp(pool[pool_hash[h] - 1], s))
-			return pool_off[pool_hash[h] - 1];
+	size_t *slot = index_find(&pool_index, s, npool);
+	if (*slot)
+		return pool_off[*slot - 1];
 	GROW(pool, npool, pool_cap);
 	pool_off = xrealloc(pool_off, pool_cap * sizeof *pool_off);
 	pool[npool] = xstrndup(s, strlen(s));
 	pool_off[npool] = pool_size;
 	pool_size += (uint32_t)strlen(s) + 1;
-	pool_hash[h] = ++npool;
+	*slot = ++npool;
 	return pool_off[npool - 1];
 }
 
@@ -213,21 +231,26 @@ struct phrase {
 static struct phrase *phrases;
 static size_t nphrases, phrases_cap;
 
+static const char *phrase_key(size_t i)
+{
+	return phrases[i].text;
+}
+
+static struct str_index phrase_index = { .key = phrase_key };
+
 /* Note that the folded phrase `text` is used in a slot of a rule; `usual`
  * when most replies are in its language (struct phrase). The file that first
  * gave that use, or NULL when the first one was given by another file. */
 static const char *add_phrase_from(const char *text, size_t rule, int slot, int usual,
 				   const char *file)
 {
-	size_t i;
-	for (i = 0; i < nphrases; i++)
-		if (!strcmp(phrases[i].text, text))
-			break;
-	if (i == nphrases) {
+	size_t *at = index_find(&phrase_index, text, nphrases);
+	if (!*at) {
 		GROW(phrases, nphrases, phrases_cap);
-		phrases[nphrases++] = (struct phrase){ .text = xstrndup(text, strlen(text)) };
+		phrases[nphrases] = (struct phrase){ .text = xstrndup(text, strlen(text)) };
+		*at = ++nphrases;
 	}
-	struct phrase *p = &phrases[i];
+	struct phrase *p = &phrases[*at - 1];
 	p->usual |= usual;
 	for (size_t u = 0; u < p->nuses; u++)
 		if (p->uses[u].rule == rule && p->uses[u].slot == slot)
@@ -1230,24 +1253,36 @@ static void put_numbers(const char *decl, size_t n, unsigned long (*at)(size_t))
 
 /* The words as one string literal, their bytes in this machine's order,
  * for a union of the bytes and the words (kb.h): a compiler reads a string
- * of megabytes in a fraction of the time it takes for as many numbers.
- * Octal escapes have three digits, so a digit after one is its own;
- * '?' is escaped against trigraphs. */
+ * of megabytes in a fraction of the time it takes for as many numbers, and
+ * the fewer characters the faster. So octal escapes are as short as their
+ * value allows ("\0"), and a digit right after a short one is escaped
+ * too, since it would extend it; '?' is escaped against trigraphs. */
 static void put_words_string(const char *decl, size_t n, unsigned long (*at)(size_t))
 {
+	char esc[256][5];
+	for (int b = 0; b < 256; b++)
+		snprintf(esc[b], sizeof esc[b], "\\%o", (unsigned)b);
 	fprintf(out, "%s = { \"", decl);
+	int open = 0; /* the last escape was short: a digit would extend it */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t w = (uint32_t)at(i);
 		unsigned char b[4];
 		memcpy(b, &w, 4);
 		for (int k = 0; k < 4; k++) {
-			if (b[k] >= 0x20 && b[k] < 0x7f && !strchr("\"\\?", b[k]))
+			int digit = b[k] >= '0' && b[k] <= '7';
+			if (b[k] >= 0x20 && b[k] < 0x7f && !strchr("\"\\?", b[k]) &&
+			    !(open && digit)) {
 				fputc(b[k], out);
-			else
-				fprintf(out, "\\%03o", b[k]);
+				open = 0;
+			} else {
+				fputs(esc[b[k]], out);
+				open = b[k] < 0100;
+			}
 		}
-		if (i % 16 == 15)
+		if (i % 16 == 15) {
 			fputs("\"\n\"", out);
+			open = 0;
+		}
 	}
 	fputs("\" };\n\n", out);
 }
