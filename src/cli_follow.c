@@ -3,7 +3,8 @@
  * as it grows, from its end (or its start with --from-start), and followed
  * across rotation: renamed and replaced by a new file (its rest read first),
  * truncated in place (copytruncate), removed and created again, or created
- * only after the scan began. SIGINT and SIGTERM end it cleanly.
+ * only after the scan began. SIGINT and SIGTERM end it cleanly, once what
+ * the files hold at that moment has been read.
  *
  * Each file is scanned by feed.c on a thread of its own, through a read
  * function that waits when there is nothing to read: on inotify events of
@@ -103,13 +104,11 @@ static void wait_for_change(struct followed *w)
 }
 
 /* feed.c's read: what the file has beyond pos; when nothing, wait. 0 (the
- * end) only when a signal asked to stop. */
+ * end) only when a signal asked to stop and nothing is left to read. */
 static long read_followed(void *ctx, char *dst, size_t n)
 {
 	struct followed *w = ctx;
 	for (;;) {
-		if (stopping)
-			return 0;
 		char c;
 		if (w->fd >= 0 && w->pos > 0 && pread(w->fd, &c, 1, w->pos - 1) == 1 && c != w->last)
 			w->pos = 0; /* truncated and written again since the last read */
@@ -128,6 +127,8 @@ static long read_followed(void *ctx, char *dst, size_t n)
 		check_rotation(w);
 		if (w->fd != fd || w->pos != before)
 			continue; /* a new file, or the truncated one: read it */
+		if (stopping)
+			return 0; /* what was written before the signal has been read */
 		wait_for_change(w);
 	}
 }
