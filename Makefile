@@ -1,7 +1,8 @@
 # Every goal builds on every core: the generator's run and the sources
-# overlap (a recipe's own commands, the tests of `check` among them, still
-# run one after another).
+# overlap. (A make run by a recipe shares the jobs of the one above it.)
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 
 # smtpdiag - explain why an e-mail would not send.
 #
@@ -69,8 +70,15 @@ $(B)/data.list: FORCE
 	@echo '$(DATA)' | cmp -s - $@ || echo '$(DATA)' > $@
 FORCE:
 
-$(B)/%.o: src/%.c $(B)/kb_size.h
+$(B)/%.o: src/%.c
+	@mkdir -p $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The few sources that read the tables' sizes (kb.h) wait for the generator;
+# the others compile while it runs. They are also compiled again against the
+# tables of tests/fixture/ for the fixture's library.
+KB_SRC := $(shell grep -l '^\#include "kb.h"' $(LIB_SRC) $(CLI_SRC))
+$(KB_SRC:src/%.c=$(B)/%.o): $(B)/kb_size.h
 
 $(B)/kb.o: $(B)/kb.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -142,10 +150,11 @@ accuracy: $(B)/accuracy
 	@echo; echo 'tests/independent-intl/ (likewise, in some thirty languages; measured, no floor yet):'
 	$(B)/accuracy $(ACCURACY_FLAGS) tests/independent-intl
 
-# test_match and test_rules link a library built from the small knowledge
+# test_match and test_rules link a library built on the small knowledge
 # base of tests/fixture/ instead of data/.
 FIX = $(B)/fixture
-FIX_OBJ = $(LIB_SRC:src/%.c=$(FIX)/%.o) $(FIX)/kb.o
+FIX_OBJ = $(filter-out $(KB_SRC:src/%.c=$(B)/%.o) $(B)/kb.o,$(LIB_OBJ)) \
+          $(KB_SRC:src/%.c=$(FIX)/%.o) $(FIX)/kb.o
 
 $(FIX)/kb.c $(FIX)/kb_size.h &: $(B)/mktables tests/fixture/t.txt
 	@mkdir -p $(FIX)
@@ -215,22 +224,16 @@ fuzz:
 	done
 
 # Every test program runs even when one fails; the summary line counts them.
+# Every test program, the replay of each fuzz target's seed corpus, the
+# completion and (in build/ only: the installed library is tried without
+# sanitizers) the install and the README's examples, side by side.
+CHECKS = $(TESTS:%=$(B)/tests/%) \
+         $(foreach t,$(FUZZ_TARGETS),'$(B)/fuzz/replay_$t tests/fuzz/corpus/$t') \
+         tests/completion.sh $(if $(filter build,$(B)),tests/install.sh tests/readme.sh)
+
 check: all header-check $(TEST_BINS) $(B)/genlog $(REPLAY_BINS)
-	@pass=0; fail=0; \
-	for t in $(TESTS); do \
-		if SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables GENLOG=$(B)/genlog $(B)/tests/$$t; \
-		then pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "FAILED: $$t"; fi; \
-	done; \
-	for t in $(FUZZ_TARGETS); do \
-		if $(B)/fuzz/replay_$$t tests/fuzz/corpus/$$t; \
-		then pass=$$((pass + 1)); else fail=$$((fail + 1)); echo "FAILED: replay_$$t"; fi; \
-	done; \
-	echo "test programs: $$pass passed, $$fail failed"; \
-	test $$fail -eq 0
-	@# the installed library is tried without sanitizers only
-	@[ "$(B)" != build ] || tests/install.sh
-	@[ "$(B)" != build ] || tests/readme.sh
-	@tests/completion.sh
+	@SMTPDIAG=$(B)/smtpdiag MKTABLES=$(B)/mktables GENLOG=$(B)/genlog \
+		tests/run-all.sh $(B)/checks $(CHECKS)
 	@$(MAKE) -s --no-print-directory check-man
 
 # The manual pages: mandoc's lint (and man's, where man-db is) say nothing.

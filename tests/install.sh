@@ -9,7 +9,7 @@ dest=$(mktemp -d /tmp/smtpdiag-install-XXXXXX)
 trap 'rm -rf "$dest"' EXIT
 fail() { echo "install: FAIL: $*"; exit 1; }
 
-make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null
+MAKEFLAGS= make -s install DESTDIR="$dest" PREFIX=/usr >/dev/null
 for f in usr/bin/smtpdiag usr/include/smtpdiag.h usr/lib/libsmtpdiag.a \
 	 usr/lib/libsmtpdiag.so.0.1.0 usr/lib/libsmtpdiag.so.0 usr/lib/libsmtpdiag.so \
 	 usr/lib/pkgconfig/smtpdiag.pc usr/share/man/man1/smtpdiag.1 \
@@ -35,7 +35,7 @@ LD_LIBRARY_PATH="$dest/usr/lib" ldd "$dest/prog" | grep -q "$dest/usr/lib/libsmt
 	fail "not linked against the installed shared library"
 "$dest/usr/bin/smtpdiag" --version >/dev/null || fail "installed command"
 
-make -s uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
+MAKEFLAGS= make -s uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null
 rm -f "$dest/prog" "$dest/prog.c"
 left=$(find "$dest" -type f -o -type l)
 [ -z "$left" ] || fail "left behind: $left"
