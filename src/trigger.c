@@ -12,7 +12,8 @@
  *   - a word of a failure without a reply: "err(or)", "fai(led)", "(re)fus(ed)",
  *     "(defe)rral" (qmail's "deferral:"),
  *     "(ti)med (out)", "(ex)cep(tion)", "(re)jec(ted)", "drop(ped)" (an ESP's
- *     event for mail it would not send), in any case, "Disc(onnected)"
+ *     event for mail it would not send), "expi(red)" (Postfix's message
+ *     given up: "status=expired, returned to sender"), in any case, "Disc(onnected)"
  *     (Python's SMTPServerDisconnected; lower-case "disconnect" is Postfix's
  *     routine) and "Bloc(ked)" (amavis's "Blocked INFECTED", "Blocked SPAM").
  * Success lines rarely hold any of these, so the scanner parses only the
@@ -62,6 +63,7 @@ static int triggers(const unsigned char *b, size_t i, size_t len)
 	       (l0 == 'd' && l1 == 'r' && l2 == 'o' && (c[3] | 0x20) == 'p') ||
 	       (l0 == 'm' && l1 == 'e' && l2 == 'd') || (l0 == 'c' && l1 == 'e' && l2 == 'p') ||
 	       (l0 == 'j' && l1 == 'e' && l2 == 'c') ||
+	       (l0 == 'e' && l1 == 'x' && l2 == 'p' && (c[3] | 0x20) == 'i') ||
 	       (c[0] == 'D' && c[1] == 'i' && c[2] == 's' && c[3] == 'c') ||
 	       (c[0] == 'B' && c[1] == 'l' && c[2] == 'o' && c[3] == 'c');
 }
@@ -116,7 +118,8 @@ INLINE void trigger_vec(const char *p, m8x32 *hit)
 	m8x32 words = WORD3(l0, l1, l2, "rro") | (WORD3(l0, l1, l2, "rra") & ((v3 | 0x20) == 'l')) |
 		      WORD3(l0, l1, l2, "fus") | WORD3(l0, l1, l2, "fai") |
 		      WORD3(l0, l1, l2, "med") | WORD3(l0, l1, l2, "cep") |
-		      WORD3(l0, l1, l2, "jec") | (WORD3(v0, v1, v2, "Dis") & (v3 == 'c')) |
+		      WORD3(l0, l1, l2, "jec") | (WORD3(l0, l1, l2, "exp") & ((v3 | 0x20) == 'i')) |
+		      (WORD3(v0, v1, v2, "Dis") & (v3 == 'c')) |
 		      (WORD3(v0, v1, v2, "Blo") & (v3 == 'c')) |
 		      (WORD3(l0, l1, l2, "dro") & ((v3 | 0x20) == 'p'));
 	*hit = (first & (status | code)) | pair | swaks | words;
@@ -192,7 +195,7 @@ static size_t scan_sse2(const char *buf, size_t i, size_t len, uint64_t *newline
  *   3    =            =             any          Exim's "=="
  *   4    c j m C J M  e E           any          "cep", "jec", "med"
  *   5    r R d D      r R           o O a A      "rro", "drop", "rral"
- *   6    f F          u U a A       s S i I      "fus", "fai"
+ *   6    f F e E      u U a A x X   s S i I p P  "fus", "fai", "expi"
  *   7    D B          i l           s o          "Disc", "Bloc"
  *
  * and a fourth byte, for the two classes that need one: after a code one of
@@ -202,13 +205,13 @@ static size_t scan_sse2(const char *buf, size_t i, size_t len, uint64_t *newline
  */
 static const uint8_t byte_class[8][16] = {
 	/* first byte, by low nibble; by high nibble */
-	{ 0x00, 0x00, 0xa0, 0x10, 0xa3, 0x03, 0x40, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x18, 0x04, 0x00 },
+	{ 0x00, 0x00, 0xa0, 0x10, 0xa3, 0x43, 0x40, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x18, 0x04, 0x00 },
 	{ 0x00, 0x00, 0x04, 0x0b, 0xf0, 0x20, 0x70, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },
 	/* second byte, by low nibble; by high nibble */
-	{ 0x01, 0x41, 0x21, 0x01, 0x01, 0x51, 0x01, 0x01, 0x01, 0x81, 0x04, 0x00, 0x80, 0x08, 0x02, 0x00 },
+	{ 0x01, 0x41, 0x21, 0x01, 0x01, 0x51, 0x01, 0x01, 0x41, 0x81, 0x04, 0x00, 0x80, 0x08, 0x02, 0x00 },
 	{ 0x00, 0x00, 0x06, 0x09, 0x50, 0x60, 0xd0, 0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },
 	/* third byte, by low nibble; by high nibble */
-	{ 0x1f, 0x3f, 0x1f, 0xdf, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x5f, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0xbc },
+	{ 0x5f, 0x3f, 0x1f, 0xdf, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x5f, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0xbc },
 	{ 0x1c, 0x1c, 0x1c, 0x1f, 0x7c, 0x5c, 0xfc, 0xdc, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c },
 	/* fourth byte, by low nibble; by high nibble */
 	{ 0x7d, 0x7c, 0x7c, 0xfc, 0x7c, 0x7c, 0x7c, 0x7c, 0x7c, 0x7c, 0x7d, 0x7c, 0x7d, 0x7d, 0x7e, 0x7c },

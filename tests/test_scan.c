@@ -36,10 +36,10 @@ static void trigger__vector_and_scalar__same_positions_and_lines(void **state)
 {
 	/* bytes that make and break triggers, dense enough to hit every lane,
 	 * and whole trigger words now and then, in any case */
-	static const char alphabet[] = "45450123.*=~-:, \n\rrRofFusUmMedDcCpPaZ9#jJiIeEszbBtTO\x80\xff";
+	static const char alphabet[] = "45450123.*=~-:, \n\rrRofFusUmMedDcCpPaZ9#jJiIeEszbBtTOxX\x80\xff";
 	static const char *const words[] = { "rro", "fus", "fai", "Feb", "fas", "med", "cep",
 					     "jec", "Disc", "Bloc", "Blo", "Bis", "drop", "Drop",
-					     "dro", "tro",
+					     "dro", "tro", "expi", "exp", "eas", "xpi",
 					     "disc", "450 ", "5.7.", "**", "==", "~*", ".*" };
 	char buf[4096];
 	(void)state;
