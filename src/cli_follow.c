@@ -9,8 +9,8 @@
  * Each file is scanned by feed.c on a thread of its own, through a read
  * function that waits when there is nothing to read: on inotify events of
  * the file's directory where the system has inotify, else (and at least
- * once a second, to notice a signal) by polling. Findings of all files go
- * out one at a time, under a lock.
+ * once a second) by polling; a signal wakes every thread at once through a
+ * pipe. Findings of all files go out one at a time, under a lock.
  */
 #define _GNU_SOURCE /* inotify */
 #include <errno.h>
@@ -32,6 +32,7 @@
 #define WAIT_MS 1000 /* the longest wait between two looks at a file */
 
 static volatile sig_atomic_t stopping;
+static int wake[2] = { -1, -1 }; /* written once by the signal handler, never read */
 static pthread_mutex_t emitting = PTHREAD_MUTEX_INITIALIZER;
 
 struct followed {
@@ -50,6 +51,9 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
+	if (wake[1] >= 0 && write(wake[1], "", 1) < 0) {
+		/* full: the threads are awake already */
+	}
 }
 
 /* Open the path when it exists; a file opened the first time starts at its
@@ -88,15 +92,14 @@ static void check_rotation(struct followed *w)
 		w->pos = 0;
 }
 
-/* Wait for something to happen to the file, at most WAIT_MS. */
+/* Wait for something to happen to the file, or for a signal: at most
+ * WAIT_MS (a quarter of it when only polling tells). */
 static void wait_for_change(struct followed *w)
 {
-	struct pollfd p = { .fd = w->notify, .events = POLLIN };
-	if (w->notify < 0) {
-		poll(NULL, 0, WAIT_MS / 4);
-		return;
-	}
-	if (poll(&p, 1, WAIT_MS) > 0) {
+	struct pollfd p[2] = { { .fd = wake[0], .events = POLLIN },
+			       { .fd = w->notify, .events = POLLIN } };
+	if (poll(p, w->notify < 0 ? 1 : 2, w->notify < 0 ? WAIT_MS / 4 : WAIT_MS) > 0 &&
+	    p[1].revents) {
 		char events[4096];
 		while (read(w->notify, events, sizeof events) > 0)
 			; /* what happened does not matter: the file is looked at again */
@@ -194,6 +197,14 @@ static int watch_directory(const char *path)
 
 int scan_follow(struct job *j, char **paths, int n, int from_start)
 {
+	if (pipe(wake) == 0) {
+		for (int k = 0; k < 2; k++) {
+			fcntl(wake[k], F_SETFD, FD_CLOEXEC);
+			fcntl(wake[k], F_SETFL, O_NONBLOCK);
+		}
+	} else {
+		wake[0] = wake[1] = -1; /* then each thread notices within WAIT_MS */
+	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -242,5 +253,11 @@ int scan_follow(struct job *j, char **paths, int n, int from_start)
 	}
 	free(w);
 	free(t);
+	for (int k = 1; k >= 0; k--) { /* the handler's end first */
+		int fd = wake[k];
+		wake[k] = -1;
+		if (fd >= 0)
+			close(fd);
+	}
 	return status;
 }
