@@ -44,7 +44,8 @@ DATA    = $(sort $(wildcard data/*.txt)) $(sort $(wildcard data/rules/*.txt)) \
 SHARED  = src/names.c src/fold.c src/status.c src/records.c
 LIB_SRC = $(SHARED) src/parse.c src/command.c src/classify.c src/rules.c src/lookup.c src/trigger.c src/scan.c \
           src/mime.c src/charset.c src/html.c src/message.c src/dsn.c src/bounce_text.c src/bounce_json.c \
-          src/bounce.c src/json.c src/journal.c src/qmail_log.c src/kumo_log.c src/maddy_log.c src/memo.c src/keys.c
+          src/bounce.c src/json.c src/journal.c src/qmail_log.c src/kumo_log.c src/maddy_log.c src/java_chain.c \
+          src/memo.c src/keys.c
 CLI_SRC = src/main.c src/cli_explain.c src/cli_rules.c src/cli_scan.c src/cli_merge.c src/cli_codes.c src/summary.c \
           src/strmap.c src/redact.c src/feed.c \
           src/render.c src/output.c src/mailbox.c src/cli_jobs.c src/cli_follow.c src/cli_paste.c src/paste_clean.c

@@ -203,6 +203,13 @@ int smtpdiag__kumo_response(const char *line, size_t len, struct smtpdiag_reply 
  * r: 1, or 0 when the line holds none. */
 int smtpdiag__maddy_response(const char *line, size_t len, struct smtpdiag_reply *r);
 
+/* java_chain.c: a JavaMail exception whose cause follows on the next lines
+ * ("...; nested exception is:" and the cause, indented), the line at line
+ * (len bytes, avail left) and those joined into joined (cap bytes): 1, with
+ * its length in *njoined and the bytes taken from line in *used; else 0. */
+int smtpdiag__java_chain(const char *line, size_t len, size_t avail, char *joined, size_t cap,
+			 size_t *njoined, size_t *used);
+
 /* mime.c */
 
 /* memo.c: a diagnosis remembered for a reply of the same code, status and

@@ -840,6 +840,23 @@ static int folded_reply(const char *line, size_t len, size_t avail, struct smtpd
 	return failed_reply(joined, n, n, r);
 }
 
+/* A JavaMail exception with its cause on the lines below (java_chain.c),
+ * read as one text. Where the cause quotes the server's reply, the reply is
+ * found on its own line instead, where it starts. */
+static int java_chain(const char *line, size_t len, size_t avail, struct smtpdiag_reply *r,
+		      size_t *used)
+{
+	char joined[SMTPDIAG_TEXT_MAX];
+	struct smtpdiag_reply quoted;
+	size_t n, end;
+	if (!smtpdiag__java_chain(line, len, avail, joined, sizeof joined, &n, &end) ||
+	    failed_reply(joined, n, n, &quoted))
+		return 0;
+	smtpdiag_reply_from_text(joined, n, r);
+	*used = end;
+	return 1;
+}
+
 /* msmtp without a failed reply: "errormsg='cannot locate host ...'". */
 static int msmtp_error(const char *line, size_t len, struct smtpdiag_reply *r)
 {
@@ -876,7 +893,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		hashed = 1;
 	else if (stat && sendmail_status(buf, len, stat, r))
 		;
-	else if (folded_reply(buf, len, avail, r, &used))
+	else if (folded_reply(buf, len, avail, r, &used) || java_chain(buf, len, avail, r, &used))
 		;
 	else if (smtpdiag__kumo_response(buf, len, r) || smtpdiag__maddy_response(buf, len, r))
 		;
