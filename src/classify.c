@@ -167,6 +167,21 @@ static int names_mailbox(const unsigned char *in, size_t end, size_t n)
 	return end + 1 < n && in[end + 1] == '@';
 }
 
+/* Is the phrase of `len` bytes that ends at in[end] a word alone, the name
+ * of a number's setting ("timeout=300" in PHPMailer's "Connection: opening
+ * to host:587, timeout=300")? It tells a setting, not a failure. (A word
+ * inside a name, as in "IN_SBL_SPAMHAUS=4", still counts.) */
+static int names_setting(const unsigned char *in, size_t end, size_t len, size_t n)
+{
+	if (end + 2 >= n || in[end + 1] != '=' || !smtpdiag__is_digit(in[end + 2]) || len > end + 1)
+		return 0;
+	size_t j = end + 1 - len;
+	for (size_t k = j; k <= end; k++)
+		if (!((in[k] | 0x20) >= 'a' && (in[k] | 0x20) <= 'z'))
+			return 0;
+	return j == 0 || in[j - 1] == ' ' || in[j - 1] == ',' || in[j - 1] == '\t';
+}
+
 /* Is the word of `len` bytes that ends at in[end] a label of a host name:
  * between two labels ("domain" in "mail.domain.com"), or the first of three
  * ("relay" in "relay.example.net"), the last being letters only, as a
@@ -194,7 +209,7 @@ static void saw_outputs(struct matches *m, uint32_t s, const unsigned char *in, 
 	for (const uint32_t *o = &smtpdiag__ac_out_list[record(s)[-2]];; o += 2) {
 		uint32_t p = o[0] & ((1u << SMTPDIAG__AC_PHRASE_BITS) - 1);
 		uint16_t len = o[0] >> SMTPDIAG__AC_PHRASE_BITS & ((1u << SMTPDIAG__AC_LEN_BITS) - 1);
-		if (seen_phrase(m, p))
+		if (seen_phrase(m, p) || names_setting(in, end, len, n))
 			;
 		else if (!(o[0] & SMTPDIAG__AC_WORD))
 			saw_phrase(m, p, len, o[1], 0);

@@ -264,6 +264,54 @@ static const char *previous_line(const char *limit, const char *p, const char **
 	return end > q && end[-1] == '\r' ? end - 1 : end;
 }
 
+/* Does [line, end) show the client sending STARTTLS: "CLIENT -> SERVER:
+ * STARTTLS" (PHPMailer) or "-> STARTTLS", "> STARTTLS", "~> STARTTLS"
+ * (swaks, curl) at its start? */
+static int client_starttls(const char *line, const char *end)
+{
+	static const char *const client[] = { "CLIENT -> SERVER: ", "-> ", "~> ", "> " };
+	const char *m = find(line, (size_t)(end - line), "STARTTLS");
+	for (size_t i = 0; m && i < sizeof client / sizeof *client; i++) {
+		size_t k = strlen(client[i]);
+		const char *c = find(line, (size_t)(m - line), client[i]);
+		if (c && c + k == m && (i == 0 || c == line || c[-1] == ' ' || c[-1] == '\t'))
+			return 1;
+	}
+	return 0;
+}
+
+/* A failure without a reply a few lines after the client asked for STARTTLS
+ * ("CLIENT -> SERVER: STARTTLS", "-> STARTTLS"): the rules read it together
+ * with that line, and decide when they see a TLS failure in the two (to
+ * PHPMailer, "Could not connect to SMTP host" there means that the
+ * encryption failed, not the connection). */
+static void after_starttls(const struct smtpdiag_rules *rules, const char *block,
+			   const char *line, size_t len, struct smtpdiag_diagnosis *d)
+{
+	const char *p = line, *start;
+	for (int k = 0; k < 4 && p > block; k++, p = start) {
+		const char *end = previous_line(block, p, &start);
+		if (!client_starttls(start, end))
+			continue;
+		char joined[SMTPDIAG_TEXT_MAX];
+		size_t a = (size_t)(end - start), b = len;
+		if (a > sizeof joined / 2)
+			a = sizeof joined / 2;
+		if (b > sizeof joined - a - 1)
+			b = sizeof joined - a - 1;
+		memcpy(joined, start, a);
+		joined[a] = ' ';
+		memcpy(joined + a + 1, line, b);
+		struct smtpdiag_reply r;
+		struct smtpdiag_diagnosis tls;
+		smtpdiag_reply_from_text(joined, a + 1 + b, &r);
+		if (smtpdiag_classify_with(rules, &r, &tls) == 0 &&
+		    tls.category == SMTPDIAG_CAT_TLS)
+			*d = tls;
+		return;
+	}
+}
+
 /* A transcript (swaks, curl -v, PHPMailer's debug output) says the command a
  * reply answers, and the server, on earlier lines: look back for the last
  * client command ("-> RCPT TO:<...>", "> MAIL FROM:", "CLIENT -> SERVER:")
@@ -527,7 +575,8 @@ static void metadata(const char *line, size_t len, struct smtpdiag_finding *f)
 	size_t h = strlen(r->host);
 	if (h && r->host[h - 1] == '.') /* Sendmail's "relay=mx.example.org." */
 		r->host[h - 1] = '\0';
-	if (!strcmp(r->host, "none") || (h && r->host[h - 1] == ':')) /* "Remote host said:" */
+	if (!strcmp(r->host, "none") || (h && r->host[h - 1] == ':') || /* "Remote host said:" */
+	    strchr(r->host, ' ')) /* "Could not connect to SMTP host." names none */
 		r->host[0] = '\0';
 	if (!r->command[0])
 		smtpdiag__exim_command(line, len, r->command, sizeof r->command, find);
@@ -933,8 +982,8 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 /* What the log says around the failure: its time, addresses, command and
  * server, from the line itself, the lines above it (a transcript, a delivery
  * report) or below it (a printed JavaScript error). */
-static void context_of(const char *block, const char *buf, size_t len, size_t avail,
-		       struct smtpdiag_finding *f)
+static void context_of(const struct smtpdiag_rules *rules, const char *block, const char *buf,
+		       size_t len, size_t avail, struct smtpdiag_finding *f)
 {
 	struct smtpdiag_reply *r = &f->reply;
 	f->time[0] = f->recipient[0] = f->sender[0] = '\0';
@@ -944,6 +993,8 @@ static void context_of(const char *block, const char *buf, size_t len, size_t av
 	int client_side = transcript_line(buf, len);
 	if (client_side || !r->host[0])
 		transcript(block, buf, client_side, f);
+	if (!r->code && !r->status.cls && f->diagnosis.category == SMTPDIAG_CAT_NETWORK)
+		after_starttls(rules, block, buf, len, &f->diagnosis);
 	for (const char *p = buf, *head; !f->recipient[0] && (*p == ' ' || *p == '\t') &&
 	     p > block && buf - p < 512; p = head) {
 		previous_line(block, p, &head); /* the paragraph a folded line continues */
@@ -1136,7 +1187,7 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 					      &hash);
 		if (used) {
 			if (jn) { /* its message is its line */
-				context_of(message, message, jn, jn, f);
+				context_of(s->rules, message, message, jn, jn, f);
 				if (!f->time[0])
 					memcpy(f->time, when, sizeof f->time);
 				if (outcome) {
@@ -1149,7 +1200,7 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 				}
 				used = end - start;
 			} else {
-				context_of(buf, buf + start, end - start, len - start, f);
+				context_of(s->rules, buf, buf + start, end - start, len - start, f);
 			}
 			/* go on after the last line the reply took */
 			size_t last = start + used > end ? start + used : end;
