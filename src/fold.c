@@ -64,7 +64,8 @@ static long fold_point(unsigned long c, const char **two)
 		*two = c < 0x140 ? "ij" : "oe";
 		return 0;
 	}
-	if (c == 0xa0 || c == 0x2bc || c == 0x2018 || c == 0x2019) /* and apostrophes */
+	if (c == 0xa0 || c == 0x2bc || c == 0x2018 || c == 0x2019 || /* and apostrophes, */
+	    (c >= 0x2010 && c <= 0x2015) || c == 0x2212) /* typeset hyphens and dashes */
 		return ' ';
 	if (c == 0x1a0 || c == 0x1a1 || c == 0x1af || c == 0x1b0) /* Vietnamese ơ ư */
 		return c < 0x1af ? 'o' : 'u';
