@@ -260,9 +260,68 @@ static const char *add_phrase_from(const char *text, size_t rule, int slot, int 
 	return NULL;
 }
 
+/* English writes "did not" and "didn't" alike, and a phrase written with
+ * one form is read in the other too. Folded, the apostrophe is a space
+ * ("didn t"). The other form of text into out (cap bytes), or 0 when it has
+ * none: each "AUX not" contracted, or each contraction spelled out. */
+static int other_form(const char *text, char *out, size_t cap)
+{
+	static const char *const aux[] = { "do", "does", "did", "could", "would", "should",
+					   "was", "were", "is", "are", "has", "have", "had",
+					   "must", "need" };
+	char words[64][32];
+	size_t n = 0, w = 0;
+	int changed = 0;
+	for (const char *p = text; *p; n++) {
+		size_t k = strcspn(p, " ");
+		if (n == 64 || k >= sizeof words[0])
+			return 0;
+		memcpy(words[n], p, k);
+		words[n][k] = '\0';
+		p += k + (p[k] == ' ');
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *a = words[i], *b = i + 1 < n ? words[i + 1] : "";
+		char one[48];
+		size_t len = strlen(a);
+		int pair = 1; /* a and b become one */
+		snprintf(one, sizeof one, "%s", a);
+		if (!strcmp(b, "not") && (!strcmp(a, "can") || !strcmp(a, "will")))
+			snprintf(one, sizeof one, "%s t", *a == 'c' ? "can" : "won");
+		else if (!strcmp(a, "cannot"))
+			pair = 0, snprintf(one, sizeof one, "can t");
+		else if (!strcmp(b, "t") && (!strcmp(a, "can") || !strcmp(a, "won")))
+			snprintf(one, sizeof one, "%s", *a == 'c' ? "can not" : "will not");
+		else if (!strcmp(b, "not") || (!strcmp(b, "t") && len > 1 && a[len - 1] == 'n')) {
+			size_t j = 0, base = *b == 'n' ? len : len - 1;
+			for (; j < sizeof aux / sizeof *aux; j++)
+				if (strlen(aux[j]) == base && !strncmp(a, aux[j], base))
+					break;
+			if (j == sizeof aux / sizeof *aux)
+				pair = -1;
+			else if (*b == 'n')
+				snprintf(one, sizeof one, "%sn t", aux[j]);
+			else
+				snprintf(one, sizeof one, "%s not", aux[j]);
+		} else {
+			pair = -1;
+		}
+		if (w + strlen(one) + 2 >= cap)
+			return 0;
+		w += (size_t)sprintf(out + w, "%s%s", w ? " " : "", one);
+		changed |= pair >= 0;
+		i += pair > 0;
+	}
+	return changed;
+}
+
 static void add_phrase(const char *text, size_t rule, int slot, int usual)
 {
+	char other[256];
 	add_phrase_from(text, rule, slot, usual, NULL);
+	if (other_form(text, other, sizeof other))
+		add_phrase_from(other, rule, slot, usual, NULL);
 }
 
 /* Is the phrase a short word that must start a word of the text: ASCII
@@ -964,6 +1023,9 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 				if (first && !strcmp(first, r->file))
 					error_at(r->file, f->line, "'%s' is already a phrase of family %s in this file",
 						 alt, rules[listed].id);
+				char other[256];
+				if (other_form(alt, other, sizeof other))
+					add_phrase_from(other, plain, 0, usual, NULL);
 				continue;
 			}
 			size_t v = add_variant(listed);

@@ -126,6 +126,13 @@ static const struct choice choices[] = {
 	{ "550 mailbox_full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	{ "550 Mailbox - Full", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	{ "550 passing-on not-allowed", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
+	/* "did not" and "didn't" are the same words, either way */
+	{ "550 the place didn't answer", 0, "words.gone", SMTPDIAG_BY_TEXT, "recipient",
+	  "permanent", 0 },
+	{ "550 the place didn\xe2\x80\x99t answer", 0, "words.gone", SMTPDIAG_BY_TEXT,
+	  "recipient", "permanent", 0 },
+	{ "550 the room is not there", 0, "words.gone", SMTPDIAG_BY_TEXT, "recipient",
+	  "permanent", 0 },
 	/* and so do the typeset hyphens and dashes of text copied from a page
 	 * (U+2011, the non-breaking one, in "passing‑on") */
 	{ "550 passing\xe2\x80\x91on not\xe2\x80\x90" "allowed", 0, "words.relay", SMTPDIAG_BY_TEXT,
