@@ -318,10 +318,17 @@ static int other_form(const char *text, char *out, size_t cap)
 
 static void add_phrase(const char *text, size_t rule, int slot, int usual)
 {
-	char other[256];
 	add_phrase_from(text, rule, slot, usual, NULL);
+}
+
+/* A phrase of the vocabulary, in its other form too. (A rule's words are
+ * the provider's own, as written.) */
+static void add_word_phrase(const char *text, size_t rule, int slot, int usual)
+{
+	char other[256];
+	add_phrase(text, rule, slot, usual);
 	if (other_form(text, other, sizeof other))
-		add_phrase_from(other, rule, slot, usual, NULL);
+		add_phrase(other, rule, slot, usual);
 }
 
 /* Is the phrase a short word that must start a word of the text: ASCII
@@ -971,7 +978,7 @@ static int add_part(char *part, size_t v, int usual)
 {
 	size_t len = strlen(part);
 	if (!strpbrk(part, "{}")) {
-		add_phrase(part, v, rules[v].nslots, usual);
+		add_word_phrase(part, v, rules[v].nslots, usual);
 		return len >= SMTPDIAG__MIN_PART_LEN;
 	}
 	if (len < 2 || part[0] != '{' || part[len - 1] != '}' || strpbrk(part + 1, "{}") != part + len - 1)
@@ -987,7 +994,7 @@ static int add_part(char *part, size_t v, int usual)
 			t[--n] = '\0';
 		if (strlen(t) < SMTPDIAG__MIN_PART_LEN)
 			return 0;
-		add_phrase(t, v, rules[v].nslots, usual);
+		add_word_phrase(t, v, rules[v].nslots, usual);
 	}
 	return 1;
 }
@@ -1025,7 +1032,7 @@ static void add_words(struct smtpdiag__record *r, size_t listed)
 						 alt, rules[listed].id);
 				char other[256];
 				if (other_form(alt, other, sizeof other))
-					add_phrase_from(other, plain, 0, usual, NULL);
+					add_phrase(other, plain, 0, usual);
 				continue;
 			}
 			size_t v = add_variant(listed);
