@@ -262,57 +262,44 @@ static const char *add_phrase_from(const char *text, size_t rule, int slot, int 
 
 /* English writes "did not" and "didn't" alike, and a phrase written with
  * one form is read in the other too. Folded, the apostrophe is a space
- * ("didn t"). The other form of text into out (cap bytes), or 0 when it has
- * none: each "AUX not" contracted, or each contraction spelled out. */
+ * ("didn t"). Each pair: the long form, the short one; a short form is
+ * spelled out as the first pair that has it ("can t": "can not"). */
+static const char *const negations[][2] = {
+	{ "do not", "don t" },       { "does not", "doesn t" },   { "did not", "didn t" },
+	{ "could not", "couldn t" }, { "would not", "wouldn t" }, { "should not", "shouldn t" },
+	{ "was not", "wasn t" },     { "were not", "weren t" },   { "is not", "isn t" },
+	{ "are not", "aren t" },     { "has not", "hasn t" },     { "have not", "haven t" },
+	{ "had not", "hadn t" },     { "must not", "mustn t" },   { "need not", "needn t" },
+	{ "can not", "can t" },      { "will not", "won t" },     { "cannot", "can t" },
+};
+
+/* The other form of text into out (cap bytes): each negation that starts a
+ * word and ends one, in its other form. 0 when text has none. */
 static int other_form(const char *text, char *out, size_t cap)
 {
-	static const char *const aux[] = { "do", "does", "did", "could", "would", "should",
-					   "was", "were", "is", "are", "has", "have", "had",
-					   "must", "need" };
-	char words[64][32];
-	size_t n = 0, w = 0;
+	size_t w = 0;
 	int changed = 0;
-	for (const char *p = text; *p; n++) {
-		size_t k = strcspn(p, " ");
-		if (n == 64 || k >= sizeof words[0])
+	for (const char *p = text; *p;) {
+		const char *to = NULL;
+		size_t len = 1;
+		for (size_t i = 0; !to && (p == text || p[-1] == ' ') &&
+				   i < sizeof negations / sizeof *negations; i++)
+			for (int d = 0; d < 2 && !to; d++) {
+				len = strlen(negations[i][d]);
+				if (!strncmp(p, negations[i][d], len) && (!p[len] || p[len] == ' '))
+					to = negations[i][!d];
+			}
+		if (!to)
+			len = 1;
+		size_t k = to ? strlen(to) : 1;
+		if (w + k >= cap)
 			return 0;
-		memcpy(words[n], p, k);
-		words[n][k] = '\0';
-		p += k + (p[k] == ' ');
+		memcpy(out + w, to ? to : p, k);
+		w += k;
+		p += len;
+		changed |= to != NULL;
 	}
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		const char *a = words[i], *b = i + 1 < n ? words[i + 1] : "";
-		char one[48];
-		size_t len = strlen(a);
-		int pair = 1; /* a and b become one */
-		snprintf(one, sizeof one, "%s", a);
-		if (!strcmp(b, "not") && (!strcmp(a, "can") || !strcmp(a, "will")))
-			snprintf(one, sizeof one, "%s t", *a == 'c' ? "can" : "won");
-		else if (!strcmp(a, "cannot"))
-			pair = 0, snprintf(one, sizeof one, "can t");
-		else if (!strcmp(b, "t") && (!strcmp(a, "can") || !strcmp(a, "won")))
-			snprintf(one, sizeof one, "%s", *a == 'c' ? "can not" : "will not");
-		else if (!strcmp(b, "not") || (!strcmp(b, "t") && len > 1 && a[len - 1] == 'n')) {
-			size_t j = 0, base = *b == 'n' ? len : len - 1;
-			for (; j < sizeof aux / sizeof *aux; j++)
-				if (strlen(aux[j]) == base && !strncmp(a, aux[j], base))
-					break;
-			if (j == sizeof aux / sizeof *aux)
-				pair = -1;
-			else if (*b == 'n')
-				snprintf(one, sizeof one, "%sn t", aux[j]);
-			else
-				snprintf(one, sizeof one, "%s not", aux[j]);
-		} else {
-			pair = -1;
-		}
-		if (w + strlen(one) + 2 >= cap)
-			return 0;
-		w += (size_t)sprintf(out + w, "%s%s", w ? " " : "", one);
-		changed |= pair >= 0;
-		i += pair > 0;
-	}
+	out[w] = '\0';
 	return changed;
 }
 
