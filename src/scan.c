@@ -264,20 +264,22 @@ static const char *previous_line(const char *limit, const char *p, const char **
 	return end > q && end[-1] == '\r' ? end - 1 : end;
 }
 
-/* Does [line, end) show the client sending STARTTLS: "CLIENT -> SERVER:
- * STARTTLS" (PHPMailer) or "-> STARTTLS", "> STARTTLS", "~> STARTTLS"
- * (swaks, curl) at its start? */
-static int client_starttls(const char *line, const char *end)
+/* Where the client's command starts on a transcript's line [text, end),
+ * its leading blanks skipped: after swaks's "-> " or "~> " or curl's "> " at
+ * its start, or after PHPMailer's "CLIENT -> SERVER: " anywhere (a time
+ * comes first). NULL on a line the client did not write. */
+static const char *client_wrote(const char *text, const char *end)
 {
-	static const char *const client[] = { "CLIENT -> SERVER: ", "-> ", "~> ", "> " };
-	const char *m = find(line, (size_t)(end - line), "STARTTLS");
-	for (size_t i = 0; m && i < sizeof client / sizeof *client; i++) {
-		size_t k = strlen(client[i]);
-		const char *c = find(line, (size_t)(m - line), client[i]);
-		if (c && c + k == m && (i == 0 || c == line || c[-1] == ' ' || c[-1] == '\t'))
-			return 1;
+	static const char *const client[] = { "-> ", "~> ", "> ", "CLIENT -> SERVER: " };
+	for (size_t i = 0; i < sizeof client / sizeof *client; i++) {
+		const char *m = find(text, (size_t)(end - text), client[i]);
+		if (m && (m == text || i == 3)) {
+			for (m += strlen(client[i]); m < end && *m == ' '; m++)
+				;
+			return m;
+		}
 	}
-	return 0;
+	return NULL;
 }
 
 /* A failure without a reply a few lines after the client asked for STARTTLS
@@ -290,8 +292,10 @@ static void after_starttls(const struct smtpdiag_rules *rules, const char *block
 {
 	const char *p = line, *start;
 	for (int k = 0; k < 4 && p > block; k++, p = start) {
-		const char *end = previous_line(block, p, &start);
-		if (!client_starttls(start, end))
+		const char *end = previous_line(block, p, &start), *text = start, *m;
+		while (text < end && (*text == ' ' || *text == '\t'))
+			text++;
+		if (!(m = client_wrote(text, end)) || end - m < 8 || memcmp(m, "STARTTLS", 8))
 			continue;
 		char joined[SMTPDIAG_TEXT_MAX];
 		size_t a = (size_t)(end - start), b = len;
@@ -319,7 +323,6 @@ static void after_starttls(const struct smtpdiag_rules *rules, const char *block
 static void transcript(const char *block, const char *line, int client_side,
 		       struct smtpdiag_finding *f)
 {
-	static const char *const client[] = { "-> ", "~> ", "> ", "CLIENT -> SERVER: " };
 	static const char *const connect[] = { "=== Trying ", "* Connected to ",
 					       "Connection: opening to ", "Connecting to: " };
 	size_t back = SMTPDIAG_SCAN_LOOKBACK;
@@ -329,16 +332,9 @@ static void transcript(const char *block, const char *line, int client_side,
 		const char *end = previous_line(limit, p, &q), *text = q;
 		while (text < end && (*text == ' ' || *text == '\t'))
 			text++;
-		for (size_t i = 0; client_side && !have_command && i < sizeof client / sizeof *client;
-		     i++) {
-			const char *m = find(text, (size_t)(end - text), client[i]);
-			if (m && (m == text || i == 3)) {
-				m += strlen(client[i]);
-				while (m < end && *m == ' ')
-					m++;
-				have_command = client_command(m, end, f);
-			}
-		}
+		const char *m = client_side && !have_command ? client_wrote(text, end) : NULL;
+		if (m)
+			have_command = client_command(m, end, f);
 		for (size_t i = 0; !f->reply.host[0] && i < sizeof connect / sizeof *connect; i++)
 			field(text, (size_t)(end - text), connect[i], ":( \t", f->reply.host,
 			      sizeof f->reply.host);
