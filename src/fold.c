@@ -6,9 +6,9 @@
  * "Boîte PLEINE" meets "boite pleine". ASCII folds by a table (tolower()
  * would depend on the locale). In UTF-8, Latin letters lose their accents
  * (servers write "refuse" for "refusé", Vietnamese is often typed without
- * its marks, and a phrase is then written once),
- * Greek and Cyrillic fold to lower case, ё to е, full-width ASCII to ASCII,
- * and combining accents vanish. Folding never makes a text longer, so it
+ * its marks, and a phrase is then written once), Greek, Cyrillic and
+ * Armenian fold to lower case, ё to е, full-width ASCII to ASCII, and
+ * combining accents vanish. Folding never makes a text longer, so it
  * may be done in place.
  */
 #include "internal.h"
@@ -28,6 +28,21 @@ const unsigned char smtpdiag__fold[256] = {
 	ROW16(128), ROW16(144), ROW16(160), ROW16(176),
 	ROW16(192), ROW16(208), ROW16(224), ROW16(240),
 };
+
+/* U+0460..U+052F (Ukrainian Ґ, Kazakh Қ Ө Ә, Mongolian Ү ...): capitals and
+ * small letters alternate, a capital first, except in U+04C1..U+04CE, where
+ * the palochka Ӏ (U+04C0, small U+04CF) comes first; U+0482..U+0489 are
+ * signs. */
+static long fold_cyrillic_extended(unsigned long c)
+{
+	if (c >= 0x482 && c <= 0x489)
+		return (long)c;
+	if (c == 0x4c0)
+		return 0x4cf;
+	if (c >= 0x4c1 && c <= 0x4ce)
+		return (long)(c & 1 ? c + 1 : c);
+	return (long)(c & 1 ? c : c + 1);
+}
 
 /* The base letters of U+00C0..U+00FF ('*': not a letter, or two letters)
  * and of Latin Extended-A, U+0100..U+017F ('2': two letters). */
@@ -100,6 +115,10 @@ static long fold_point(unsigned long c, const char **two)
 		return (long)c + 0x50;
 	if (c >= 0x410 && c <= 0x42f)
 		return (long)c + 0x20;
+	if (c >= 0x460 && c <= 0x52f) /* Cyrillic beyond Russian's: Ґ, Қ, Ө, Ә ... */
+		return fold_cyrillic_extended(c);
+	if (c >= 0x531 && c <= 0x556) /* Armenian capitals */
+		return (long)c + 0x30;
 	if (c >= 0xff01 && c <= 0xff5e) /* full-width ASCII */
 		return smtpdiag__fold_word(c - 0xff01 + 0x21);
 	if (c == 0x3000) /* ideographic space */

@@ -87,6 +87,9 @@ static const struct choice choices[] = {
 	{ "boi\xcc\x82te pleine", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	{ "ПОЧТОВЫЙ ЯЩИК ПЕРЕПОЛНЕН", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	{ "ΓΡΑΜΜΑΤΟΚΙΒΏΤΙΟ ΓΕΜΆΤΟ", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	/* the capitals of Cyrillic beyond Russian's (Kazakh Ә, Қ, Ө) and of Armenian */
+	{ "ПОШТА ЖӘШІГІ ТОЛЫ", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "ՓՈՍՏԱՐԿՂԸ ԼԻՔՆ Է", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	/* Vietnamese, in capitals and typed without its marks */
 	{ "HỘP THƯ ĐẦY", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
 	{ "hop thu day", 0, "words.full", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
