@@ -658,6 +658,20 @@ static struct paren *paren_set(const char *text, size_t n, const struct smtpdiag
 	return parens[h >> 58];
 }
 
+/* The text between the first '(' from p and the last ')' before end (or
+ * end, in a line cut before its ')'), its length in *n; NULL without a '('. */
+static const char *in_parens(const char *p, const char *end, size_t *n)
+{
+	const char *open = memchr(p, '(', (size_t)(end - p));
+	if (!open)
+		return NULL;
+	const char *text = open + 1, *close = end;
+	while (close > text && close[-1] != ')')
+		close--;
+	*n = (size_t)((close > text ? close - 1 : end) - text);
+	return text;
+}
+
 /* The reply of a Postfix "status=bounced (...)" or "status=deferred (...)"
  * (p: where "status=" stands): the server's words inside the parentheses
  * when it gave a reply, else the parenthesised text itself (a time-out, a
@@ -669,17 +683,10 @@ static int postfix_status(const char *line, size_t len, const char *p,
 	struct smtpdiag_status st;
 	if (!failed_dsn(line, len, &st))
 		return 0;
-	const char *open = memchr(p, '(', (size_t)(line + len - p));
-	if (!open)
+	size_t n;
+	const char *text = in_parens(p, line + len, &n);
+	if (!text)
 		return 0;
-	const char *text = open + 1, *close = line + len;
-	while (close > text && close[-1] != ')')
-		close--;
-	if (close > text)
-		close--;
-	else /* a line cut before its ')' */
-		close = line + len;
-	size_t n = (size_t)(close - text);
 	struct paren *set = n && n <= PAREN_MAX ? paren_set(text, n, &st) : NULL;
 	for (int i = 0; set && i < 2; i++)
 		if (same_paren(&set[i], text, n, &st)) {
@@ -914,6 +921,25 @@ static int msmtp_error(const char *line, size_t len, struct smtpdiag_reply *r)
 	return 1;
 }
 
+/* Does the log's field (Postfix's "status=", Sendmail's ", stat=", both
+ * 7 bytes) start with the word? */
+static int delivered(const char *line, size_t len, const char *field, const char *word)
+{
+	return field && (size_t)(line + len - field) >= 11 && !memcmp(field + 7, word, 4);
+}
+
+/* A delivery whose reply says the server dropped the message ("status=sent
+ * (250 Virus Detected; Discarded Email)"): that reply into r, and 1. */
+static int discarded(const char *p, size_t n, struct smtpdiag_reply *r)
+{
+	size_t k;
+	const char *text = in_parens(p, p + n, &k);
+	if (!text || !find(text, k, "iscard"))
+		return 0;
+	smtpdiag_reply_from_text(text, k, r);
+	return 1;
+}
+
 /* The failure on the line at buf (avail bytes left in the block), read and
  * classified into f, with the reply's smtpdiag__reply_hash in *hash. Returns
  * the bytes its reply takes (past the end of its last line's text), or 0
@@ -929,12 +955,14 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	if (echo_only(buf, len))
 		return 0;
 	const char *status = find(buf, len, "status=");
-	if (status && (size_t)(buf + len - status) >= 11 && !memcmp(status + 7, "sent", 4))
-		return 0; /* Postfix delivered it */
 	const char *stat = find(buf, len, ", stat=");
-	if (stat && (size_t)(buf + len - stat) >= 11 && !memcmp(stat + 7, "Sent", 4))
-		return 0; /* Sendmail delivered it */
-	if (status && postfix_status(buf, len, status, r, hash))
+	const char *sent = delivered(buf, len, status, "sent")  ? status /* by Postfix */
+			   : delivered(buf, len, stat, "Sent") ? stat /* by Sendmail */
+			   : NULL;
+	if (sent) {
+		if (!discarded(sent, (size_t)(buf + len - sent), r))
+			return 0;
+	} else if (status && postfix_status(buf, len, status, r, hash))
 		hashed = 1;
 	else if (stat && sendmail_status(buf, len, stat, r))
 		;

@@ -400,6 +400,27 @@ static void scan__failed_in_words__found(void **state)
 	each_line_category(cases, sizeof cases / sizeof *cases);
 }
 
+/* A filter that took the message only to drop it: the log says "sent",
+ * yet nobody received it. */
+static void scan__sent_but_discarded__found(void **state)
+{
+	static const struct line_case cases[] = {
+		{ "Dec 26 16:07:54 mail postfix/smtp[2693]: 09D5B33E2434: to=<a@example.org>, "
+		  "relay=127.0.0.1[127.0.0.1]:10026, delay=1.3, delays=1.3/0/0.04/0.01, dsn=2.0.0, "
+		  "status=sent (250 Virus Detected; Discarded Email)\n", SMTPDIAG_CAT_VIRUS },
+	};
+	struct smtpdiag_scanner s;
+	struct smtpdiag_finding f;
+	static const char sent[] = "Dec 26 16:07:54 mail postfix/smtp[2693]: 09D5B33E2434: "
+				   "to=<a@example.org>, dsn=2.0.0, status=sent (250 Disc space "
+				   "fine, queued as 4Z)\n";
+	size_t pos = 0;
+	(void)state;
+	each_line_category(cases, sizeof cases / sizeof *cases);
+	smtpdiag_scanner_init(&s);
+	assert_int_equal(smtpdiag_scan(&s, sent, strlen(sent), &pos, 1, &f), SMTPDIAG_ENOREPLY);
+}
+
 /* A bare code that the line gives again in full (Swift Mailer's "got code
  * \"550\", with message \"550 5.7.1 Relaying denied\""): the full reply. */
 static void scan__bare_code_given_again__the_full_reply(void **state)
@@ -463,6 +484,7 @@ int main(void)
 		cmocka_unit_test(scan__sender_named__sender_field),
 		cmocka_unit_test(scan__refused_at_mail_from__the_senders),
 		cmocka_unit_test(scan__failed_in_words__found),
+		cmocka_unit_test(scan__sent_but_discarded__found),
 		cmocka_unit_test(scan__bare_code_given_again__the_full_reply),
 		cmocka_unit_test(scan__words_then_their_reply__the_reply),
 	};
