@@ -97,6 +97,9 @@ void smtpdiag__program_command(const char *line, size_t len, char *dst, size_t c
 		/* Thunderbird: its alert for a refused MAIL FROM, and for RCPT TO */
 		{ "verify that your email address is correct", "MAIL FROM" },
 		{ "check the message recipient", "RCPT TO" },
+		/* Outlook (0x800CCC78): "Verify the e-mail address in your account
+		 * properties. The server responded: 550 ..." */
+		{ "address in your account properties", "MAIL FROM" },
 		/* msmtp on standard error, the line above its "server message:" */
 		{ "msmtp: recipient address", "RCPT TO" },
 		{ "msmtp: envelope from address", "MAIL FROM" },

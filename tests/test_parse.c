@@ -446,6 +446,10 @@ static void smtpdiag_diagnose__refused_before_recipient__not_the_recipients(void
 		{ "An error occurred while sending mail. The mail server responded: 550 5.1.1 User "
 		  "unknown. Please verify that your email address is correct in your account "
 		  "settings and try again.", SMTPDIAG_CAT_SENDER },
+		/* Outlook's alert for a refused MAIL FROM (0x800CCC78) */
+		{ "Sending reported error (0x800CCC78): Cannot send the message. Verify the e-mail "
+		  "address in your account properties. The server responded: 550 5.1.1 User unknown",
+		  SMTPDIAG_CAT_SENDER },
 		{ "An error occurred while sending mail. The mail server responded: 550 5.1.1 User "
 		  "unknown. Please check the message recipient \"b@example.org\" and try again.",
 		  SMTPDIAG_CAT_RECIPIENT },
