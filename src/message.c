@@ -247,6 +247,8 @@ static void walk(struct smtpdiag__reader *rd, const char *part, size_t len, int 
 		walk_multipart(rd, body, n, param, depth, type);
 		return;
 	}
+	if (!strncmp(type, "multipart/", 10) && depth < MAX_DEPTH) /* its boundary lost */
+		snprintf(type, sizeof type, "text/plain");
 	if (!strcmp(type, "message/rfc822") || !strcmp(type, "text/rfc822-headers") ||
 	    !strcmp(type, "message/global") || !strcmp(type, "message/global-headers") ||
 	    !strcmp(type, "message/partial")) {

@@ -318,6 +318,36 @@ static void message_read__plain_text_reports__recipients_found(void **state)
 	smtpdiag_message_free(&m);
 }
 
+/* A multipart type without a boundary parameter (cut short: "bo"): its
+ * body is read as the text, the report inside it included. */
+static void message_read__multipart_without_boundary__body_as_text(void **state)
+{
+	(void)state;
+	struct smtpdiag_message m;
+	struct smtpdiag_finding f;
+	read_one("From: Mail Delivery Subsystem <MAILER-DAEMON@example.net>\n"
+		 "Subject: Returned mail: Too many hops 19 (17 max)\n"
+		 "MIME-Version: 1.0\n"
+		 "Content-Type: multipart/report; report-type=delivery-status;\n\tbo\n\n"
+		 "--JAB03225.986577786/example.net\n\n"
+		 "   ----- The following addresses have delivery notifications -----\n"
+		 "<bob@example.org>  (unrecoverable error)\n\n"
+		 "   ----- Transcript of session follows -----\n"
+		 "554 Too many hops 19 (17 max): from <a@example.com> via [192.0.2.1], to "
+		 "<bob@example.org>\n\n"
+		 "--JAB03225.986577786/example.net\n"
+		 "Content-Type: message/delivery-status\n\n"
+		 "Reporting-MTA: dns; example.net\n\n"
+		 "Final-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 5.4.6\n\n"
+		 "--JAB03225.986577786/example.net--\n", &m);
+	assert_int_equal(m.kind, SMTPDIAG_MESSAGE_BOUNCE);
+	assert_int_equal(m.count, 1);
+	assert_string_equal(m.recipients[0].recipient, "bob@example.org");
+	assert_int_equal(smtpdiag_message_finding(NULL, &m, 0, &f), 0);
+	assert_string_equal(smtpdiag_category_name(f.diagnosis.category), "message");
+	smtpdiag_message_free(&m);
+}
+
 static void message_read__null_sender_thanks__no_recipient(void **state)
 {
 	(void)state;
@@ -453,6 +483,7 @@ int main(void)
 		cmocka_unit_test(message_finding__dsn_without_diagnostic__status_decides),
 		cmocka_unit_test(message_read__plain_text_reports__recipients_found),
 		cmocka_unit_test(message_read__no_reason_given__recipient_kept_unknown),
+		cmocka_unit_test(message_read__multipart_without_boundary__body_as_text),
 		cmocka_unit_test(message_read__null_sender_thanks__no_recipient),
 		cmocka_unit_test(message_read__hostile_mime__no_crash),
 		cmocka_unit_test(message_detect__message_log_and_empty),
