@@ -813,6 +813,28 @@ static int bare_code_said(const char *line, size_t len)
 	return p == line + len && digits >= 3;
 }
 
+/* Does the reply after " said: " or "Diagnostic-Code: smtp;" start with a
+ * code that says more lines follow ("550-5.7.1 ...")? */
+static int more_lines_said(const char *line, size_t len)
+{
+	const char *p = find(line, len, " said: "), *end = line + len;
+	if (p) {
+		p += 7;
+	} else if ((p = find(line, len, "Diagnostic-Code:"))) {
+		p += 16;
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		if (semi && semi - p < 16)
+			p = semi + 1;
+	} else {
+		return 0;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	return end - p > 4 && smtpdiag__is_digit((unsigned char)p[0]) &&
+	       smtpdiag__is_digit((unsigned char)p[1]) && smtpdiag__is_digit((unsigned char)p[2]) &&
+	       p[3] == '-';
+}
+
 /* Does an unindented line below such a reply go on with it: neither blank,
  * nor a log's next record (it starts with a time, or holds a reply or a
  * delivery's status of its own), nor the next recipient's
@@ -841,9 +863,9 @@ static const char *line_after(const char *line, size_t at, size_t avail, size_t 
 
 /* A reply folded over indented lines, as bounce messages and delivery
  * reports wrap it: the line and its continuations joined, then parsed. A
- * reply whose code ends its line goes on over unindented lines too (a
- * bounce pasted where its indentation was lost), up to the line that says
- * which command it answered. */
+ * reply whose code ends its line, or says more lines follow ("550-"), goes
+ * on over unindented lines too (a bounce pasted where its indentation was
+ * lost), up to the line that says which command it answered. */
 static int folded_reply(const char *line, size_t len, size_t avail, struct smtpdiag_reply *r,
 			size_t *used)
 {
@@ -856,18 +878,19 @@ static int folded_reply(const char *line, size_t len, size_t avail, struct smtpd
 	 * (after a bare code) up to a blank line or the next paragraph */
 	size_t take = 0, at = len;
 	if (!find(line, len, "(in reply to")) {
-		int bare = bare_code_said(line, len);
+		int bare = bare_code_said(line, len), more = !bare && more_lines_said(line, len);
 		for (size_t lines = 0; at + 2 < avail && lines < 6; lines++) {
 			size_t k;
 			const char *next = line_after(line, at, avail, &k);
-			if (next[0] == ' ' || next[0] == '\t' || !goes_on(next, k))
-				break;
+			if (next[0] == ' ' || next[0] == '\t' || !goes_on(next, k) ||
+			    (more && smtpdiag__is_digit((unsigned char)next[0])))
+				break; /* (a line with its code is the parser's) */
 			at += 1 + k;
 			if (find(next, k, "(in reply to") || find(next, k, "command)")) {
 				take = lines + 1;
 				break;
 			}
-			if (bare)
+			if (bare || more)
 				take = lines + 1;
 		}
 	}
@@ -1162,6 +1185,30 @@ static size_t line_start(const char *buf, size_t p, size_t t)
 	return t;
 }
 
+/* Where the paragraph of a Postfix bounce starts when the line at start (up
+ * to end) continues it in Postfix's own words ("<bob@...>: Host or
+ * domain\n    name not found. ..."): at the recipient's line, the first of
+ * the paragraph, not before p. Else start. A continuation that quotes the
+ * server (" said: ") is read from where the reply is. */
+static size_t paragraph_head(const char *buf, size_t p, size_t start, size_t end)
+{
+	if ((buf[start] != ' ' && buf[start] != '\t') ||
+	    smtpdiag__find_plain(buf + start, end - start, " said: "))
+		return start;
+	for (size_t at = start, k = 0; at > p && k < 3; k++) {
+		size_t head = line_start(buf, p, at - 1), n = at - 1 - head;
+		if (buf[head] == ' ' || buf[head] == '\t') {
+			at = head;
+			continue;
+		}
+		return buf[head] == '<' && (smtpdiag__find_plain(buf + head, n, ">: ") ||
+					   smtpdiag__find_plain(buf + head, n, "> (expanded from"))
+			       ? head
+			       : start;
+	}
+	return start;
+}
+
 static size_t count_lines(const char *b, size_t from, size_t to)
 {
 	size_t n = 0;
@@ -1185,11 +1232,17 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 		s->line += lines;
 		if (t == len)
 			break;
-		size_t start = line_start(buf, p, t);
+		/* the trigger's line, and the line the finding starts at: the
+		 * paragraph's first, where it goes back there */
+		size_t first = line_start(buf, p, t), back = 0;
 		const char *nl = memchr(buf + t, '\n', len - t);
 		size_t end = nl ? (size_t)(nl - buf) : len;
-		if (!final && (!nl || len - start < SMTPDIAG_SCAN_MARGIN)) {
-			*pos = start;
+		size_t start = paragraph_head(buf, p, first, end);
+		if (start < first)
+			back = count_lines(buf, start, first);
+		if (!final && (!nl || len - first < SMTPDIAG_SCAN_MARGIN)) {
+			*pos = start; /* its lines counted again from there */
+			s->line -= back;
 			return SMTPDIAG_EMORE;
 		}
 		char message[SMTPDIAG_TEXT_MAX * 2], when[40];
@@ -1230,9 +1283,9 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 			size_t last = start + used > end ? start + used : end;
 			const char *lnl = last < len ? memchr(buf + last, '\n', len - last) : NULL;
 			size_t next = lnl ? (size_t)(lnl - buf) + 1 : len;
-			f->line = s->line;
+			f->line = s->line - back;
 			/* most replies take their one line: its newline is at end */
-			s->line += nl ? 1 + count_lines(buf, end + 1, next) : count_lines(buf, start, next);
+			s->line += nl ? 1 + count_lines(buf, end + 1, next) : count_lines(buf, first, next);
 			*pos = next;
 			if (echo(s, f, hash, buf + start, end - start) ||
 			    announces_reply(s->rules, f, buf + next, len - next)) {

@@ -311,6 +311,35 @@ static void scan__reply_near_block_end__more_then_one_finding(void **state)
 	free(buf);
 }
 
+/* A bounce's paragraph whose words go on below the recipient's line, near
+ * a block's end: the scanner asks for more from the paragraph's first line,
+ * and the finding starts there. */
+static void scan__paragraph_near_block_end__from_its_first_line(void **state)
+{
+	size_t pad = SMTPDIAG_SCAN_MARGIN, n = 0;
+	char *buf = malloc(pad + 256);
+	struct smtpdiag_scanner s;
+	struct smtpdiag_finding f;
+	size_t pos = 0;
+	(void)state;
+	while (n + 40 < pad)
+		n += (size_t)sprintf(buf + n, "%039zu\n", n);
+	size_t lines = n / 40;
+	n += (size_t)sprintf(buf + n, "<erin@example.com>: Host or domain\n    name not found. Name "
+				      "service error for name=example.com type=A: Host not\n    found\n");
+	smtpdiag_scanner_init(&s);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 0, &f), SMTPDIAG_EMORE);
+	assert_int_equal(pos, lines * 40);
+	assert_int_equal(s.line, lines + 1);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), 0);
+	assert_int_equal(f.line, lines + 1);
+	assert_string_equal(f.recipient, "erin@example.com");
+	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_RECIPIENT);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), SMTPDIAG_ENOREPLY);
+	assert_int_equal(s.line, lines + 4);
+	free(buf);
+}
+
 /* The one finding of a line. */
 static void scan_one(const char *line, struct smtpdiag_finding *f)
 {
@@ -481,6 +510,7 @@ int main(void)
 		cmocka_unit_test(keys__random_lines__first_occurrence_of_each),
 		cmocka_unit_test(scan__sample_logs__exactly_the_expected_failures),
 		cmocka_unit_test(scan__reply_near_block_end__more_then_one_finding),
+		cmocka_unit_test(scan__paragraph_near_block_end__from_its_first_line),
 		cmocka_unit_test(scan__sender_named__sender_field),
 		cmocka_unit_test(scan__refused_at_mail_from__the_senders),
 		cmocka_unit_test(scan__failed_in_words__found),
