@@ -170,6 +170,25 @@ static long opened(const char *s, size_t k)
 	return n;
 }
 
+/* Is it a whole message whose parts say how their lines are encoded
+ * ("Content-Transfer-Encoding: quoted-printable")? Its line breaks are the
+ * encoding's (a quoted-printable "=" at a line's end joins the next line
+ * with nothing between), not a page's wrapping. */
+static int mime_encoded(const char *buf, size_t len)
+{
+	static const char field[] = "content-transfer-encoding:";
+	size_t k = sizeof field - 1;
+	for (size_t i = 0; i + k <= len; i++)
+		if ((i == 0 || buf[i - 1] == '\n') && (buf[i] | 0x20) == 'c') {
+			size_t j = 0;
+			while (j < k && (char)(buf[i + j] | (buf[i + j] >= 'A' && buf[i + j] <= 'Z' ? 0x20 : 0)) == field[j])
+				j++;
+			if (j == k)
+				return 1;
+		}
+	return 0;
+}
+
 /* A paste wrapped at some width: each break where a line goes on becomes a
  * space; so does each break inside brackets, as a log's "status=bounced
  * (host ... said: 550 ... (in reply to end of DATA command))" is wrapped
@@ -219,6 +238,7 @@ size_t clean_paste(char *buf, size_t len)
 		}
 		len = w;
 	}
-	unwrap(buf, len);
+	if (!mime_encoded(buf, len))
+		unwrap(buf, len);
 	return len;
 }

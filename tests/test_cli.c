@@ -272,6 +272,11 @@ static void explain__quoted_or_indented_paste__read_as_it_was(void **state)
 static void explain__paste_wrapped_at_a_width__one_reply(void **state)
 {
 	(void)state;
+	/* a whole message keeps its lines: a quoted-printable "=" at a line's
+	 * end joins the next line without a space */
+	assert_int_equal(run("explain --json --file tests/fixture/bounce-qp-delay.eml"), 2);
+	assert_non_null(strstr(out, "failed: Connection timeout)\""));
+	assert_non_null(strstr(out, "\"category\":\"network\""));
 	/* wrapped by a mail program: the words after the break are the reply's */
 	assert_int_equal(run("explain --json '550 5.7.708 Service unavailable. Access denied, traffic not\n"
 			     "accepted from this IP. For more information please go to\n"
