@@ -744,8 +744,17 @@ static int classify_new(const struct smtpdiag_rules *rules, const struct smtpdia
 			*framed = 1;
 	}
 	if (k >= 0) {
-		put_found_rule(d, cls, rules, &m, &smtpdiag__rules[k]);
-		if (smtpdiag__rules[k].layer == SMTPDIAG__LAYER_WRAPPERS)
+		const struct smtpdiag__rule *rule = &smtpdiag__rules[k];
+		put_found_rule(d, cls, rules, &m, rule);
+		/* without code or status, a rule that says nothing of how lasting
+		 * its failure is ("inbox is full") takes the severity of the
+		 * family of words that read the same cause */
+		if (!cls && !rule->ncodes && rule->severity == SMTPDIAG__SEVERITY_FROM_CODE &&
+		    rule->alone == SMTPDIAG__SEVERITY_FROM_CODE && w >= 0 && w != k &&
+		    smtpdiag__rules[w].category == rule->category &&
+		    smtpdiag__rules[w].alone != SMTPDIAG__SEVERITY_FROM_CODE)
+			d->severity = (enum smtpdiag_severity)smtpdiag__rules[w].alone;
+		if (rule->layer == SMTPDIAG__LAYER_WRAPPERS)
 			refused_ip(r, d);
 		return 0;
 	}

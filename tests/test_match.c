@@ -34,6 +34,10 @@ static const struct choice choices[] = {
 	{ "552 user unknown", 0, NULL, SMTPDIAG_BY_CODE, "unknown", "permanent", 0 },
 	/* without a code, the rule's own code gives the severity */
 	{ "user unknown", 0, "t.coded", SMTPDIAG_BY_TEXT, "recipient", "permanent", 0 },
+	/* without a code, a rule that says no severity takes that of the
+	 * words of its cause, or the permanent default */
+	{ "box brimming, mailbox full", 0, "t.uncoded", SMTPDIAG_BY_TEXT, "mailbox", "transient", 0 },
+	{ "box brimming", 0, "t.uncoded", SMTPDIAG_BY_TEXT, "mailbox", "permanent", 0 },
 	/* more matched characters win */
 	{ "550 user unknown in virtual table", 0, "t.longer", SMTPDIAG_BY_TEXT, "recipient", "permanent", 0 },
 	/* a status constraint excludes other statuses, allows none */
