@@ -861,6 +861,45 @@ static const char *line_after(const char *line, size_t at, size_t avail, size_t 
 	return next;
 }
 
+/* A reply whose text stops at a colon ("550 5.7.1 <bob@...>: Recipient
+ * address rejected:") goes on over the lines below it that carry no code
+ * of their own, as a bounce pasted without its indentation shows it: up to
+ * three, appended to its text. Returns where the last one taken ends, or 0
+ * when none is. */
+static size_t after_colon(const char *line, size_t avail, struct smtpdiag_reply *r)
+{
+	size_t n = r->text_len, at = r->end, taken = 0;
+	while (n && (r->text[n - 1] == ' ' || r->text[n - 1] == '\r'))
+		n--;
+	if (!n || r->text[n - 1] != ':')
+		return 0;
+	while (at < avail && line[at] != '\n')
+		at++;
+	for (int lines = 0; lines < 3 && at + 2 < avail; lines++) {
+		size_t k;
+		const char *next = line_after(line, at, avail, &k);
+		while (k && (*next == ' ' || *next == '\t'))
+			next++, k--;
+		if (k && next[k - 1] == '\r')
+			k--;
+		if (!k || smtpdiag__is_digit((unsigned char)*next) || !goes_on(next, k) ||
+		    n + 1 + k >= sizeof r->text)
+			break;
+		r->text[n++] = ' ';
+		memcpy(r->text + n, next, k);
+		n += k;
+		at = (size_t)(next - line) + k;
+		while (at < avail && line[at] != '\n')
+			at++;
+		taken = at;
+	}
+	if (taken) {
+		r->text[n] = '\0';
+		r->text_len = n;
+	}
+	return taken;
+}
+
 /* A reply folded over indented lines, as bounce messages and delivery
  * reports wrap it: the line and its continuations joined, then parsed. A
  * reply whose code ends its line, or says more lines follow ("550-"), goes
@@ -994,7 +1033,8 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 	else if (smtpdiag__kumo_response(buf, len, r) || smtpdiag__maddy_response(buf, len, r))
 		;
 	else if (failed_reply(buf, len, avail, r)) {
-		used = r->end;
+		size_t more = after_colon(buf, avail, r);
+		used = more ? more : r->end;
 		parsed = 1;
 	}
 	else if (!msmtp_error(buf, len, r) && !esp_status(buf, len, r))
