@@ -285,59 +285,53 @@ static void scan__sample_logs__exactly_the_expected_failures(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Blocks that end near a multi-line reply: the scanner asks for more rather
- * than split it, and counts every line once. */
-static void scan__reply_near_block_end__more_then_one_finding(void **state)
+/* A block that ends near a finding of several lines (tail, after padding up
+ * to SMTPDIAG_SCAN_MARGIN): the scanner asks for more from the finding's
+ * first line rather than split it, then finds it there and counts every line
+ * once. */
+static void near_block_end(const char *tail, struct smtpdiag_finding *f)
 {
-	size_t pad = SMTPDIAG_SCAN_MARGIN, n = 0;
-	char *buf = malloc(pad + 256);
+	size_t pad = SMTPDIAG_SCAN_MARGIN, n = 0, tail_lines = 0;
+	char *buf = malloc(pad + strlen(tail) + 1);
 	struct smtpdiag_scanner s;
-	struct smtpdiag_finding f;
+	struct smtpdiag_finding rest;
 	size_t pos = 0;
-	(void)state;
+	assert_non_null(buf);
 	while (n + 40 < pad) /* lines of padding */
 		n += (size_t)sprintf(buf + n, "%039zu\n", n);
 	size_t lines = n / 40;
-	n += (size_t)sprintf(buf + n, "550-5.1.1 first line\n550 5.1.1 second line\n");
+	for (const char *p = tail; *p; p++)
+		tail_lines += *p == '\n';
+	n += (size_t)sprintf(buf + n, "%s", tail);
 	smtpdiag_scanner_init(&s);
-	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 0, &f), SMTPDIAG_EMORE);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 0, f), SMTPDIAG_EMORE);
 	assert_int_equal(pos, lines * 40);
 	assert_int_equal(s.line, lines + 1);
-	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), 0);
-	assert_int_equal(f.line, lines + 1);
-	assert_string_equal(f.reply.text, "first line second line");
-	assert_int_equal(s.line, lines + 3);
-	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), SMTPDIAG_ENOREPLY);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, f), 0);
+	assert_int_equal(f->line, lines + 1);
+	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &rest), SMTPDIAG_ENOREPLY);
+	assert_int_equal(s.line, lines + 1 + tail_lines);
 	free(buf);
 }
 
-/* A bounce's paragraph whose words go on below the recipient's line, near
- * a block's end: the scanner asks for more from the paragraph's first line,
- * and the finding starts there. */
+static void scan__reply_near_block_end__more_then_one_finding(void **state)
+{
+	struct smtpdiag_finding f;
+	(void)state;
+	near_block_end("550-5.1.1 first line\n550 5.1.1 second line\n", &f);
+	assert_string_equal(f.reply.text, "first line second line");
+}
+
+/* A bounce's paragraph whose words go on below the recipient's line: the
+ * finding starts at the paragraph's first line. */
 static void scan__paragraph_near_block_end__from_its_first_line(void **state)
 {
-	size_t pad = SMTPDIAG_SCAN_MARGIN, n = 0;
-	char *buf = malloc(pad + 256);
-	struct smtpdiag_scanner s;
 	struct smtpdiag_finding f;
-	size_t pos = 0;
 	(void)state;
-	while (n + 40 < pad)
-		n += (size_t)sprintf(buf + n, "%039zu\n", n);
-	size_t lines = n / 40;
-	n += (size_t)sprintf(buf + n, "<erin@example.com>: Host or domain\n    name not found. Name "
-				      "service error for name=example.com type=A: Host not\n    found\n");
-	smtpdiag_scanner_init(&s);
-	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 0, &f), SMTPDIAG_EMORE);
-	assert_int_equal(pos, lines * 40);
-	assert_int_equal(s.line, lines + 1);
-	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), 0);
-	assert_int_equal(f.line, lines + 1);
+	near_block_end("<erin@example.com>: Host or domain\n    name not found. Name service error "
+		       "for name=example.com type=A: Host not\n    found\n", &f);
 	assert_string_equal(f.recipient, "erin@example.com");
 	assert_int_equal(f.diagnosis.category, SMTPDIAG_CAT_RECIPIENT);
-	assert_int_equal(smtpdiag_scan(&s, buf, n, &pos, 1, &f), SMTPDIAG_ENOREPLY);
-	assert_int_equal(s.line, lines + 4);
-	free(buf);
 }
 
 /* The one finding of a line. */
