@@ -4,10 +4,14 @@
  * processor, written as plain spaces; the "> " of a mail reply that quotes a
  * bounce, or the four spaces of a forum's code block, taken off every line;
  * the line breaks of a mail program or a page that wrapped a long reply at
- * some 60 to 80 columns. Read with them, a reply's code is not followed by
- * a space, a bounce's lines no longer start where the readers look for
- * them, and a reply ends where its first line was cut.
+ * some 60 to 80 columns (not those of a whole message whose parts declare
+ * their encoding). Read with them, a reply's code is not followed by a
+ * space, a bounce's lines no longer start where the readers look for them,
+ * and a reply ends where its first line was cut.
  */
+#define _POSIX_C_SOURCE 200809L /* strncasecmp */
+#include <strings.h>
+
 #include "cli.h"
 
 /* The length of the UTF-8 space at s (no-break, figure, narrow no-break,
@@ -176,16 +180,14 @@ static long opened(const char *s, size_t k)
  * with nothing between), not a page's wrapping. */
 static int mime_encoded(const char *buf, size_t len)
 {
-	static const char field[] = "content-transfer-encoding:";
+	static const char field[] = "Content-Transfer-Encoding:";
 	size_t k = sizeof field - 1;
-	for (size_t i = 0; i + k <= len; i++)
-		if ((i == 0 || buf[i - 1] == '\n') && (buf[i] | 0x20) == 'c') {
-			size_t j = 0;
-			while (j < k && (char)(buf[i + j] | (buf[i + j] >= 'A' && buf[i + j] <= 'Z' ? 0x20 : 0)) == field[j])
-				j++;
-			if (j == k)
-				return 1;
-		}
+	for (size_t i = 0; i + k <= len;) {
+		if (!strncasecmp(buf + i, field, k))
+			return 1;
+		const char *nl = memchr(buf + i, '\n', len - i);
+		i = nl ? (size_t)(nl - buf) + 1 : len;
+	}
 	return 0;
 }
 

@@ -1018,7 +1018,7 @@ static size_t failure_of(const struct smtpdiag_rules *rules, const char *buf, si
 		return 0;
 	const char *status = find(buf, len, "status=");
 	const char *stat = find(buf, len, ", stat=");
-	const char *sent = delivered(buf, len, status, "sent")  ? status /* by Postfix */
+	const char *sent = delivered(buf, len, status, "sent") ? status /* by Postfix */
 			   : delivered(buf, len, stat, "Sent") ? stat /* by Sendmail */
 			   : NULL;
 	if (sent) {
