@@ -444,8 +444,9 @@ static size_t rule_line(const char *s, size_t n)
  * of its first paragraphs, a few lines long, says in the vocabulary's words
  * only that a message could not be delivered ("This is the mail system at
  * host ... your message could not be delivered to one or more recipients",
- * "Hi. This is the qmail-send program ..."), or holds a delivery-status
- * part's fields? A log's lines do not make such paragraphs: they start with
+ * "Hi. This is the qmail-send program ..."), or is a frame around a reason
+ * given below ("rejected by the local scanning code ... The following error
+ * was given:"), or holds a delivery-status part's fields? A log's lines do not make such paragraphs: they start with
  * a time stamp and run on without blank lines. */
 static int report_body(const char *buf, size_t len)
 {
@@ -480,10 +481,11 @@ static int report_body(const char *buf, size_t len)
 				break;
 		}
 		/* and the recipients and reasons follow in paragraphs of their own */
+		int framed = 0;
 		if (lines <= 6 && end - i < 1024 && next < len &&
 		    smtpdiag_reply_from_text(buf + i, end - i, &r) == 0 &&
-		    smtpdiag_classify(&r, &d) == 0 && d.matched_by == SMTPDIAG_BY_TEXT &&
-		    d.category == SMTPDIAG_CAT_UNKNOWN)
+		    smtpdiag__classify_hashed(NULL, &r, smtpdiag__reply_hash(&r), &d, &framed) == 0 &&
+		    d.matched_by == SMTPDIAG_BY_TEXT && (d.category == SMTPDIAG_CAT_UNKNOWN || framed))
 			return 1;
 		i = next;
 	}

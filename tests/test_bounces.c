@@ -459,6 +459,11 @@ static void message_detect__message_log_and_empty(void **state)
 	assert_int_equal(smtpdiag_message_detect(fields, strlen(fields)), 1);
 	assert_int_equal(smtpdiag_message_detect(alone, strlen(alone)), 1);
 	assert_int_equal(smtpdiag_message_detect(one_line, strlen(one_line)), 0);
+	/* a body whose first paragraph frames the reason given below it */
+	const char *framed = "A message that you sent was rejected by the local scanning code that\n"
+			     "checks incoming messages on this system. The following error was given:\n"
+			     "\n  Local mailbox bob@example.org is unavailable: user not found\n";
+	assert_int_equal(smtpdiag_message_detect(framed, strlen(framed)), 1);
 	struct smtpdiag_message m;
 	struct smtpdiag_finding f;
 	read_one(alone, &m);
