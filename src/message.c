@@ -446,7 +446,9 @@ static size_t rule_line(const char *s, size_t n)
  * host ... your message could not be delivered to one or more recipients",
  * "Hi. This is the qmail-send program ..."), or is a frame around a reason
  * given below ("rejected by the local scanning code ... The following error
- * was given:"), or holds a delivery-status part's fields? A log's lines do not make such paragraphs: they start with
+ * was given:"), or holds a delivery-status part's fields? A delay notice's
+ * frame ("has not yet been delivered") is not taken: it tells the cause
+ * itself where the reason below has no words a rule knows. A log's lines do not make such paragraphs: they start with
  * a time stamp and run on without blank lines. */
 static int report_body(const char *buf, size_t len)
 {
@@ -485,7 +487,8 @@ static int report_body(const char *buf, size_t len)
 		if (lines <= 6 && end - i < 1024 && next < len &&
 		    smtpdiag_reply_from_text(buf + i, end - i, &r) == 0 &&
 		    smtpdiag__classify_hashed(NULL, &r, smtpdiag__reply_hash(&r), &d, &framed) == 0 &&
-		    d.matched_by == SMTPDIAG_BY_TEXT && (d.category == SMTPDIAG_CAT_UNKNOWN || framed))
+		    d.matched_by == SMTPDIAG_BY_TEXT &&
+		    (d.category == SMTPDIAG_CAT_UNKNOWN || (framed && d.category != SMTPDIAG_CAT_NETWORK)))
 			return 1;
 		i = next;
 	}
