@@ -880,14 +880,19 @@ static size_t after_colon(const char *line, size_t avail, struct smtpdiag_reply 
 		const char *next = line_after(line, at, avail, &k);
 		while (k && (*next == ' ' || *next == '\t'))
 			next++, k--;
-		if (k && next[k - 1] == '\r')
+		while (k && (next[k - 1] == '\r' || next[k - 1] == ' ' || next[k - 1] == '\t'))
 			k--;
 		if (!k || smtpdiag__is_digit((unsigned char)*next) || !goes_on(next, k) ||
 		    n + 1 + k >= sizeof r->text)
 			break;
+		/* as the parser writes a text: white space (and a NUL) as one
+		 * space */
 		r->text[n++] = ' ';
-		memcpy(r->text + n, next, k);
-		n += k;
+		for (size_t i = 0; i < k; i++) {
+			char c = next[i] == '\0' || next[i] == '\t' || next[i] == '\r' ? ' ' : next[i];
+			if (c != ' ' || r->text[n - 1] != ' ')
+				r->text[n++] = c;
+		}
 		at = (size_t)(next - line) + k;
 		while (at < avail && line[at] != '\n')
 			at++;
