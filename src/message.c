@@ -448,8 +448,9 @@ static size_t rule_line(const char *s, size_t n)
  * given below ("rejected by the local scanning code ... The following error
  * was given:"), or holds a delivery-status part's fields? A delay notice's
  * frame ("has not yet been delivered") is not taken: it tells the cause
- * itself where the reason below has no words a rule knows. A log's lines do not make such paragraphs: they start with
- * a time stamp and run on without blank lines. */
+ * itself where the reason below has no words a rule knows. A log's lines
+ * do not make such paragraphs: they start with a time stamp and run on
+ * without blank lines. */
 static int report_body(const char *buf, size_t len)
 {
 	size_t i = 0;
