@@ -105,7 +105,7 @@ static long read_stream(void *ctx, char *dst, size_t n)
  * slides on as the scan reads: no copy into a buffer (a read's copy took a
  * tenth of the time of a scan). The pages mapped count in the memory the
  * process takes, so the window is small, and unmapped as it moves. */
-#define WINDOW (1u << 20)
+#define WINDOW (1u << 18)
 
 #ifndef MAP_POPULATE
 #define MAP_POPULATE 0
