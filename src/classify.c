@@ -1126,6 +1126,7 @@ void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_
 	int by_words = d->matched_by == SMTPDIAG_BY_TEXT;
 	int greeting = !strcmp(r->command, "CONNECT") || !strcmp(r->command, "EHLO") ||
 		       !strcmp(r->command, "HELO");
+	int data = !strcmp(r->command, "DATA") || !strcmp(r->command, "BDAT");
 	int addressed = d->category == SMTPDIAG_CAT_RECIPIENT || d->category == SMTPDIAG_CAT_MAILBOX;
 	const struct smtpdiag__rule *f;
 	if (!strcmp(r->command, "STARTTLS") && !by_words &&
@@ -1137,8 +1138,7 @@ void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_
 	}
 	if (!addressed)
 		return;
-	if ((!strcmp(r->command, "DATA") || !strcmp(r->command, "BDAT")) && by_words &&
-	    (f = after_data(d))) {
+	if (data && by_words && (f = after_data(d))) {
 		/* every recipient was accepted: a domain said not to exist is
 		 * the one the message is from ("550 Domain may not exist or DNS
 		 * check failed (in reply to end of DATA command)") */
@@ -1152,9 +1152,11 @@ void smtpdiag__before_recipient(const struct smtpdiag_reply *r, struct smtpdiag_
 		 * are a sender check's ("550 Sender verify failed" over the
 		 * callout's "receiving mail at a rate ...") */
 		recategorize(d, SMTPDIAG_CAT_SENDER);
-	} else if ((greeting || !strcmp(r->command, "MAIL FROM")) && !by_words) {
-		/* no recipient was named yet: the code's reading ("550
-		 * mailbox unavailable", "450 mailbox busy") does not apply */
+	} else if (((greeting || !strcmp(r->command, "MAIL FROM")) && !by_words) ||
+		   (data && d->matched_by == SMTPDIAG_BY_CODE)) {
+		/* no recipient was named yet, or all were accepted before the
+		 * data: the code's reading ("550 mailbox unavailable", "450
+		 * mailbox busy") does not apply */
 		recategorize(d, SMTPDIAG_CAT_UNKNOWN);
 		d->matched_by = SMTPDIAG_BY_CODE;
 		refused_ip(r, d);

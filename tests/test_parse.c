@@ -473,6 +473,15 @@ static void smtpdiag_diagnose__refused_before_recipient__not_the_recipients(void
 		  SMTPDIAG_CAT_UNKNOWN },
 		{ "SMTP error from remote mail server after initial connection: 450 I'm busy",
 		  SMTPDIAG_CAT_UNKNOWN },
+		/* after the message's data every recipient was accepted: a bare
+		 * 550 there names none; a status that names the mailbox still
+		 * does */
+		{ "SMTP error from remote mail server after end of data: 550 oops, overall "
+		  "rejection", SMTPDIAG_CAT_UNKNOWN },
+		{ "<b@example.org>: host mx[192.0.2.1] said: 550 zzz (in reply to end of DATA "
+		  "command)", SMTPDIAG_CAT_UNKNOWN },
+		{ "<b@example.org>: host mx[192.0.2.1] said: 550 5.1.1 zzz (in reply to end of "
+		  "DATA command)", SMTPDIAG_CAT_RECIPIENT },
 		/* at the greeting no recipient was named: the code says nothing */
 		{ "host mx.example.org[192.0.2.1] refused to talk to me: 550 mx1 zzz",
 		  SMTPDIAG_CAT_UNKNOWN },
