@@ -9,7 +9,8 @@
  *     (for these two, the byte before is neither a letter, a digit nor a '.',
  *     so that "a1si575 - gsmtp" and "192.0.2.45" are passed over)
  *   - Exim's "**" (failed) or "==" (deferred), swaks's "<~*"
- *   - a word of a failure without a reply: "err(or)", "fai(led)", "(re)fus(ed)",
+ *   - a word of a failure without a reply: "err(or)", "fai(led)", "fata(l)"
+ *     (Postfix's "fatal:", a program that stopped), "(re)fus(ed)",
  *     "(defe)rral" (qmail's "deferral:"),
  *     "(ti)med (out)", "(ex)cep(tion)", "(re)jec(ted)", "drop(ped)" (an ESP's
  *     event for mail it would not send), "expi(red)" (Postfix's message
@@ -60,6 +61,7 @@ static int triggers(const unsigned char *b, size_t i, size_t len)
 	       (l0 == 'r' && l1 == 'r' && l2 == 'a' && (c[3] | 0x20) == 'l') ||
 	       (l0 == 'f' && l1 == 'u' && l2 == 's') ||
 	       (l0 == 'f' && l1 == 'a' && l2 == 'i') ||
+	       (l0 == 'f' && l1 == 'a' && l2 == 't' && (c[3] | 0x20) == 'a') ||
 	       (l0 == 'd' && l1 == 'r' && l2 == 'o' && (c[3] | 0x20) == 'p') ||
 	       (l0 == 'm' && l1 == 'e' && l2 == 'd') || (l0 == 'c' && l1 == 'e' && l2 == 'p') ||
 	       (l0 == 'j' && l1 == 'e' && l2 == 'c') ||
@@ -117,6 +119,7 @@ INLINE void trigger_vec(const char *p, m8x32 *hit)
 	u8x32 l0 = v0 | 0x20, l1 = v1 | 0x20, l2 = v2 | 0x20;
 	m8x32 words = WORD3(l0, l1, l2, "rro") | (WORD3(l0, l1, l2, "rra") & ((v3 | 0x20) == 'l')) |
 		      WORD3(l0, l1, l2, "fus") | WORD3(l0, l1, l2, "fai") |
+		      (WORD3(l0, l1, l2, "fat") & ((v3 | 0x20) == 'a')) |
 		      WORD3(l0, l1, l2, "med") | WORD3(l0, l1, l2, "cep") |
 		      WORD3(l0, l1, l2, "jec") | (WORD3(l0, l1, l2, "exp") & ((v3 | 0x20) == 'i')) |
 		      (WORD3(v0, v1, v2, "Dis") & (v3 == 'c')) |
@@ -195,7 +198,8 @@ static size_t scan_sse2(const char *buf, size_t i, size_t len, uint64_t *newline
  *   3    =            =             any          Exim's "=="
  *   4    c j m C J M  e E           any          "cep", "jec", "med"
  *   5    r R d D      r R           o O a A      "rro", "drop", "rral"
- *   6    f F e E      u U a A x X   s S i I p P  "fus", "fai", "expi"
+ *   6    f F e E      u U a A x X   s S i I p P  "fus", "fai", "fata", "expi"
+ *                                   t T
  *   7    D B          i l           s o          "Disc", "Bloc"
  *
  * and a fourth byte, for the two classes that need one: after a code one of
@@ -211,7 +215,7 @@ static const uint8_t byte_class[8][16] = {
 	{ 0x01, 0x41, 0x21, 0x01, 0x01, 0x51, 0x01, 0x01, 0x41, 0x81, 0x04, 0x00, 0x80, 0x08, 0x02, 0x00 },
 	{ 0x00, 0x00, 0x06, 0x09, 0x50, 0x60, 0xd0, 0x60, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 },
 	/* third byte, by low nibble; by high nibble */
-	{ 0x5f, 0x3f, 0x1f, 0xdf, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x5f, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0xbc },
+	{ 0x5f, 0x3f, 0x1f, 0xdf, 0x5f, 0x1f, 0x1f, 0x1f, 0x1f, 0x5f, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0xbc },
 	{ 0x1c, 0x1c, 0x1c, 0x1f, 0x7c, 0x5c, 0xfc, 0xdc, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c, 0x1c },
 	/* fourth byte, by low nibble; by high nibble */
 	{ 0x7d, 0x7c, 0x7c, 0xfc, 0x7c, 0x7c, 0x7c, 0x7c, 0x7c, 0x7c, 0x7d, 0x7c, 0x7d, 0x7d, 0x7e, 0x7c },

@@ -39,7 +39,7 @@ static void trigger__vector_and_scalar__same_positions_and_lines(void **state)
 	static const char alphabet[] = "45450123.*=~-:, \n\rrRofFusUmMedDcCpPaZ9#jJiIeEszbBtTOxX\x80\xff";
 	static const char *const words[] = { "rro", "fus", "fai", "Feb", "fas", "med", "cep",
 					     "jec", "Disc", "Bloc", "Blo", "Bis", "drop", "Drop",
-					     "dro", "tro", "expi", "exp", "eas", "xpi",
+					     "dro", "tro", "expi", "exp", "eas", "xpi", "fata", "fat", "Fatb",
 					     "disc", "450 ", "5.7.", "**", "==", "~*", ".*" };
 	char buf[4096];
 	(void)state;
@@ -403,7 +403,7 @@ static void scan__refused_at_mail_from__the_senders(void **state)
 }
 
 /* A failure that a program or a server logs in words, without a reply:
- * "failed" and "Blocked" are among the words scan looks for. */
+ * "failed", "fatal" and "Blocked" are among the words scan looks for. */
 static void scan__failed_in_words__found(void **state)
 {
 	static const struct line_case cases[] = {
@@ -411,6 +411,9 @@ static void scan__failed_in_words__found(void **state)
 		  "authority\n", SMTPDIAG_CAT_TLS },
 		{ "Apr 26 10:55:19 mx postfix/smtpd[21126]: warning: laptop.local[192.0.2.2]: "
 		  "SASL PLAIN authentication failed: generic failure\n", SMTPDIAG_CAT_AUTH },
+		/* a Postfix program that stopped on its settings */
+		{ "Mar  3 10:00:01 mx postfix/sendmail[4242]: fatal: parameter inet_interfaces: "
+		  "no local interface found for ::1\n", SMTPDIAG_CAT_SERVER },
 		{ "Warning: mail(): Failed to connect to mailserver at \"localhost\" port 25, "
 		  "verify your \"SMTP\" and \"smtp_port\" setting in php.ini\n", SMTPDIAG_CAT_NETWORK },
 		/* amavis's refusals of what it scanned */
