@@ -123,20 +123,21 @@ static inline uint32_t step(uint32_t s, uint32_t k)
 	 * selects (cmov) rather than branches, half the steps taking an
 	 * exception */
 	uint32_t pre = r[-1], head = r[0], x0 = r[1], x1 = r[2], x2 = r[3], x3 = r[4];
-	uint32_t x4 = r[5], x5 = r[6];
+	uint32_t x4 = r[5], x5 = r[6], x6 = r[7];
 	uint32_t next = smtpdiag__ac_rows[(size_t)(s >> SMTPDIAG__AC_REC_BITS) *
 					  SMTPDIAG__AC_CLASSES + k];
-	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 6 && SMTPDIAG__AC_HEAD == 4,
+	_Static_assert(SMTPDIAG__AC_EXCEPTIONS == 7 && SMTPDIAG__AC_HEAD == 4,
 		       "one select per exception");
 	next = (head & 0xff) == k ? x0 : next;
 	next = (head >> 8 & 0xff) == k ? x1 : next;
 	next = (head >> 16 & 0xff) == k ? x2 : next;
 	next = head >> 24 == k ? x3 : next;
-	/* the word before the head holds two more classes only when marked
+	/* the word before the head holds three more classes only when marked
 	 * so (else it is the last of the record before, or padding): each
 	 * compared with its mark, not tested first, which would branch */
 	next = (pre & (SMTPDIAG__AC_MORE | 0xff)) == (SMTPDIAG__AC_MORE | k) ? x4 : next;
 	next = (pre & (SMTPDIAG__AC_MORE | 0xff00)) == (SMTPDIAG__AC_MORE | k << 8) ? x5 : next;
+	next = (pre & (SMTPDIAG__AC_MORE | 0xff0000)) == (SMTPDIAG__AC_MORE | k << 16) ? x6 : next;
 	return next;
 }
 

@@ -126,11 +126,12 @@ SMTPDIAG__TABLE const struct smtpdiag__use smtpdiag__uses[];
  * that a step's loads do not wait for each other. The record: a head word,
  * the class of exception i << 8 i (SMTPDIAG__AC_NO_CLASS where there is
  * none), then the next state of each exception (at most
- * SMTPDIAG__AC_EXCEPTIONS): the head's SMTPDIAG__AC_HEAD first, then two
- * more, 5 and 6 words after the head, whose classes are the low bytes of
- * the word before the head when it is marked SMTPDIAG__AC_MORE (else it is
- * padding or the last word of the record before, which never reads so
- * with a class: the last row's place is left unused). Where a phrase ends,
+ * SMTPDIAG__AC_EXCEPTIONS): the head's SMTPDIAG__AC_HEAD first, then three
+ * more, 5, 6 and 7 words after the head, whose classes are the low bytes
+ * of the word before the head when its top byte is SMTPDIAG__AC_MORE's
+ * (else it is padding or the last word of the record before, which never
+ * reads so: no row is numbered so high that a name's top byte is all
+ * ones). Where a phrase ends,
  * the head's top byte is SMTPDIAG__AC_ENDS >> 24 (so the head holds one
  * class fewer and the word 4 after it is unused), the word before the head
  * is marked SMTPDIAG__AC_MORE, and the one before that is the place in

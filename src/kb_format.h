@@ -26,15 +26,15 @@
  * the most its head word holds; in a record's head word, a phrase ends at
  * the state (its top byte, in place of a fourth exception), and the class
  * of an unused exception; the mark of the word before a head that holds
- * the classes of two more exceptions (its low bytes); the words before
+ * the classes of three more exceptions (its low bytes); the words before
  * the first record; in the list of phrases found at a state, its last,
  * and a short word that must not be read inside a longer one ("ssl" in
  * "misslyckades", "locked" in "blocked"). */
-#define SMTPDIAG__AC_EXCEPTIONS 6 /* the matcher reads this many */
+#define SMTPDIAG__AC_EXCEPTIONS 7 /* the matcher reads this many */
 #define SMTPDIAG__AC_HEAD 4
 #define SMTPDIAG__AC_ENDS 0xfe000000u
 #define SMTPDIAG__AC_NO_CLASS 0xffu
-#define SMTPDIAG__AC_MORE 0xffff0000u
+#define SMTPDIAG__AC_MORE 0xff000000u
 #define SMTPDIAG__AC_LEAD 1
 #define SMTPDIAG__AC_LAST 0x80000000u
 #define SMTPDIAG__AC_WORD 0x40000000u /* the phrase counts only where a word starts */

@@ -433,12 +433,16 @@ static void build_automaton(void)
  * those of the states between. A state with more than AC_EXCEPTIONS of
  * them (AC_EXCEPTIONS - 1 where a phrase ends, as the head's last byte says
  * so; the classes past the head's are in the word before it), or as
- * shallow as DENSE_DEPTH, where a walk spends most of its
- * steps, gets a row of its own (a state as deep as DENSE_DEPTH + 1 then
- * inherits fewer exceptions); so does one whose exceptions would make two
- * or more of the states that fail to it need rows (most deep rows were
- * those: 4,963 rows in all became 1,894, and a name's row takes 11 bits
- * rather than 13). A state is named by its row and its
+ * shallow as DENSE_DEPTH, gets a row of its own (a state as deep as
+ * DENSE_DEPTH + 1 then inherits fewer exceptions); so does one whose
+ * exceptions would make two or more of the states that fail to it need
+ * rows (most deep rows were those: 4,963 rows in all became 1,894). Rows
+ * are few so that a name's row takes few bits: with seven exceptions
+ * rather than six and rows only for the root's children, not their
+ * children too, 2,676 rows became 1,487, a row takes 11 bits rather than
+ * 12, and a record's place the other 21, so records start at every other
+ * word rather than every fourth (tables of about 16 MB rather than 18,
+ * read faster for it). A state is named by its row and its
  * record's place in one array together, so that a step's two loads both
  * depend on the name alone; the records are the shallow states' first,
  * then the others in depth-first order (a phrase's states lie together),
@@ -447,7 +451,7 @@ static void build_automaton(void)
  * White space is one space in the folded text: the state after a space
  * goes to itself on another, so that the matcher need not skip runs.
  */
-#define DENSE_DEPTH 2
+#define DENSE_DEPTH 1
 
 static unsigned char byte_class[256];
 static size_t nclasses, ndense;
@@ -711,10 +715,11 @@ static void resolve_automaton(void)
 	/* each at a multiple of rec_unit words: the fewest that lets every
 	 * place fit in the bits of a name that its row leaves (a unit of 3 is
 	 * one lea to undo, as 2 and 4 are one shift, and wastes less than 4) */
-	unsigned row_bits = 1;
-	/* the last row's place left unused: no name then reads as a word of
-	 * more classes (AC_MORE) in the word before a head */
-	while (((size_t)1 << row_bits) <= ndense)
+	unsigned row_bits = 8;
+	/* the rows whose name's top byte would be all ones left unused: no
+	 * name then reads as a word of more classes (AC_MORE) in the word
+	 * before a head */
+	while (((size_t)0xff << (row_bits - 8)) < ndense)
 		row_bits++;
 	rec_bits = 32 - row_bits;
 	size_t nr;
@@ -752,7 +757,7 @@ static void resolve_automaton(void)
 			r[0] |= (j < nex[s] ? x[j] >> 24 : SMTPDIAG__AC_NO_CLASS) << 8 * j;
 		if (pre_words((uint32_t)s, nex)) {
 			r[-1] = SMTPDIAG__AC_MORE;
-			for (unsigned j = 0; j < 2; j++)
+			for (unsigned j = 0; j < SMTPDIAG__AC_EXCEPTIONS - SMTPDIAG__AC_HEAD; j++)
 				r[-1] |= (in_head + j < nex[s] ? x[in_head + j] >> 24
 							       : SMTPDIAG__AC_NO_CLASS) << 8 * j;
 		}
