@@ -80,14 +80,21 @@ static size_t diagnostic_value(const char *group, size_t n, const char **at, cha
 	return untyped(raw, w, out, cap);
 }
 
-/* An address without its angle brackets and blanks. */
+/* An address without its angle brackets, blanks and the quotes some
+ * reports put around the whole of it ("<\"a@b\">"); a quoted local part
+ * ("\"first last\"@example.org") keeps its quotes. */
 static void bare_address(char *a)
 {
-	size_t n = strlen(a), s = 0;
-	while (s < n && (a[s] == '<' || a[s] == ' ' || a[s] == '"'))
-		s++;
-	while (n > s && (a[n - 1] == '>' || a[n - 1] == ' ' || a[n - 1] == '"'))
-		n--;
+	size_t n = strlen(a), s = 0, was;
+	do {
+		was = n - s;
+		while (s < n && (a[s] == '<' || a[s] == ' '))
+			s++;
+		while (n > s && (a[n - 1] == '>' || a[n - 1] == ' '))
+			n--;
+		if (n - s >= 2 && a[s] == '"' && a[n - 1] == '"')
+			s++, n--;
+	} while (n - s < was);
 	memmove(a, a + s, n - s);
 	a[n - s] = '\0';
 }

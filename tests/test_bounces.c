@@ -253,6 +253,27 @@ static void message_finding__dsn_without_diagnostic__status_decides(void **state
 	smtpdiag_message_free(&m);
 }
 
+/* A recipient whose local part is quoted (RFC 5321's Quoted-string) keeps
+ * its quotes; quotes around a whole address go, as angle brackets do. */
+static void message_read__quoted_recipients__local_part_kept(void **state)
+{
+	(void)state;
+	struct smtpdiag_message m;
+	read_one("From: MAILER-DAEMON@example.com\nSubject: Returned mail\n"
+		 "Content-Type: multipart/report; report-type=delivery-status;\n"
+		 " boundary=\"b\"\n\n"
+		 "--b\nContent-Type: message/delivery-status\n\n"
+		 "Reporting-MTA: dns; mx.example.com\n\n"
+		 "Final-Recipient: rfc822;\"first last\"@example.org\nAction: failed\n"
+		 "Status: 5.0.0\n\n"
+		 "Final-Recipient: rfc822; <\"bob@example.org\">\nAction: failed\nStatus: 5.1.1\n"
+		 "--b--\n", &m);
+	assert_int_equal(m.count, 2);
+	assert_string_equal(m.recipients[0].recipient, "\"first last\"@example.org");
+	assert_string_equal(m.recipients[1].recipient, "bob@example.org");
+	smtpdiag_message_free(&m);
+}
+
 /* Reports in plain text: the delivery-status fields in the body, and
  * recipients named after a label. */
 static void message_read__plain_text_reports__recipients_found(void **state)
@@ -486,6 +507,7 @@ int main(void)
 		cmocka_unit_test(message_read__html_only__text_without_tags),
 		cmocka_unit_test(message_read__kinds__bounce_autoreply_complaint_other),
 		cmocka_unit_test(message_finding__dsn_without_diagnostic__status_decides),
+		cmocka_unit_test(message_read__quoted_recipients__local_part_kept),
 		cmocka_unit_test(message_read__plain_text_reports__recipients_found),
 		cmocka_unit_test(message_read__no_reason_given__recipient_kept_unknown),
 		cmocka_unit_test(message_read__multipart_without_boundary__body_as_text),
