@@ -405,11 +405,33 @@ static int quote_runs_on(const char *b, size_t len, size_t i)
 	return 0;
 }
 
+/* Is the number that ends at j one of a unit, a time or a size ("(300
+ * sec)", "450 seconds", "552 KB")? Then it is no reply's code. */
+static int unit_after(const char *b, size_t len, size_t j)
+{
+	static const char *const units[] = { "s",     "sec",  "secs",    "second", "seconds",
+					     "ms",    "min",  "mins",    "minute", "minutes",
+					     "hour",  "hours", "day",    "days",   "byte",
+					     "bytes", "kb",   "mb",      "gb",     "kib",
+					     "mib" };
+	size_t k = j, n;
+	while (k < len && b[k] == ' ')
+		k++;
+	if (k == j)
+		return 0;
+	for (n = 0; k + n < len && smtpdiag__is_alnum((unsigned char)b[k + n]); n++)
+		;
+	for (size_t u = 0; u < sizeof units / sizeof *units; u++)
+		if (strlen(units[u]) == n && smtpdiag__equal_fold(b + k, units[u], n))
+			return 1;
+	return 0;
+}
+
 /* A reply that begins with a basic code at i. */
 static int code_head(const char *b, size_t len, size_t i, struct head *h)
 {
 	size_t j = i + 3, n;
-	if (!is_code_at(b, len, i))
+	if (!is_code_at(b, len, i) || unit_after(b, len, j))
 		return 0;
 	*h = (struct head){ .code = (b[i] - '0') * 100 + (b[i + 1] - '0') * 10 +
 				    (b[i + 2] - '0'), .sep = ' ' };

@@ -238,6 +238,10 @@ static const char *const not_replies[] = {
 	"Request failed with error 500 Internal Server Error", /* HTTP's, not a reply */
 	"Retry failed 3 times, 250 messages left",
 	"exceeded the max emails per hour (200) allowed", /* a count in brackets */
+	/* a number of a unit: a time, a size */
+	"Maximum time (300 sec) exceeded.",
+	"Connection timed out after\n450 seconds",
+	"Attachment of\n552 KB removed",
 };
 
 static void smtpdiag_parse__no_reply__enoreply(void **state)
