@@ -1235,23 +1235,47 @@ static size_t line_start(const char *buf, size_t p, size_t t)
  * domain\n    name not found. ..."): at the recipient's line, the first of
  * the paragraph, not before p. Else start. A continuation that quotes the
  * server (" said: ") is read from where the reply is. */
+static int is_paragraph_head(const char *line, size_t n)
+{
+	return line[0] == '<' && (smtpdiag__find_plain(line, n, ">: ") ||
+				  smtpdiag__find_plain(line, n, "> (expanded from"));
+}
+
 static size_t paragraph_head(const char *buf, size_t p, size_t start, size_t end)
 {
 	if ((buf[start] != ' ' && buf[start] != '\t') ||
 	    smtpdiag__find_plain(buf + start, end - start, " said: "))
 		return start;
 	for (size_t at = start, k = 0; at > p && k < 3; k++) {
-		size_t head = line_start(buf, p, at - 1), n = at - 1 - head;
+		size_t head = line_start(buf, p, at - 1);
 		if (buf[head] == ' ' || buf[head] == '\t') {
 			at = head;
 			continue;
 		}
-		return buf[head] == '<' && (smtpdiag__find_plain(buf + head, n, ">: ") ||
-					   smtpdiag__find_plain(buf + head, n, "> (expanded from"))
-			       ? head
-			       : start;
+		return is_paragraph_head(buf + head, at - 1 - head) ? head : start;
 	}
 	return start;
+}
+
+/* Where the next call goes on when buf[p, len) held no trigger and more
+ * follows: at the head of a paragraph that the block ends in (a head line and
+ * up to two indented lines under it, as paragraph_head reads them), which a
+ * trigger on the next lines may go back to; the lines of *line that it gives
+ * back are taken off. Else at len. */
+static size_t unread_paragraph(const char *buf, size_t p, size_t len, uint64_t *line)
+{
+	for (size_t at = len, k = 1; at > p && k <= 3 && len - at < SMTPDIAG_SCAN_MARGIN; k++) {
+		size_t head = line_start(buf, p, at - 1);
+		if (buf[head] == ' ' || buf[head] == '\t') {
+			at = head;
+			continue;
+		}
+		if (!is_paragraph_head(buf + head, at - 1 - head) || len - head >= SMTPDIAG_SCAN_MARGIN)
+			break;
+		*line -= k;
+		return head;
+	}
+	return len;
 }
 
 static size_t count_lines(const char *b, size_t from, size_t to)
@@ -1347,7 +1371,9 @@ static int scan_lines(struct smtpdiag_scanner *s, const char *buf, size_t len, s
 		p = nl ? end + 1 : len;
 		s->line += nl != NULL;
 	}
-	*pos = len;
+	/* a block's end read the same as the whole log's: a paragraph's head
+	 * stays for the lines that continue it in the next block */
+	*pos = final ? len : unread_paragraph(buf, p, len, &s->line);
 	return SMTPDIAG_ENOREPLY;
 }
 
