@@ -1230,52 +1230,55 @@ static size_t line_start(const char *buf, size_t p, size_t t)
 	return t;
 }
 
-/* Where the paragraph of a Postfix bounce starts when the line at start (up
- * to end) continues it in Postfix's own words ("<bob@...>: Host or
- * domain\n    name not found. ..."): at the recipient's line, the first of
- * the paragraph, not before p. Else start. A continuation that quotes the
- * server (" said: ") is read from where the reply is. */
 static int is_paragraph_head(const char *line, size_t n)
 {
 	return line[0] == '<' && (smtpdiag__find_plain(line, n, ">: ") ||
 				  smtpdiag__find_plain(line, n, "> (expanded from"));
 }
 
+/* The paragraph of a Postfix bounce that the lines before `at` (not before
+ * p) end: back over up to three lines, indented ones continuing it, to its
+ * recipient's line ("<bob@...>: ..."). Where that line starts, and in
+ * *lines how many lines it and those below it are; or SIZE_MAX. */
+static size_t head_before(const char *buf, size_t p, size_t at, size_t *lines)
+{
+	for (size_t k = 1; at > p && k <= 3; k++) {
+		size_t head = line_start(buf, p, at - 1);
+		if (buf[head] != ' ' && buf[head] != '\t') {
+			*lines = k;
+			return is_paragraph_head(buf + head, at - 1 - head) ? head : SIZE_MAX;
+		}
+		at = head;
+	}
+	return SIZE_MAX;
+}
+
+/* Where the paragraph starts when the line at start (up to end) continues
+ * it in Postfix's own words ("<bob@...>: Host or domain\n    name not
+ * found. ..."): at the recipient's line, the first of the paragraph, not
+ * before p. Else start. A continuation that quotes the server (" said: ")
+ * is read from where the reply is. */
 static size_t paragraph_head(const char *buf, size_t p, size_t start, size_t end)
 {
+	size_t lines, head;
 	if ((buf[start] != ' ' && buf[start] != '\t') ||
 	    smtpdiag__find_plain(buf + start, end - start, " said: "))
 		return start;
-	for (size_t at = start, k = 0; at > p && k < 3; k++) {
-		size_t head = line_start(buf, p, at - 1);
-		if (buf[head] == ' ' || buf[head] == '\t') {
-			at = head;
-			continue;
-		}
-		return is_paragraph_head(buf + head, at - 1 - head) ? head : start;
-	}
-	return start;
+	head = head_before(buf, p, start, &lines);
+	return head == SIZE_MAX ? start : head;
 }
 
 /* Where the next call goes on when buf[p, len) held no trigger and more
- * follows: at the head of a paragraph that the block ends in (a head line and
- * up to two indented lines under it, as paragraph_head reads them), which a
- * trigger on the next lines may go back to; the lines of *line that it gives
- * back are taken off. Else at len. */
+ * follows: at the head of a paragraph that the block ends in, which a
+ * trigger on the next lines may go back to (paragraph_head); the lines of
+ * *line that it gives back are taken off. Else at len. */
 static size_t unread_paragraph(const char *buf, size_t p, size_t len, uint64_t *line)
 {
-	for (size_t at = len, k = 1; at > p && k <= 3 && len - at < SMTPDIAG_SCAN_MARGIN; k++) {
-		size_t head = line_start(buf, p, at - 1);
-		if (buf[head] == ' ' || buf[head] == '\t') {
-			at = head;
-			continue;
-		}
-		if (!is_paragraph_head(buf + head, at - 1 - head) || len - head >= SMTPDIAG_SCAN_MARGIN)
-			break;
-		*line -= k;
-		return head;
-	}
-	return len;
+	size_t lines, head = head_before(buf, p, len, &lines);
+	if (head == SIZE_MAX || len - head >= SMTPDIAG_SCAN_MARGIN)
+		return len;
+	*line -= lines;
+	return head;
 }
 
 static size_t count_lines(const char *b, size_t from, size_t to)
