@@ -421,6 +421,8 @@ static int unit_after(const char *b, size_t len, size_t j)
 		return 0;
 	for (n = 0; k + n < len && smtpdiag__is_alnum((unsigned char)b[k + n]); n++)
 		;
+	if (n == 0 || n > 7) /* no unit's name, as most replies' words are not */
+		return 0;
 	for (size_t u = 0; u < sizeof units / sizeof *units; u++)
 		if (strlen(units[u]) == n && smtpdiag__equal_fold(b + k, units[u], n))
 			return 1;
