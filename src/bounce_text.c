@@ -375,6 +375,36 @@ static int same_address(const char *a, const char *b, size_t n)
 	return strlen(a) == n && smtpdiag__equal_fold(a, b, n);
 }
 
+/* Is s[0, n) Exim's line under an address that an alias or a forward
+ * made, "(generated from sales@example.org)"? The length of its address
+ * (the one the message was sent to, which the delivery-status part names),
+ * with the address at *addr; or 0. */
+static size_t generated_line(const char *s, size_t n, const char **addr)
+{
+	static const char lead[] = "(generated from ";
+	const size_t k = sizeof lead - 1;
+	while (n && strchr(" \t", *s))
+		s++, n--;
+	if (n <= k || !smtpdiag__equal_fold(s, lead, k))
+		return 0;
+	size_t len = address_at(s + k, n - k);
+	*addr = s + k;
+	return len && k + len < n && s[k + len] == ')' ? len : 0;
+}
+
+/* Does block k of t say it was generated from the address a? */
+static int generated_from(const char *t, const struct block *k, const char *a)
+{
+	for (size_t i = k->start, len; i < k->end;) {
+		const char *nl = memchr(t + i, '\n', k->end - i), *g;
+		size_t e = nl ? (size_t)(nl - t) : k->end;
+		if ((len = generated_line(t + i, e - i, &g)) && same_address(a, g, len))
+			return 1;
+		i = e + 1;
+	}
+	return 0;
+}
+
 /* Does s[0, n) give no reply and no reason: nothing, or only words that say
  * a delivery failed ("Unable to deliver")? A delivery-status part's
  * Diagnostic-Code that says nothing ("X-Unix; Reason 1 (Unable-To-Transfer);
@@ -413,6 +443,9 @@ static int leads_to_reason(const char *s, size_t n)
 	while (n && strchr(" \t", *s))
 		s++, n--;
 	if (n >= 2 && ((s[0] == '-' && s[1] == '-') || (s[0] == '=' && s[1] == '=')))
+		return 1;
+	const char *g;
+	if (generated_line(s, n, &g))
 		return 1;
 	/* the rest of Exchange's recipient line: "a@b on 1/2/2010 10:11 AM" */
 	if (n > 3 && n <= 48 && smtpdiag__equal_fold(s, "on ", 3))
@@ -565,7 +598,8 @@ static void recipients_of(struct smtpdiag__reader *rd, const char *t, const stru
 		for (size_t r = 0; r < rd->count; r++) {
 			struct smtpdiag__bounced_build *b = &rd->list[r];
 			for (size_t i = 0; i < nblocks; i++)
-				if (same_address(b->recipient, t + blocks[i].addr, blocks[i].addr_len)) {
+				if (same_address(b->recipient, t + blocks[i].addr, blocks[i].addr_len) ||
+				    generated_from(t, &blocks[i], b->recipient)) {
 					if (b->diag == (size_t)-1 ||
 					    gives_no_reason(rd->notes.buf + b->diag, b->diag_len))
 						give_reason(rd, b, t, reason_block(t, blocks, nblocks, i),
