@@ -169,12 +169,14 @@ static int names_mailbox(const unsigned char *in, size_t end, size_t n)
 }
 
 /* Is the phrase of `len` bytes that ends at in[end] a word alone, the name
- * of a number's setting ("timeout=300" in PHPMailer's "Connection: opening
- * to host:587, timeout=300")? It tells a setting, not a failure. (A word
+ * of a setting or of a log line's field ("timeout=300" in PHPMailer's
+ * "Connection: opening to host:587, timeout=300", "relay=dovecot" and
+ * "delay=3277" in Postfix's)? It names a field, not a failure. (A word
  * inside a name, as in "IN_SBL_SPAMHAUS=4", still counts.) */
 static int names_setting(const unsigned char *in, size_t end, size_t len, size_t n)
 {
-	if (end + 2 >= n || in[end + 1] != '=' || !smtpdiag__is_digit(in[end + 2]) || len > end + 1)
+	if (end + 2 >= n || in[end + 1] != '=' || len > end + 1 ||
+	    !(smtpdiag__is_alnum(in[end + 2]) || in[end + 2] == '<' || in[end + 2] == '['))
 		return 0;
 	size_t j = end + 1 - len;
 	for (size_t k = j; k <= end; k++)

@@ -114,6 +114,14 @@ static const struct choice choices[] = {
 	{ "554 relay from here denied", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "denied: no relay", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "554 5.7.1 relay", 0, NULL, SMTPDIAG_BY_STATUS, "policy", "permanent", 0 },
+	/* a word that names a log line's field ("relay=", "to=") is no word of
+	 * the text; a word inside a value ("(relay denied)") still is */
+	{ "450 to=<a@b>, relay=mx, status=deferred (file: denied)", 0, NULL, SMTPDIAG_BY_CODE,
+	  "server", "transient", 0 },
+	{ "450 to=<a@b>, relay=[192.0.2.1], status=deferred (denied)", 0, NULL, SMTPDIAG_BY_CODE,
+	  "server", "transient", 0 },
+	{ "450 relay=mx, status=deferred (relay denied)", 0, "words.relay", SMTPDIAG_BY_TEXT,
+	  "relay", "transient", 0 },
 	/* a part in braces is any one of its texts */
 	{ "550 forwarding refused", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
 	{ "550 not allowed: passing on", 0, "words.relay", SMTPDIAG_BY_TEXT, "relay", "permanent", 0 },
