@@ -111,7 +111,8 @@ static int stop_line(const char *s, size_t n)
 					     "unsent message" };
 	static const char *const starts[] = { "Return-Path:", "Received: ", "Original message headers:",
 					      "Content-Type: message/rfc822" };
-	/* IMail, DragonFly, OpenSMTPD, FML, MXLogic, X6, GroupWise, LLNL */
+	/* IMail, DragonFly, OpenSMTPD, FML, MXLogic, X6, GroupWise, LLNL; the
+	 * paragraph after the addresses of Exim's delay warning */
 	static const char *const phrases[] = { "original message follows",
 					       "message headers follow",
 					       "below is a copy of the original message",
@@ -119,7 +120,8 @@ static int stop_line(const char *s, size_t n)
 					       "included is a copy of the message header",
 					       "the attachment contains the original mail headers",
 					       "original message as received",
-					       "+++++++++++++++++++++++++++++++++++" };
+					       "+++++++++++++++++++++++++++++++++++",
+					       "no action is required on your part" };
 	for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
 		if (n >= strlen(starts[i]) && smtpdiag__equal_fold(s, starts[i], strlen(starts[i])))
 			return 1;
@@ -358,15 +360,19 @@ static int contains_fold(const char *s, size_t n, const char *const *words, size
 
 /* Does the report say the message is delayed, not failed? The MTAs' delay
  * warnings without a delivery-status part (Exim's "has not yet been
- * delivered", its "Warning: message ... delayed" subject). */
+ * delivered", its "Warning: message ... delayed" subject; sendmail's
+ * "transient non-fatal errors" and "Will keep trying"; MailEnable's
+ * "Message Delivery Delay"). */
 static int delayed(const struct smtpdiag_message *m, const char *t, size_t n)
 {
 	static const char *const subjects[] = { "delayed", "delay)", "still being retried",
-						"warning: message" };
+						"warning: message", "delivery delay" };
 	static const char *const texts[] = { "has not yet been delivered", "will continue trying",
 					     "not yet been able to deliver", "delay reason",
-					     "will retry", "still trying" };
-	return contains_fold(m->subject, strlen(m->subject), subjects, 4) ||
+					     "will retry", "still trying", "will keep trying",
+					     "transient non-fatal errors", "has been delayed" };
+	return contains_fold(m->subject, strlen(m->subject), subjects,
+			     sizeof subjects / sizeof *subjects) ||
 	       contains_fold(t, n, texts, sizeof texts / sizeof *texts);
 }
 
@@ -392,17 +398,18 @@ static size_t generated_line(const char *s, size_t n, const char **addr)
 	return len && k + len < n && s[k + len] == ')' ? len : 0;
 }
 
-/* Does block k of t say it was generated from the address a? */
+/* Does block k of t say, on the line under its address, that it was
+ * generated from the address a? (A later line of the block may be another
+ * address's, one the block did not recognise.) */
 static int generated_from(const char *t, const struct block *k, const char *a)
 {
-	for (size_t i = k->start, len; i < k->end;) {
-		const char *nl = memchr(t + i, '\n', k->end - i), *g;
-		size_t e = nl ? (size_t)(nl - t) : k->end;
-		if ((len = generated_line(t + i, e - i, &g)) && same_address(a, g, len))
-			return 1;
-		i = e + 1;
-	}
-	return 0;
+	const char *nl = memchr(t + k->addr, '\n', k->end - k->addr), *g;
+	if (!nl)
+		return 0;
+	size_t i = (size_t)(nl - t) + 1, len;
+	const char *end = memchr(t + i, '\n', k->end - i);
+	size_t e = end ? (size_t)(end - t) : k->end;
+	return (len = generated_line(t + i, e - i, &g)) && same_address(a, g, len);
 }
 
 /* Does s[0, n) give no reply and no reason: nothing, or only words that say
